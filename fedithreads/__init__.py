@@ -1,0 +1,59 @@
+"""fedithreads: complete, verified copies of Lemmy-style discussion threads.
+
+The public surface is what ``__all__`` lists; everything else may change.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fedithreads.analysis import Analysis, analyze
+from fedithreads.dialects import parse_page, sniff
+from fedithreads.errors import (
+    ConfigError,
+    FedithreadsError,
+    LockHeldError,
+    ParseError,
+    SourceError,
+    StoreError,
+    UsageError,
+)
+from fedithreads.frames import Tables, build_tables
+from fedithreads.records import CommentRecord, Page, PostRecord, Provenance
+from fedithreads.schema import TABLES
+from fedithreads.sources import Capture, load_captures
+from fedithreads.tree import Node, Rejected, Thread, build_thread, build_threads
+
+try:
+    __version__ = version("fedithreads")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "TABLES",
+    "Analysis",
+    "Capture",
+    "CommentRecord",
+    "ConfigError",
+    "FedithreadsError",
+    "LockHeldError",
+    "Node",
+    "Page",
+    "ParseError",
+    "PostRecord",
+    "Provenance",
+    "Rejected",
+    "SourceError",
+    "StoreError",
+    "Tables",
+    "Thread",
+    "UsageError",
+    "__version__",
+    "analyze",
+    "build_tables",
+    "build_thread",
+    "build_threads",
+    "load_captures",
+    "parse_page",
+    "sniff",
+]

@@ -1,0 +1,5 @@
+"""``python -m fedithreads``."""
+
+from fedithreads.cli import main
+
+main()

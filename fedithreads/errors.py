@@ -1,0 +1,78 @@
+"""The exception tree of fedithreads.
+
+Every error a user can cause or meet is one of these; the CLI turns them into one line on
+stderr and the documented exit code. Anything else is a bug and keeps its traceback.
+
+    FedithreadsError                 exit 1 unless a subclass says otherwise
+    ├── UsageError                   exit 2: a bad flag, argument or target
+    │   └── ConfigError              exit 2: config.toml or a seed file is wrong
+    ├── SourceError                  exit 1: a fixture/data source cannot be read
+    ├── ParseError                   exit 1: an API document does not fit its dialect
+    ├── StoreError                   exit 1: the data dir cannot be read or written
+    └── LockHeldError                exit 75: another run holds the lock
+
+This module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 75
+
+
+class FedithreadsError(Exception):
+    """Base of every error fedithreads raises on purpose."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(FedithreadsError):
+    """A command-line flag, argument or target is wrong."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """config.toml or a seed file is wrong; the message names the file, key and fix."""
+
+    def __init__(self, file: str, key: str | None, problem: str, fix: str) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        where = f"{file}: {key}" if key else file
+        super().__init__(f"{where}: {problem}; {fix}")
+
+
+class SourceError(FedithreadsError):
+    """A SOURCE given to analyze/show/export cannot be read."""
+
+
+class ParseError(FedithreadsError):
+    """An API document does not have the shape its dialect and endpoint promise.
+
+    Carries the dialect, the endpoint, where the document came from (a file or URL) and the
+    JSON path of the first problem, e.g. ``$.comments[3].comment.published``.
+    """
+
+    def __init__(
+        self, dialect: str, endpoint: str, source: str, json_path: str, problem: str
+    ) -> None:
+        self.dialect = dialect
+        self.endpoint = endpoint
+        self.source = source
+        self.json_path = json_path
+        self.problem = problem
+        super().__init__(f"{source}: {dialect} {endpoint}: {json_path}: {problem}")
+
+
+class StoreError(FedithreadsError):
+    """The data dir (or an output dir) cannot be read or written."""
+
+
+class LockHeldError(FedithreadsError):
+    """Another run holds the data dir's lock; nothing was done."""
+
+    exit_code = EXIT_LOCKED

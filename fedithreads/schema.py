@@ -1,0 +1,149 @@
+"""The five tables, declared once: column → Polars dtype, in column order.
+
+Used to build frames from records, to write and to scan Parquet, and by the tests that pin
+the contract in DESIGN.md. Timestamps are UTC with microseconds.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+TS = pl.Datetime("us", "UTC")
+
+POSTS: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "post_id": pl.Int64(),
+    "ap_id": pl.String(),
+    "community": pl.String(),
+    "community_ap_id": pl.String(),
+    "author": pl.String(),
+    "author_ap_id": pl.String(),
+    "title": pl.String(),
+    "url": pl.String(),
+    "body": pl.String(),
+    "published": TS,
+    "updated": TS,
+    "deleted": pl.Boolean(),
+    "removed": pl.Boolean(),
+    "locked": pl.Boolean(),
+    "nsfw": pl.Boolean(),
+    "comments": pl.Int64(),
+    "score": pl.Int64(),
+    "upvotes": pl.Int64(),
+    "downvotes": pl.Int64(),
+    "newest_comment_time": TS,
+    "dialect": pl.String(),
+    "server_version": pl.String(),
+    "collected_at": TS,
+    "run_id": pl.String(),
+}
+
+COMMENTS: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "comment_id": pl.Int64(),
+    "post_id": pl.Int64(),
+    "ap_id": pl.String(),
+    "post_ap_id": pl.String(),
+    "parent_id": pl.Int64(),
+    "path": pl.String(),
+    "depth": pl.Int32(),
+    "author": pl.String(),
+    "author_ap_id": pl.String(),
+    "content": pl.String(),
+    "published": TS,
+    "updated": TS,
+    "deleted": pl.Boolean(),
+    "removed": pl.Boolean(),
+    "distinguished": pl.Boolean(),
+    "score": pl.Int64(),
+    "upvotes": pl.Int64(),
+    "downvotes": pl.Int64(),
+    "child_count": pl.Int64(),
+    "dialect": pl.String(),
+    "server_version": pl.String(),
+    "collected_at": TS,
+    "run_id": pl.String(),
+}
+
+THREAD_STATS: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "post_id": pl.Int64(),
+    "ap_id": pl.String(),
+    "title": pl.String(),
+    "community": pl.String(),
+    "published": TS,
+    "collected_at": TS,
+    "comments_collected": pl.Int64(),
+    "comments_visible": pl.Int64(),
+    "comments_reported": pl.Int64(),
+    "complete": pl.Boolean(),
+    "missing": pl.Int64(),
+    "orphans": pl.Int64(),
+    "authors": pl.Int64(),
+    "top_level": pl.Int64(),
+    "max_depth": pl.Int32(),
+    "mean_depth": pl.Float64(),
+    "max_width": pl.Int64(),
+    "mean_branching": pl.Float64(),
+    "structural_virality": pl.Float64(),
+    "post_score": pl.Int64(),
+    "post_upvotes": pl.Int64(),
+    "post_downvotes": pl.Int64(),
+    "comment_score": pl.Int64(),
+    "comment_upvotes": pl.Int64(),
+    "comment_downvotes": pl.Int64(),
+    "first_reply_seconds": pl.Float64(),
+    "median_reply_latency_seconds": pl.Float64(),
+    "lifespan_seconds": pl.Float64(),
+    "deleted": pl.Int64(),
+    "removed": pl.Int64(),
+    "op_replies": pl.Int64(),
+}
+
+ACTIVITY: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "post_id": pl.Int64(),
+    "bucket_start": TS,
+    "comments": pl.Int64(),
+    "authors": pl.Int64(),
+    "cumulative_comments": pl.Int64(),
+}
+
+VOTE_HISTORY: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "kind": pl.String(),
+    "id": pl.Int64(),
+    "ap_id": pl.String(),
+    "collected_at": TS,
+    "score": pl.Int64(),
+    "upvotes": pl.Int64(),
+    "downvotes": pl.Int64(),
+    "comments": pl.Int64(),
+    "child_count": pl.Int64(),
+}
+
+TABLES: dict[str, dict[str, pl.DataType]] = {
+    "posts": POSTS,
+    "comments": COMMENTS,
+    "thread_stats": THREAD_STATS,
+    "activity": ACTIVITY,
+    "vote_history": VOTE_HISTORY,
+}
+"""Every table, in the order commands write and print them."""
+
+SNAPSHOT_TABLES = ("posts", "comments")
+"""Tables collect appends to; the other three are derived from them by analysis."""
+
+
+def empty(table: str) -> pl.DataFrame:
+    """A frame with the table's columns and no rows."""
+    return pl.DataFrame(schema=TABLES[table])
+
+
+def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Select and cast ``frame`` to the table's schema; a missing column is an error."""
+    schema = TABLES[table]
+    missing = [c for c in schema if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table}: missing columns {missing}")
+    return frame.select(pl.col(c).cast(t) for c, t in schema.items())

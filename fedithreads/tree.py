@@ -1,0 +1,237 @@
+"""Pure thread trees: neutral records → one tree per post, built from ``path``.
+
+Rules (reference/lemmy-api.md §1.4, §2.5):
+
+* ``path`` is ``0.<ancestor ids>.<own id>``; the parent is the second-to-last label and
+  **depth** is labels − 1 (the post is 0, a top-level comment 1).
+* Duplicates (same instance and id) merge into one node: the latest ``collected_at`` wins,
+  and on a tie the later arrival.
+* A comment whose parent was not collected is an **orphan**: it keeps its place, under a
+  **placeholder** for every missing ancestor its path names, so depth stays right.
+* A comment with an invalid path is **rejected** with a reason and left out; the rest of
+  the thread still builds.
+* Children are ordered by (published, id); a placeholder sorts by its earliest child.
+
+No I/O, no clock: the same records in any order give the same trees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fedithreads.records import CommentRecord, PostRecord
+
+ThreadKey = tuple[str, int]  # (instance, post_id)
+
+
+@dataclass(slots=True)
+class Node:
+    """One comment in a tree; ``record`` is ``None`` for a placeholder of a missing one."""
+
+    comment_id: int
+    parent_id: int | None
+    depth: int
+    record: CommentRecord | None
+    orphan: bool = False
+    children: list[int] = field(default_factory=list)
+
+    @property
+    def placeholder(self) -> bool:
+        return self.record is None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A comment left out of its tree, and why."""
+
+    record: CommentRecord
+    reason: str
+
+
+@dataclass(slots=True)
+class Thread:
+    """A post and its reply tree. ``roots`` are the top-level node ids, in order."""
+
+    instance: str
+    post_id: int
+    post: PostRecord | None
+    nodes: dict[int, Node] = field(default_factory=dict)
+    roots: list[int] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def comments(self) -> list[Node]:
+        """The collected comments (no placeholders), in tree order."""
+        return [n for n in self.walk() if n.record is not None]
+
+    @property
+    def orphans(self) -> list[Node]:
+        return [n for n in self.walk() if n.orphan]
+
+    @property
+    def placeholders(self) -> list[Node]:
+        return [n for n in self.walk() if n.record is None]
+
+    def walk(self) -> Iterator[Node]:
+        """Depth-first, pre-order, children in order (iterative: threads can be deep)."""
+        stack = list(reversed(self.roots))
+        while stack:
+            node = self.nodes[stack.pop()]
+            yield node
+            stack.extend(reversed(node.children))
+
+    def subtree_size(self, comment_id: int) -> int:
+        """Nodes in the subtree rooted at ``comment_id``, itself and placeholders included."""
+        size, stack = 0, [comment_id]
+        while stack:
+            size += 1
+            stack.extend(self.nodes[stack.pop()].children)
+        return size
+
+
+def path_labels(path: str) -> tuple[int, ...] | None:
+    """The integer labels of a path, or ``None`` if any label is not a plain integer."""
+    parts = path.split(".")
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+def path_problem(comment: CommentRecord) -> str | None:
+    """Why a comment's own path is unusable, or ``None`` if it is well-formed."""
+    labels = path_labels(comment.path)
+    if labels is None:
+        return f"path {comment.path!r} is not dot-separated integers"
+    if len(labels) < 2 or labels[0] != 0:
+        return f"path {comment.path!r} does not start at the root label 0"
+    if labels[-1] != comment.comment_id:
+        return f"path {comment.path!r} does not end in the comment's own id {comment.comment_id}"
+    if len(set(labels)) != len(labels):
+        return f"path {comment.path!r} repeats a label"
+    return None
+
+
+def merge_snapshots(comments: Iterable[CommentRecord]) -> dict[tuple[str, int], CommentRecord]:
+    """One record per (instance, comment_id): latest ``collected_at``, ties to the later."""
+    latest: dict[tuple[str, int], CommentRecord] = {}
+    for c in comments:
+        key = (c.instance, c.comment_id)
+        seen = latest.get(key)
+        if seen is None or c.collected_at >= seen.collected_at:
+            latest[key] = c
+    return latest
+
+
+def merge_posts(posts: Iterable[PostRecord]) -> dict[ThreadKey, PostRecord]:
+    """One record per (instance, post_id), by the same rule as comments."""
+    latest: dict[ThreadKey, PostRecord] = {}
+    for p in posts:
+        key = (p.instance, p.post_id)
+        seen = latest.get(key)
+        if seen is None or p.collected_at >= seen.collected_at:
+            latest[key] = p
+    return latest
+
+
+def build_threads(
+    posts: Iterable[PostRecord], comments: Iterable[CommentRecord]
+) -> dict[ThreadKey, Thread]:
+    """Every thread named by a post or a comment, keyed by (instance, post_id), sorted."""
+    post_by_key = merge_posts(posts)
+    merged = merge_snapshots(comments)
+    threads = {k: Thread(k[0], k[1], p) for k, p in post_by_key.items()}
+    for c in merged.values():
+        key = (c.instance, c.post_id)
+        if key not in threads:
+            threads[key] = Thread(c.instance, c.post_id, None)
+    by_depth = sorted(merged.values(), key=lambda c: (c.path.count("."), c.comment_id))
+    for c in by_depth:
+        _place(threads[(c.instance, c.post_id)], c, merged)
+    for thread in threads.values():
+        _order_children(thread)
+    return dict(sorted(threads.items()))
+
+
+def build_thread(post: PostRecord | None, comments: Iterable[CommentRecord]) -> Thread:
+    """The tree of one post (``post`` may be ``None`` when only comments were saved)."""
+    comments = list(comments)
+    threads = build_threads([post] if post else [], comments)
+    if post is not None:
+        return threads[(post.instance, post.post_id)]
+    if len(threads) != 1:
+        raise ValueError(f"comments of {len(threads)} posts given, expected one")
+    return next(iter(threads.values()))
+
+
+def _place(thread: Thread, c: CommentRecord, merged: dict[tuple[str, int], CommentRecord]) -> None:
+    """Insert one comment (parents come first: callers sort by depth)."""
+    problem = path_problem(c)
+    labels = path_labels(c.path) or ()
+    if problem is None and len(labels) > 2:
+        parent = merged.get((c.instance, labels[-2]))
+        if parent is not None and parent.post_id != c.post_id:
+            problem = f"parent {labels[-2]} belongs to post {parent.post_id}, not {c.post_id}"
+    if problem is None:
+        problem = _ancestry_conflict(thread, labels[1:])
+    if problem is not None:
+        thread.rejected.append(Rejected(c, problem))
+        return
+    parent_id = _attach_ancestors(thread, labels[1:-1])
+    node = thread.nodes.get(c.comment_id)
+    if node is None:
+        node = Node(c.comment_id, parent_id, len(labels) - 1, c)
+        thread.nodes[c.comment_id] = node
+        _link(thread, node)
+    node.record = c
+    node.orphan = parent_id is not None and thread.nodes[parent_id].record is None
+
+
+def _ancestry_conflict(thread: Thread, chain: tuple[int, ...]) -> str | None:
+    """Why ``chain`` (ids from top level down) contradicts nodes already placed, if it does."""
+    parent: int | None = None
+    for label in chain:
+        node = thread.nodes.get(label)
+        if node is not None and node.parent_id != parent:
+            return f"path puts {label} under {parent or 'the post'}, another path under " + (
+                f"{node.parent_id or 'the post'}"
+            )
+        parent = label
+    return None
+
+
+def _attach_ancestors(thread: Thread, ancestors: tuple[int, ...]) -> int | None:
+    """Make sure every ancestor has a node (placeholders for missing ones); return parent."""
+    parent: int | None = None
+    for depth, label in enumerate(ancestors, start=1):
+        if label not in thread.nodes:
+            node = Node(label, parent, depth, None)
+            thread.nodes[label] = node
+            _link(thread, node)
+        parent = label
+    return parent
+
+
+def _link(thread: Thread, node: Node) -> None:
+    if node.parent_id is None:
+        thread.roots.append(node.comment_id)
+    else:
+        thread.nodes[node.parent_id].children.append(node.comment_id)
+
+
+def _order_children(thread: Thread) -> None:
+    """Sort siblings by (published, id); a placeholder takes its earliest descendant's time."""
+    earliest: dict[int, datetime] = {}
+    for node in reversed(list(thread.walk())):  # children before parents
+        if node.record is not None:
+            earliest[node.comment_id] = node.record.published
+        else:
+            earliest[node.comment_id] = min(earliest[k] for k in node.children)
+
+    def key(comment_id: int) -> tuple[datetime, int]:
+        return (earliest[comment_id], comment_id)
+
+    thread.roots.sort(key=key)
+    for node in thread.nodes.values():
+        node.children.sort(key=key)

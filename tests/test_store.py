@@ -1,0 +1,106 @@
+"""Writing and scanning tables: round trips, atomic files, safe partition names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from fedithreads import schema, store
+from fedithreads.frames import build_tables
+from tests.factories import hand_thread
+
+
+def tiny_comments() -> pl.DataFrame:
+    p, comments = hand_thread()
+    return build_tables([p], comments[:3]).comments
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_a_table_round_trips_through_each_format(tmp_path: Path, fmt: str) -> None:
+    """Writing then reading gives the same rows; parquet keeps the exact dtypes."""
+    frame = tiny_comments()
+
+    store.write_frame(frame, tmp_path / f"comments.{fmt}", fmt)
+
+    path = tmp_path / f"comments.{fmt}"
+    if fmt == "parquet":
+        assert_frame_equal(pl.read_parquet(path), frame)
+    elif fmt == "csv":
+        back = pl.read_csv(path, schema=schema.COMMENTS)
+        assert_frame_equal(back, frame)
+    else:
+        back = pl.read_ndjson(path, schema=schema.COMMENTS)
+        assert_frame_equal(back, frame)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    """If writing dies half-way, readers still see the previous whole file."""
+    target = tmp_path / "t.bin"
+    store.write_atomic(target, lambda fh: fh.write(b"old"))
+
+    def explode(fh: object) -> None:
+        fh.write(b"partial")  # type: ignore[attr-defined]
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        store.write_atomic(target, explode)
+
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.bin"]
+
+
+def test_a_full_disk_is_a_store_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OS write errors become one StoreError line with the path and a fix."""
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", no_space)
+
+    with pytest.raises(store.StoreError, match=r"t\.parquet: cannot write \(No space left"):
+        store.write_frame(tiny_comments(), tmp_path / "t.parquet")
+
+
+def test_snapshots_append_per_instance_and_scan_back(tmp_path: Path) -> None:
+    """Each run adds one file per instance; a scan returns every row in the schema."""
+    frame = tiny_comments()
+    other = frame.with_columns(pl.lit("b.example").alias("instance"))
+
+    store.append_snapshots(tmp_path, "run-1", "comments", frame)
+    store.append_snapshots(tmp_path, "run-2", "comments", other)
+
+    files = store.table_files(tmp_path, "comments")
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == [
+        "tables/comments/instance=a.example/run-1.parquet",
+        "tables/comments/instance=b.example/run-2.parquet",
+    ]
+    scanned = store.scan_table(tmp_path, "comments").collect().sort("instance", "comment_id")
+    assert_frame_equal(scanned, pl.concat([frame, other]).sort("instance", "comment_id"))
+
+
+def test_scans_skip_temporary_files_and_missing_tables(tmp_path: Path) -> None:
+    """A half-written dot file is invisible; an absent table scans as empty."""
+    store.append_snapshots(tmp_path, "run-1", "comments", tiny_comments())
+    part = tmp_path / "tables/comments/instance=a.example"
+    (part / ".run-2.parquet.x.tmp").write_bytes(b"PAR1 half")
+
+    assert store.scan_table(tmp_path, "comments").collect().height == 3
+    assert store.scan_table(tmp_path, "posts").collect().schema == pl.Schema(schema.POSTS)
+
+
+@pytest.mark.parametrize("hostile", ["../../etc", "a/b", "..", ".hidden", "x\\y", "a b"])
+def test_partition_names_never_escape_the_data_dir(tmp_path: Path, hostile: str) -> None:
+    """Instance names and run ids become plain file names inside tables/."""
+    frame = tiny_comments().with_columns(pl.lit(hostile).alias("instance"))
+
+    written = store.append_snapshots(tmp_path, hostile, "comments", frame)
+
+    root = (tmp_path / "tables" / "comments").resolve()
+    for path in written:
+        assert path.resolve().parent.parent == root
+        assert not path.name.startswith(".")
