@@ -77,7 +77,7 @@ def _object_dialect(obj: Any) -> str | None:
         return None
     if "published_at" in obj:
         return lemmy_v4.DIALECT
-    if "user_id" in obj or "title" in obj or ("body" in obj and "content" not in obj):
+    if "user_id" in obj or "title" in obj:
         return piefed.DIALECT
     if "published" in obj:
         return lemmy_v3.DIALECT

@@ -7,6 +7,8 @@ by number (``next_page: "2"``) (reference/lemmy-api.md §5.1).
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
+
 from fedithreads.dialects.common import Model, UtcDatetime, blank_to_none
 from fedithreads.records import CommentRecord, PostRecord, Provenance, handle
 
@@ -29,7 +31,7 @@ class Post(Model):
     url: str | None = None
     body: str | None = None
     published: UtcDatetime
-    updated: UtcDatetime | None = None
+    updated: UtcDatetime | None = Field(None, validation_alias=AliasChoices("edited_at", "updated"))
     deleted: bool = False
     removed: bool = False
     locked: bool = False
@@ -90,7 +92,7 @@ class Comment(Model):
     post_id: int
     body: str | None = None
     published: UtcDatetime
-    updated: UtcDatetime | None = None
+    updated: UtcDatetime | None = Field(None, validation_alias=AliasChoices("edited_at", "updated"))
     deleted: bool = False
     removed: bool = False
     distinguished: bool = False
