@@ -3,9 +3,7 @@
 The public surface is what ``__all__`` lists; everything else may change.
 """
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 from fedithreads.analysis import Analysis, analyze
 from fedithreads.dialects import parse_page, sniff
@@ -25,8 +23,8 @@ from fedithreads.sources import Capture, load_captures
 from fedithreads.tree import Node, Rejected, Thread, build_thread, build_threads
 
 try:
-    __version__ = version("fedithreads")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _metadata.version("fedithreads")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [

@@ -143,9 +143,9 @@ def _wrap(text: str, width: int) -> str:
 def summary_table(stats: pl.DataFrame) -> Table:
     """One row per thread: where, title, how complete, how deep, how wide, how long."""
     table = Table(show_lines=False, header_style="bold")
+    table.add_column("thread", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=40)
     for name, justify in (
-        ("thread", "left"),
-        ("title", "left"),
         ("comments", "right"),
         ("complete", "center"),
         ("depth", "right"),
