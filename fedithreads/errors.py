@@ -9,6 +9,8 @@ stderr and the documented exit code. Anything else is a bug and keeps its traceb
     ├── SourceError                  exit 1: a fixture/data source cannot be read
     ├── ParseError                   exit 1: an API document does not fit its dialect
     ├── StoreError                   exit 1: the data dir cannot be read or written
+    ├── FetchError                   exit 1: a request failed for good
+    ├── ServerError                  exit 1: a host runs software or settings we cannot read
     └── LockHeldError                exit 75: another run holds the lock
 
 This module imports nothing from the package.
@@ -70,6 +72,41 @@ class ParseError(FedithreadsError):
 
 class StoreError(FedithreadsError):
     """The data dir (or an output dir) cannot be read or written."""
+
+
+class FetchError(FedithreadsError):
+    """A request failed permanently, or its retries ran out.
+
+    ``kind`` is the retry classification (``rate_limited``, ``server``, ``not_json``,
+    ``network``, ``page_ceiling``, ``not_found``, ``refused``, ``redirect``,
+    ``too_large``). The URL never carries a secret: tokens travel in headers only.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        kind: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        attempts: int = 1,
+        elapsed: float = 0.0,
+    ) -> None:
+        self.url = url
+        self.kind = kind
+        self.status = status
+        self.error = error
+        self.attempts = attempts
+        self.elapsed = elapsed
+        what = f"HTTP {status}" if status is not None else kind
+        if error:
+            what += f" {error}"
+        tries = f" after {attempts} attempts in {elapsed:.0f} s" if attempts > 1 else ""
+        super().__init__(f"{url}: {what} ({kind}){tries}")
+
+
+class ServerError(FedithreadsError):
+    """A host runs software fedithreads cannot read, or has its API switched off."""
 
 
 class LockHeldError(FedithreadsError):

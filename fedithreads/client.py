@@ -1,0 +1,280 @@
+"""One polite HTTP client per run: pacing, bounded retries, size caps, raw pages out.
+
+``Client.get(base_url, path, params, parse)`` fetches one JSON page and hands the raw
+bytes to ``parse`` (a dialect model, given by the caller: the client never builds
+models). Fetch and parse are retried together, so a body cut off mid-way (it fails to
+parse as JSON) is fetched again like an HTML error page would be. Everything that
+waits goes through the injected clock and sleep.
+
+Tokens (config ``[hosts."h"] token_env``) are sent only to their own host, only over
+https, never across redirects (redirects are not followed at all) and never appear in a
+URL, a raw page, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+
+from fedithreads import __version__
+from fedithreads.config import Settings
+from fedithreads.errors import FetchError, ParseError
+from fedithreads.ratelimit import Clock, HostLimiter, Rate, Sleep
+from fedithreads.records import host_of
+from fedithreads.retry import RetryPolicy, Verdict, classify
+
+T = TypeVar("T")
+Params = Mapping[str, str | int]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One HTTP answer as received (what the raw archive keeps)."""
+
+    url: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+
+
+@dataclass(slots=True)
+class HostStats:
+    """What one host cost: for the run manifest."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+
+class _Retry(Exception):
+    """Internal: a retryable answer, carried through tenacity."""
+
+    def __init__(self, verdict: Verdict, url: str) -> None:
+        super().__init__(verdict.kind)
+        self.verdict = verdict
+        self.url = url
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Client:
+    """``async with Client(settings) as client: await client.get(…)``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        archive: Callable[[str, Fetched], None] | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        self.settings = settings
+        self.policy = RetryPolicy(
+            settings.retry.max_attempts,
+            settings.retry.max_total_seconds,
+            settings.retry.backoff_initial_seconds,
+            settings.retry.backoff_max_seconds,
+        )
+        self.clock, self.sleep, self.now = clock, sleep, now
+        self.rng = rng or random.Random()
+        self.archive = archive
+        self.stats: dict[str, HostStats] = {}
+        self._limiters: dict[str, HostLimiter] = {}
+        self._slots = asyncio.Semaphore(settings.limits.concurrency)
+        self._environ = environ
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Client:
+        http = self.settings.http
+        limits = self.settings.limits
+        self._http = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(http.timeout_seconds, connect=http.connect_timeout_seconds),
+            limits=httpx.Limits(
+                max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
+            ),
+            headers={"User-Agent": self.user_agent(), "Accept": "application/json"},
+            follow_redirects=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def user_agent(self) -> str:
+        contact = self.settings.contact or "no contact configured"
+        return self.settings.user_agent.format(version=__version__, contact=contact)
+
+    # ------------------------------------------------------------------ pacing
+    def limiter(self, host: str) -> HostLimiter:
+        """The host's limiter: its configured rate, else the default until /site says."""
+        found = self._limiters.get(host)
+        if found is None:
+            conf = self.settings.hosts.get(host)
+            limits = self.settings.limits
+            rps = (conf.requests_per_second if conf else None) or limits.default_requests_per_second
+            found = HostLimiter(
+                Rate.per_sec(rps),
+                fraction=1.0,
+                concurrency=(conf.concurrency if conf else None) or limits.per_host_concurrency,
+                clock=self.clock,
+                sleep=self.sleep,
+            )
+            self._limiters[host] = found
+        return found
+
+    def adopt_published_rate(self, host: str, rate: Rate) -> None:
+        """Pace ``host`` at ``rate_fraction`` of its published limit, unless configured."""
+        conf = self.settings.hosts.get(host)
+        if conf is not None and conf.requests_per_second is not None:
+            return
+        fraction = self.settings.limits.rate_fraction
+        spent = self.stats[host].requests if host in self.stats else 0
+        self.limiter(host).bucket.set_rate(rate, fraction=fraction, spent=spent)
+
+    # ------------------------------------------------------------------ fetching
+    async def get(
+        self, base_url: str, path: str, params: Params, parse: Callable[[Fetched], T]
+    ) -> T:
+        """GET ``base_url + path`` and ``parse`` it, retrying what is worth retrying.
+
+        Raises FetchError for a permanent failure or when the attempts or the total
+        time run out; ParseError when a well-formed JSON body does not fit its model.
+        """
+        host = host_of(base_url)
+        stats = self.stats.setdefault(host, HostStats())
+        url = str(httpx.URL(base_url + path, params=dict(params)))
+        started = self.clock()
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_Retry),
+            wait=lambda state: self._wait(state, host),
+            stop=lambda state: self._stop(state, started),
+            sleep=self.sleep,
+            before_sleep=lambda state: self._count_retry(state, stats),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(host, url, parse, stats)
+        except _Retry as exc:
+            stats.failures[exc.verdict.kind] += 1
+            raise FetchError(
+                url,
+                exc.verdict.kind,
+                status=exc.verdict.status or None,
+                error=exc.verdict.error,
+                attempts=retrying.statistics.get("attempt_number", 1),
+                elapsed=self.clock() - started,
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats
+    ) -> T:
+        fetched, verdict = await self._send(host, url, stats)
+        if verdict.kind == "ok":
+            try:
+                return parse(fetched)
+            except ParseError as exc:
+                if not exc.problem.startswith("not valid JSON"):
+                    raise
+                verdict = Verdict("not_json", fetched.status)
+        if verdict.kind == "rate_limited":
+            stats.rate_limited += 1
+        if verdict.retryable:
+            raise _Retry(verdict, url)
+        stats.failures[verdict.kind] += 1
+        raise FetchError(url, verdict.kind, status=verdict.status, error=verdict.error)
+
+    async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Verdict]:
+        assert self._http is not None, "use `async with Client(...)`"
+        async with self._slots, self.limiter(host):
+            stats.requests += 1
+            try:
+                status, headers, body = await self._receive(url, self._auth(host, url))
+            except httpx.TransportError as exc:
+                verdict = Verdict("network", 0, type(exc).__name__)
+                return Fetched(url, 0, b"", self.now()), verdict
+        fetched = Fetched(url, status, body, self.now())
+        if self.archive is not None:
+            self.archive(host, fetched)
+        return fetched, classify(status, headers, body, now=fetched.fetched_at)
+
+    async def _receive(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        """Status, headers and body, refusing a body over ``max_response_bytes``."""
+        assert self._http is not None
+        cap = self.settings.http.max_response_bytes
+        async with self._http.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise_too_large(url, response.status_code, cap)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise_too_large(url, response.status_code, cap)
+                chunks.append(chunk)
+            return response.status_code, response.headers, b"".join(chunks)
+
+    def _auth(self, host: str, url: str) -> dict[str, str]:
+        """A bearer token for ``host``, only over https (never to another host)."""
+        conf = self.settings.hosts.get(host)
+        if conf is None or conf.token_env is None or not url.startswith("https://"):
+            return {}
+        token = self._environ.get(conf.token_env, "")
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    # ------------------------------------------------------------------ retry policy
+    def _wait(self, state: RetryCallState, host: str) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        assert isinstance(exc, _Retry)
+        seconds = self.policy.wait(state.attempt_number, exc.verdict, self.rng)
+        if exc.verdict.kind == "rate_limited":
+            self.limiter(host).bucket.pause(seconds)
+        return seconds
+
+    def _stop(self, state: RetryCallState, started: float) -> bool:
+        if state.attempt_number >= self.policy.max_attempts:
+            return True
+        upcoming = state.upcoming_sleep or 0.0
+        return self.clock() - started + upcoming > self.policy.max_total_seconds
+
+    @staticmethod
+    def _count_retry(state: RetryCallState, stats: HostStats) -> None:
+        stats.retries += 1
+
+
+def raise_too_large(url: str, status: int, cap: int) -> None:
+    """A body over the cap is refused (never retried: it would be as large again)."""
+    raise FetchError(url, "too_large", status=status, error=f"body over {cap} bytes")
+
+
+def json_params(**params: Any) -> dict[str, str | int]:
+    """Query parameters without the ``None`` ones; booleans as ``true``/``false``."""
+    out: dict[str, str | int] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out

@@ -1,0 +1,216 @@
+"""Complete threads: flat pages, the page ceiling, subtrees, and a verdict.
+
+Naive paging misses comments (reference/lemmy-api.md §2), so a thread is collected as:
+
+1. **flat, oldest first**: ``sort=Old``, 50 a page, ``type_=All``, never ``max_depth``
+   (it caps at 300 rows and ignores paging). Pages the post's own count promises are
+   fetched concurrently; then one by one until the dialect's end signal. ``Old`` is
+   append-only, so earlier pages stay put while the crawl runs.
+2. if a **page ceiling** stopped it (``couldnt_get_comments`` past page 10/100 on Lemmy
+   0.19.14+, or a configured cap): the other end, ``sort=New``.
+3. **gaps**: every collected comment whose ``child_count`` is not accounted for by its
+   collected children, and every missing ancestor an orphan's path names, is fetched as a
+   ``parent_id`` subtree (flat; it includes the parent), with the same rules, until no gap
+   is left or a round finds nothing new.
+4. still short of the post's count behind a ceiling: every other window the API offers
+   (``Top``/``Hot``/``Controversial`` flat pages, v3 ``max_depth=1`` listings in five
+   sorts), then the gaps again.
+
+Guards on every pager: a hard page cap, and a page that brings no id the same listing has
+not returned already ends it (Lemmy 1.0's v3 layer repeats page 1 forever; issue 5861).
+Duplicates merge, the latest snapshot winning. The verdict (``verify.assess``) compares
+with the post's ``comments`` and every ``child_count``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from fedithreads.api import LIMIT, Listing, ThreadApi, Token
+from fedithreads.errors import FetchError
+from fedithreads.records import CommentRecord, Page, PostRecord
+from fedithreads.verify import Completeness, assess
+
+OTHER_SORTS = ("top", "hot", "controversial")
+TREE_SORTS = ("old", "new", "top", "hot", "controversial")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadResult:
+    post: PostRecord
+    comments: list[CommentRecord]
+    completeness: Completeness
+    strategy: tuple[str, ...]
+    requests: int
+    ceiling: int | None
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one listing did."""
+
+    pages: int = 0
+    new: int = 0
+    exhausted: bool = False
+    stopped_by: str = ""
+    seen: set[int] = field(default_factory=set)
+
+    def fresh(self, page: Page) -> int:
+        """How many of the page's comments this listing had not returned before."""
+        ids = {c.comment_id for c in page.comments}
+        fresh = len(ids - self.seen)
+        self.seen |= ids
+        return fresh
+
+
+@dataclass(slots=True)
+class ThreadCrawler:
+    """Collects one thread completely, or says exactly how much is missing."""
+
+    api: ThreadApi
+    max_pages: int = 2000
+    ceiling: int | None = None
+    window: int = 8
+    comments: dict[int, CommentRecord] = field(default_factory=dict)
+    strategy: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    async def crawl(self, post_id: int, post: PostRecord | None = None) -> ThreadResult:
+        if post is None:
+            self.requests += 1
+            post = await self.api.post(post_id)
+        first = await self.listing(Listing(post_id, "old"), expected=post.comments + 1)
+        if not first.exhausted:
+            await self.listing(Listing(post_id, "new"), expected=post.comments + 1)
+        verdict = await self.fill_gaps(post)
+        if verdict.missing and not first.exhausted:
+            await self.other_windows(post_id)
+            verdict = await self.fill_gaps(post)
+        return ThreadResult(
+            post,
+            sorted(self.comments.values(), key=lambda c: c.comment_id),
+            verdict,
+            tuple(self.strategy),
+            self.requests,
+            self.ceiling,
+        )
+
+    # ------------------------------------------------------------------ windows
+    async def fill_gaps(self, post: PostRecord) -> Completeness:
+        """Fetch gap subtrees until none is left or a round brings nothing new."""
+        tried: set[int] = set()
+        while True:
+            verdict = assess(post, self.comments.values())
+            todo = [g for g in verdict.gaps if g not in tried]
+            if not todo:
+                return verdict
+            tried.update(todo)
+            before = len(self.comments)
+            await asyncio.gather(*(self.subtree(post.post_id, g) for g in todo))
+            self.strategy.append(f"subtrees: {len(todo)} ({len(self.comments) - before} new)")
+
+    async def subtree(self, post_id: int, parent_id: int) -> None:
+        known = self.comments.get(parent_id)
+        expected = known.child_count + 1 if known else LIMIT
+        run = await self.listing(Listing(post_id, "old", parent_id=parent_id), expected=expected)
+        if not run.exhausted:
+            await self.listing(Listing(post_id, "new", parent_id=parent_id), expected=expected)
+
+    async def other_windows(self, post_id: int) -> None:
+        """Every other order the API can list a thread in (only behind a ceiling)."""
+        for sort in OTHER_SORTS:
+            await self.listing(Listing(post_id, sort), expected=LIMIT)
+        if self.api.server.dialect == "lemmy-v3":
+            for sort in TREE_SORTS:
+                await self.listing(Listing(post_id, sort, max_depth=1), expected=LIMIT)
+
+    # ------------------------------------------------------------------ pagers
+    async def listing(self, listing: Listing, *, expected: int) -> _Run:
+        """Page through one listing; log what it did."""
+        run = _Run()
+        if self.api.server.dialect == "lemmy-v4" or listing.max_depth is not None:
+            await self._chain(listing, run)
+        else:
+            await self._numbered(listing, run, expected)
+        end = "end" if run.exhausted else run.stopped_by
+        self.strategy.append(f"{listing.describe()}: {run.pages} pages, {run.new} new, {end}")
+        return run
+
+    async def _numbered(self, listing: Listing, run: _Run, expected: int) -> None:
+        """Page numbers: the pages ``expected`` rows need, ``window`` at a time, then one
+        at a time. The window is small so that an unknown ceiling wastes few requests."""
+        promised = max(1, -(-expected // LIMIT))
+        page = 1
+        while not (run.exhausted or run.stopped_by):
+            size = min(self.window, promised - page + 1) if page <= promised else 1
+            size = min(size, self._room(page))
+            if size <= 0:
+                run.stopped_by = "page ceiling" if self.ceiling else "page cap"
+                return
+            pages = range(page, page + size)
+            answers = await asyncio.gather(
+                *(self._fetch(listing, p) for p in pages), return_exceptions=True
+            )
+            for number, answer in zip(pages, answers, strict=True):
+                if not self._take(listing, run, number, answer):
+                    return
+            page += size
+
+    def _room(self, page: int) -> int:
+        """How many pages from ``page`` on the ceiling and the cap still allow."""
+        last = min(self.ceiling or self.max_pages, self.max_pages)
+        return last - page + 1
+
+    async def _fetch(self, listing: Listing, page: int) -> tuple[Page, Token]:
+        self.requests += 1
+        return await self.api.comments(listing, page)
+
+    def _take(
+        self, listing: Listing, run: _Run, number: int, answer: tuple[Page, Token] | BaseException
+    ) -> bool:
+        """Fold one numbered page into the run; False when the listing is over."""
+        if isinstance(answer, FetchError) and answer.kind == "page_ceiling" and number > 1:
+            self.ceiling = min(self.ceiling or number - 1, number - 1)
+            run.stopped_by = f"page ceiling at {self.ceiling}"
+            return False
+        if isinstance(answer, BaseException):
+            raise answer
+        page, token = answer
+        run.new += self._add(page)
+        run.pages += 1
+        if token is None:
+            run.exhausted = True
+            return False
+        if run.fresh(page) == 0 and number > 1:
+            run.stopped_by = "a page that repeats earlier ones"
+            return False
+        return True
+
+    async def _chain(self, listing: Listing, run: _Run) -> None:
+        """Cursors (v4), or a single tree page (v3 ``max_depth``): strictly in sequence."""
+        token: Token = None
+        while run.pages < self.max_pages:
+            self.requests += 1
+            page, token = await self.api.comments(listing, token)
+            run.new += self._add(page)
+            run.pages += 1
+            if token is None:
+                run.exhausted = listing.max_depth is None
+                run.stopped_by = run.stopped_by or "one tree page"
+                return
+            if run.fresh(page) == 0:
+                run.stopped_by = "a page that repeats earlier ones"
+                return
+        run.stopped_by = "page cap"
+
+    def _add(self, page: Page) -> int:
+        """Merge a page's comments (latest snapshot wins); how many were new."""
+        new = 0
+        for c in page.comments:
+            seen = self.comments.get(c.comment_id)
+            if seen is None:
+                new += 1
+            if seen is None or c.collected_at >= seen.collected_at:
+                self.comments[c.comment_id] = c
+        return new

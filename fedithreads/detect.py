@@ -1,0 +1,144 @@
+"""Which dialect a host speaks, from nodeinfo, never assumed (reference/lemmy-api.md §4.5).
+
+Lemmy below 1.0 → lemmy-v3; Lemmy 1.0 and its alphas/betas → lemmy-v4; PieFed → piefed
+(its ``/api/alpha`` must be switched on); anything else is a clear "unsupported" error.
+The host's ``/site`` then gives its version and published rate limit, which the client
+adopts. Results are cached per host for the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from fedithreads.client import Client, Fetched
+from fedithreads.dialects.common import Model, validate
+from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
+from fedithreads.errors import FetchError, ServerError
+from fedithreads.ratelimit import Rate
+from fedithreads.records import host_of
+
+API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
+_SITE_MODELS: dict[str, type[V3Site | V4Site | PiefedSite]] = {
+    "lemmy-v3": V3Site,
+    "lemmy-v4": V4Site,
+    "piefed": PiefedSite,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """What a run knows about one host."""
+
+    base_url: str
+    host: str
+    software: str
+    version: str
+    dialect: str
+    rate: Rate | None
+    page_ceiling: int | None
+
+    @property
+    def api(self) -> str:
+        return self.base_url + API_ROOTS[self.dialect]
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The leading semver of a version string (``0.19.3-7-gabc`` → ``(0, 19, 3)``)."""
+    match = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        return None
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def dialect_for(host: str, software: str, version: str) -> str:
+    """The dialect to speak with ``software`` at ``version``, or a ServerError."""
+    name = software.lower()
+    if name == "piefed":
+        return "piefed"
+    if name == "lemmy":
+        parsed = parse_version(version)
+        if parsed is None:
+            raise ServerError(f"{host}: Lemmy reports an unreadable version {version!r}")
+        return "lemmy-v4" if parsed >= (1, 0, 0) else "lemmy-v3"
+    raise ServerError(
+        f"{host}: unsupported software {software} {version}".rstrip()
+        + "; fedithreads collects from Lemmy and PieFed only"
+    )
+
+
+def known_page_ceiling(dialect: str, version: str) -> int | None:
+    """Lemmy's page limit by version: 10 pages on 0.19.14, 100 from 0.19.15."""
+    parsed = parse_version(version)
+    if dialect != "lemmy-v3" or parsed is None or parsed < (0, 19, 14):
+        return None
+    return 10 if parsed == (0, 19, 14) else 100
+
+
+class Detector:
+    """Detects each host once per run (concurrent callers share the answer)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._found: dict[str, asyncio.Task[Server]] = {}
+
+    async def server(self, base_url: str) -> Server:
+        host = host_of(base_url)
+        if host not in self._found:
+            self._found[host] = asyncio.ensure_future(self._detect(base_url))
+        return await self._found[host]
+
+    async def _detect(self, base_url: str) -> Server:
+        host = host_of(base_url)
+        info = await self._nodeinfo(base_url)
+        dialect = dialect_for(host, info.software.name, info.software.version)
+        site = await self._site(base_url, dialect)
+        version = info.software.version or site.version or ""
+        limit = site.message_limit()
+        rate = Rate(*limit) if limit else None
+        if rate is not None:
+            self.client.adopt_published_rate(host, rate)
+        ceiling = known_page_ceiling(dialect, version)
+        return Server(base_url, host, info.software.name.lower(), version, dialect, rate, ceiling)
+
+    async def _nodeinfo(self, base_url: str) -> NodeInfo:
+        links = await self.client.get(
+            base_url, "/.well-known/nodeinfo", {}, _parser(NodeInfoLinks, "nodeinfo")
+        )
+        href = links.href()
+        if href is None:
+            raise ServerError(f"{host_of(base_url)}: nodeinfo names no 2.0/2.1 document")
+        if host_of(href) != host_of(base_url):
+            raise ServerError(f"{host_of(base_url)}: nodeinfo points to another host ({href})")
+        path = urlsplit(href).path
+        return await self.client.get(base_url, path, {}, _parser(NodeInfo, "nodeinfo"))
+
+    async def _site(self, base_url: str, dialect: str) -> V3Site | V4Site | PiefedSite:
+        model = _SITE_MODELS[dialect]
+        try:
+            return await self.client.get(
+                base_url, API_ROOTS[dialect] + "/site", {}, _parser(model, "site", dialect)
+            )
+        except FetchError as exc:
+            if dialect == "piefed" and exc.error and "not enabled" in exc.error:
+                raise ServerError(
+                    f"{host_of(base_url)}: PieFed's API is switched off on this instance "
+                    "(ENABLE_ALPHA_API); nothing can be collected there"
+                ) from None
+            raise
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _parser(model: type[M], endpoint: str, dialect: str = "nodeinfo") -> Callable[[Fetched], M]:
+    """Validate a fetched body as ``model``; bad JSON raises the retryable ParseError."""
+
+    def parse(fetched: Fetched) -> M:
+        return validate(model, fetched.body, dialect=dialect, endpoint=endpoint, source=fetched.url)
+
+    return parse

@@ -1,0 +1,124 @@
+"""Per-host request pacing, apart from retrying: a token bucket plus a concurrency cap.
+
+Lemmy limits every read endpoint of one client IP through one "message" limit of C
+requests per T seconds: a token bucket on 0.19, a fixed-window counter on 1.0
+(reference/lemmy-api.md §3.1). The limiter sends at ``fraction`` f of the published rate
+(f·C/T per second) and allows a burst of only (1 − f)·C (at least 1), so that no window of
+T seconds, aligned or not, ever holds more than C requests: safe under both algorithms.
+When the server still answers "rate limited", ``pause`` empties the bucket and holds
+every request for the wait the server asked for. Clock and sleep are injected, so tests
+never really wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+_EPSILON = 1e-9
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A bucket: ``requests`` per ``per_seconds`` (Lemmy's default message bucket: 180/60)."""
+
+    requests: float
+    per_seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.per_seconds
+
+    @classmethod
+    def per_sec(cls, value: float) -> Rate:
+        """A steady rate with a one-second bucket."""
+        return cls(value, 1.0)
+
+
+class TokenBucket:
+    """Refilled at ``f·C/T`` per second, bursts of ``(1 − f)·C``; ``acquire`` waits."""
+
+    def __init__(self, rate: Rate, *, fraction: float, clock: Clock, sleep: Sleep) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self._held_until = 0.0
+        self.waited = 0.0
+        self.acquired = 0
+        self.set_rate(rate, fraction=fraction, spent=0)
+
+    def set_rate(self, rate: Rate, *, fraction: float, spent: int | None = None) -> None:
+        """Adopt a new published limit. The tokens on hand are kept (capped) or, when the
+        requests ``spent`` so far are given, a full bucket less those."""
+        self.rate = rate
+        self.capacity = max(1.0, rate.requests * (1.0 - fraction))
+        self.refill = rate.per_second * fraction
+        self._stamp = self._clock()
+        if spent is not None:
+            self._tokens = max(0.0, self.capacity - spent)
+        else:
+            self._tokens = min(getattr(self, "_tokens", self.capacity), self.capacity)
+
+    def _top_up(self, now: float) -> None:
+        self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.refill)
+        self._stamp = now
+
+    async def acquire(self) -> None:
+        """Take one token, sleeping (in FIFO order) until one is there."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._held_until:
+                    await self._wait(self._held_until - now)
+                    continue
+                self._top_up(now)
+                if self._tokens >= 1.0 - _EPSILON:  # float sums of refills may fall a hair short
+                    self._tokens = max(0.0, self._tokens - 1.0)
+                    self.acquired += 1
+                    return
+                await self._wait((1.0 - self._tokens) / self.refill)
+
+    async def _wait(self, seconds: float) -> None:
+        self.waited += seconds
+        await self._sleep(seconds)
+
+    def pause(self, seconds: float) -> None:
+        """The server said "too many": hold all requests ``seconds`` and empty the bucket."""
+        now = self._clock()
+        self._top_up(now)
+        self._tokens = 0.0
+        self._held_until = max(self._held_until, now + seconds)
+        self._stamp = max(self._stamp, self._held_until)
+
+
+class HostLimiter:
+    """One host's bucket and concurrency slots: ``async with limiter: send()``."""
+
+    def __init__(
+        self,
+        rate: Rate,
+        *,
+        fraction: float,
+        concurrency: int,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.bucket = TokenBucket(rate, fraction=fraction, clock=clock, sleep=sleep)
+        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+
+    async def __aenter__(self) -> HostLimiter:
+        await self._slots.acquire()
+        try:
+            await self.bucket.acquire()
+        except BaseException:
+            self._slots.release()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._slots.release()

@@ -1,0 +1,136 @@
+"""Retry policy as data: which answers are worth another try, and how long to wait.
+
+Lemmy signals its rate limit as HTTP 400 ``{"error":"rate_limit_error"}`` on 0.18/0.19 and
+429 elsewhere, moves the status of one error between 400 and 404 across versions, and sits
+behind proxies that answer HTML. So an answer is classified by its ``error`` string first
+and its status second (reference/lemmy-api.md §3.2-3.4):
+
+=====================  ==========================================  ==========
+kind                   when                                        retried
+=====================  ==========================================  ==========
+``rate_limited``       429; 400/any with rate_limit_error or       yes, after
+                       too_many_requests                           Retry-After
+``server``             5xx, 408, 425, Cloudflare 52x               yes
+``not_json``           2xx that is not JSON (HTML, empty, wrong    yes
+                       content-type, cut off)
+``network``            timeouts, resets, refused connections       yes
+``page_ceiling``       400 couldnt_get_comments / couldnt_get_     no: the
+                       posts (also a bad limit or page)            crawler
+                                                                   adapts
+``not_found``          couldnt_find_*, not_found, 404              no
+``refused``            any other 4xx (instance_is_private, …)      no
+``redirect``           3xx (never followed across hosts)           no
+``too_large``          body over the configured cap                no
+=====================  ==========================================  ==========
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+RETRYABLE_KINDS = frozenset({"rate_limited", "server", "not_json", "network"})
+RATE_LIMIT_ERRORS = frozenset({"rate_limit_error", "too_many_requests"})
+CEILING_ERRORS = frozenset({"couldnt_get_comments", "couldnt_get_posts", "invalid_fetch_limit"})
+RETRYABLE_STATUSES = frozenset({408, 425, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one HTTP answer means: ``kind`` from the table above, or ``ok``."""
+
+    kind: str
+    status: int
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE_KINDS
+
+
+def error_code(body: bytes) -> str | None:
+    """The ``error`` string of a Lemmy error body (PieFed: its ``message``), if any."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        text = body.decode("utf-8", "replace").strip()
+        return text if text.isidentifier() else None  # 0.18 plain-text errors
+    if isinstance(doc, dict):
+        value = doc.get("error") or doc.get("message")
+        return str(value) if value is not None else None
+    return None
+
+
+def classify(status: int, headers: Mapping[str, str], body: bytes, *, now: datetime) -> Verdict:
+    """Classify an answer; ``ok`` means a 2xx whose body claims to be JSON."""
+    wait = retry_after(headers, now=now)
+    if 200 <= status < 300:
+        ctype = headers.get("content-type", "")
+        if not ctype.startswith("application/json") or not body.strip():
+            return Verdict("not_json", status)
+        return Verdict("ok", status)
+    if 300 <= status < 400:
+        return Verdict("redirect", status, headers.get("location"))
+    code = error_code(body)
+    if status == 429 or code in RATE_LIMIT_ERRORS:
+        return Verdict("rate_limited", status, code, wait)
+    if status in RETRYABLE_STATUSES or status >= 500:
+        return Verdict("server", status, code, wait)
+    if code in CEILING_ERRORS:
+        return Verdict("page_ceiling", status, code)
+    if status == 404 or (code or "").startswith("couldnt_find") or code == "not_found":
+        return Verdict("not_found", status, code)
+    if status == 403 and not headers.get("content-type", "").startswith("application/json"):
+        return Verdict("server", status, code, wait)  # a proxy's challenge page, not Lemmy
+    return Verdict("refused", status, code)
+
+
+def retry_after(headers: Mapping[str, str], *, now: datetime) -> float | None:
+    """Seconds the server asked us to wait: Retry-After (seconds or HTTP date) or
+    x-ratelimit-reset (seconds until the window resets, Lemmy 1.0)."""
+    value = headers.get("retry-after")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+            return max(0.0, (when - now).total_seconds())
+    reset = headers.get("x-ratelimit-reset")
+    if reset:
+        try:
+            return max(0.0, float(reset))
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounds on retrying one request: attempts AND total time, jittered backoff."""
+
+    max_attempts: int = 6
+    max_total_seconds: float = 300.0
+    initial: float = 1.0
+    maximum: float = 60.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full-jitter exponential backoff before attempt ``attempt + 1`` (attempt ≥ 1)."""
+        ceiling = min(self.maximum, self.initial * 2 ** (attempt - 1))
+        return rng.uniform(ceiling / 2, ceiling)
+
+    def wait(self, attempt: int, verdict: Verdict, rng: random.Random) -> float:
+        """The server's Retry-After when it gave one, else the backoff. A wait past the
+        total budget is not shortened: the request gives up instead."""
+        if verdict.retry_after is not None:
+            return max(verdict.retry_after, 0.0)
+        return self.backoff(attempt, rng)
