@@ -66,6 +66,7 @@ class LimitSettings(_Section):
     per_host_concurrency: int = Field(4, ge=1)
     rate_fraction: float = Field(0.9, gt=0, le=1)
     default_requests_per_second: float = Field(2.5, gt=0)
+    max_pages: int = Field(2000, ge=1)
 
 
 class RetrySettings(_Section):
@@ -78,6 +79,7 @@ class RetrySettings(_Section):
 class HostSettings(_Section):
     requests_per_second: float | None = Field(None, gt=0)
     concurrency: int | None = Field(None, ge=1)
+    page_ceiling: int | None = Field(None, ge=1)
     token_env: str | None = None
 
 
@@ -85,6 +87,7 @@ class Settings(_Section):
     """Everything config.toml can say; see the commented config.toml for each key."""
 
     data_dir: Path = Path("data")
+    seeds_dir: Path = Path("seeds")
     contact: str = ""
     user_agent: str = "fedithreads/{version} (+https://pypi.org/project/fedithreads; {contact})"
     keep_raw: bool = True
@@ -108,7 +111,10 @@ def load_settings(path: Path | None, *, data_dir: Path | None = None) -> Setting
         settings, base = _parse(path), path.resolve().parent
     chosen = data_dir if data_dir is not None else settings.data_dir
     resolved = chosen if chosen.is_absolute() or data_dir is not None else base / chosen
-    return settings.model_copy(update={"data_dir": resolved.resolve()})
+    seeds = settings.seeds_dir if settings.seeds_dir.is_absolute() else base / settings.seeds_dir
+    return settings.model_copy(
+        update={"data_dir": resolved.resolve(), "seeds_dir": seeds.resolve()}
+    )
 
 
 def _parse(path: Path) -> Settings:

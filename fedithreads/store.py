@@ -3,18 +3,27 @@
 Layout (DESIGN.md "Files on disk")::
 
     <data_dir>/tables/<table>/instance=<host>/<run_id>.parquet
+    <data_dir>/tables/<table>/instance=<host>/<run_id>--<part>.parquet   (run under way)
+    <data_dir>/raw/<host>/<date>/<run_id>.jsonl.gz
 
 A file is written to a temporary name in the same directory, flushed to disk and renamed
 into place, so a reader (or a later run) sees the whole file or none of it. Temporary
-files left by a killed writer start with ``.`` and are never read.
+files left by a killed writer start with ``.`` and are never read. While a run is under
+way each finished thread is its own part file (rewritten, never duplicated, if the run
+is resumed); at the end of the run its parts are compacted into one file per instance.
+A scan ignores the parts of a run once its compacted file exists.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import os
 import re
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -33,7 +42,7 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Create ``path`` via a temp file + fsync + rename; nothing partial is ever visible."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -89,23 +98,60 @@ def is_data_dir(path: Path) -> bool:
     return (path / "tables").is_dir() or (path / "runs").is_dir()
 
 
-def append_snapshots(data_dir: Path, run_id: str, table: str, frame: pl.DataFrame) -> list[Path]:
-    """Add one run's rows of a snapshot table, one atomic file per instance."""
+KEYS = {
+    "posts": ["instance", "post_id", "run_id"],
+    "comments": ["instance", "comment_id", "run_id"],
+}
+"""One row per key in a snapshot table: one snapshot per object per run."""
+
+
+def append_snapshots(
+    data_dir: Path, run_id: str, table: str, frame: pl.DataFrame, part: str | None = None
+) -> list[Path]:
+    """Add rows of a run to a snapshot table, one atomic file per instance.
+
+    With ``part``, the rows go to the run's part file of that name (replacing an earlier
+    write of the same part); ``compact_run`` later merges the parts.
+    """
+    name = safe_name(run_id) + (f"--{safe_name(part)}" if part else "")
     written = []
-    for (instance,), part in frame.partition_by("instance", as_dict=True).items():
+    for (instance,), rows in frame.partition_by("instance", as_dict=True).items():
         directory = data_dir / "tables" / table / f"instance={safe_name(str(instance))}"
-        path = directory / f"{safe_name(run_id)}.parquet"
-        write_frame(schema.conform(part, table), path)
+        path = directory / f"{name}.parquet"
+        write_frame(schema.conform(rows, table), path)
         written.append(path)
     return written
 
 
+def compact_run(data_dir: Path, run_id: str) -> None:
+    """Merge a run's part files into ``<run_id>.parquet`` per instance, then drop them."""
+    run = safe_name(run_id)
+    for table in schema.SNAPSHOT_TABLES:
+        for directory in sorted((data_dir / "tables" / table).glob("instance=*")):
+            parts = sorted(directory.glob(f"{run}--*.parquet"))
+            if not parts:
+                continue
+            target = directory / f"{run}.parquet"
+            sources = ([target] if target.exists() else []) + parts
+            merged = pl.concat([pl.read_parquet(p) for p in sources]).unique(
+                KEYS[table], keep="last", maintain_order=True
+            )
+            write_frame(schema.conform(merged, table), target)
+            for p in parts:
+                p.unlink()
+
+
 def table_files(data_dir: Path, table: str) -> list[Path]:
-    """The finished Parquet files of one table (temporary files are skipped)."""
+    """The finished Parquet files of one table: no temporary files, and no part files
+    of a run that has been compacted."""
     root = data_dir / "tables" / table
     if not root.is_dir():
         return []
-    return sorted(p for p in root.glob("instance=*/*.parquet") if not p.name.startswith("."))
+    files = [p for p in root.glob("instance=*/*.parquet") if not p.name.startswith(".")]
+    compacted = {(p.parent, p.stem) for p in files if "--" not in p.stem}
+    return sorted(
+        p for p in files if "--" not in p.stem or (p.parent, p.stem.split("--")[0]) not in compacted
+    )
 
 
 def scan_table(data_dir: Path, table: str) -> pl.LazyFrame:
@@ -114,3 +160,46 @@ def scan_table(data_dir: Path, table: str) -> pl.LazyFrame:
     if not files:
         return schema.empty(table).lazy()
     return pl.scan_parquet(files, schema=schema.TABLES[table], hive_partitioning=False)
+
+
+class RawArchive:
+    """Every answer as received, one JSON line each: url, status, fetched_at, body.
+
+    Lines go to ``raw/<host>/<date>/<run_id>.jsonl.gz``, each its own gzip member, so a
+    killed run leaves at most a cut-off last line. A body that is not UTF-8 is kept as
+    ``body_base64``.
+    """
+
+    def __init__(self, data_dir: Path, run_id: str) -> None:
+        self.root = data_dir / "raw"
+        self.run = safe_name(run_id)
+
+    def write(self, host: str, url: str, status: int, fetched_at: datetime, body: bytes) -> None:
+        record: dict[str, object] = {"url": url, "status": status}
+        record["fetched_at"] = fetched_at.isoformat()
+        try:
+            record["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            record["body_base64"] = base64.b64encode(body).decode()
+        path = (
+            self.root / safe_name(host) / fetched_at.strftime("%Y-%m-%d") / f"{self.run}.jsonl.gz"
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
+        try:
+            with path.open("ab") as fh:
+                fh.write(gzip.compress(line, mtime=0))
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write ({exc.strerror or exc}); free space") from None
+
+
+def read_raw(path: Path) -> list[dict[str, object]]:
+    """The records of one raw archive file (a cut-off last line is dropped)."""
+    out: list[dict[str, object]] = []
+    with gzip.open(path, "rb") as fh:
+        try:
+            for line in fh:
+                out.append(json.loads(line))
+        except (EOFError, gzip.BadGzipFile, ValueError):
+            pass
+    return out

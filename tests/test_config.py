@@ -26,8 +26,10 @@ def test_the_shipped_config_is_valid_and_matches_the_defaults(
     shipped = load_settings(REPO / "config.toml")
     defaults = load_settings(None)
 
-    assert shipped.model_dump(exclude={"data_dir"}) == defaults.model_dump(exclude={"data_dir"})
+    paths = {"data_dir", "seeds_dir"}
+    assert shipped.model_dump(exclude=paths) == defaults.model_dump(exclude=paths)
     assert shipped.data_dir == (REPO / "data").resolve()
+    assert shipped.seeds_dir == (REPO / "seeds").resolve()
 
 
 def test_relative_data_dir_is_resolved_against_the_config_file(tmp_path: Path) -> None:

@@ -1,0 +1,237 @@
+"""The order of steps of one collection run (``fedithreads collect``).
+
+lock → state (resume an interrupted run, or start one) → for every target, concurrently
+across hosts: detect the host's dialect, list a community's posts or fetch the post,
+decide which threads need crawling, crawl them completely, write each finished thread as
+a part file → compact the run's parts → manifest → state. A thread is re-crawled when
+it is new to us, changed (``comments`` or ``newest_comment_time``), was incomplete last
+time, or is younger than ``resnapshot_window``; otherwise it costs no comment request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from fedithreads import store
+from fedithreads.api import ThreadApi
+from fedithreads.client import Client, Fetched, utcnow
+from fedithreads.config import Settings, duration_seconds
+from fedithreads.crawl import ThreadCrawler
+from fedithreads.detect import Detector, Server
+from fedithreads.errors import FedithreadsError
+from fedithreads.frames import build_tables
+from fedithreads.ratelimit import Clock, Sleep
+from fedithreads.records import CommentRecord, PostRecord
+from fedithreads.report import RunReport, TargetOutcome, ThreadOutcome, write_manifest
+from fedithreads.state import RunInProgress, RunLock, State, ThreadSeen
+from fedithreads.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
+
+Progress = Callable[[str, int], None]
+"""Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished one."""
+
+
+class Collector:
+    """One run over some targets; ``await Collector(settings).run(targets)``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        full: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], datetime] = utcnow,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.full = full
+        self.transport = transport
+        self.now, self.clock, self.sleep = now, clock, sleep
+        self.progress = progress or (lambda _what, _n: None)
+        self.data_dir = settings.data_dir
+        self.state = State()
+        self.run_state = RunInProgress("", "")
+        self.threads_in_flight = asyncio.Semaphore(settings.limits.concurrency)
+        self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
+
+    async def run(self, targets: Sequence[Target]) -> RunReport:
+        with RunLock(self.data_dir):
+            self.state = State.load(self.data_dir)
+            self.run_state, resumed = self.state.begin(self.now())
+            self.state.save(self.data_dir)
+            report = RunReport(self.run_state.run_id, resumed, self.run_state.started_at)
+            archive = store.RawArchive(self.data_dir, self.run_state.run_id)
+            async with Client(
+                self.settings,
+                transport=self.transport,
+                clock=self.clock,
+                sleep=self.sleep,
+                now=self.now,
+                archive=self._archiver(archive) if self.settings.keep_raw else None,
+            ) as client:
+                detector = Detector(client)
+                report.targets = list(
+                    await asyncio.gather(*(self._target(client, detector, t) for t in targets))
+                )
+                report.hosts = client.stats
+            store.compact_run(self.data_dir, self.run_state.run_id)
+            report.finished_at = self.now().isoformat()
+            write_manifest(self.data_dir, report)
+            self.state.run = None
+            self.state.save(self.data_dir)
+            return report
+
+    @staticmethod
+    def _archiver(archive: store.RawArchive) -> Callable[[str, Fetched], None]:
+        def keep(host: str, f: Fetched) -> None:
+            archive.write(host, f.url, f.status, f.fetched_at, f.body)
+
+        return keep
+
+    # ------------------------------------------------------------------ targets
+    async def _target(self, client: Client, detector: Detector, target: Target) -> TargetOutcome:
+        outcome = TargetOutcome(target.raw, target_key(target))
+        try:
+            server = await detector.server(target.base_url)
+            api = ThreadApi(client, server, self.run_state.run_id)
+            if isinstance(target, CommunityTarget):
+                await self._community(api, target, outcome)
+            else:
+                post = await self._post(api, target)
+                outcome.threads.append(await self._thread(api, post, with_post=True))
+        except FedithreadsError as exc:
+            outcome.error = str(exc)
+        return outcome
+
+    async def _post(self, api: ThreadApi, target: PostTarget | ApIdTarget) -> PostRecord:
+        if isinstance(target, PostTarget):
+            return await api.post(target.post_id)
+        return await api.resolve_post(target.url)
+
+    async def _community(
+        self, api: ThreadApi, target: CommunityTarget, outcome: TargetOutcome
+    ) -> None:
+        posts = await self._list_posts(api, target)
+        frame = build_tables(posts, []).posts
+        store.append_snapshots(
+            self.data_dir, self.run_state.run_id, "posts", frame, f"list-{target.name}"
+        )
+        self.progress("threads", len(posts))
+        outcome.threads = list(
+            await asyncio.gather(*(self._thread(api, p, with_post=False) for p in posts))
+        )
+
+    async def _list_posts(self, api: ThreadApi, target: CommunityTarget) -> list[PostRecord]:
+        """Newest first until the end, ``max_posts`` unpinned posts, or a page of no news."""
+        found: dict[int, PostRecord] = {}
+        token = None
+        for _ in range(self.settings.limits.max_pages):
+            page, token = await api.posts(target.name, token)
+            new = [p for p in page.posts if p.post_id not in found]
+            found.update((p.post_id, p) for p in new)
+            unpinned = sum(1 for p in found.values() if not p.featured)
+            if target.max_posts is not None and unpinned >= target.max_posts:
+                break
+            if token is None or not new:
+                break
+        posts = list(found.values())
+        if target.max_posts is not None:
+            keep = {p.post_id for p in [p for p in posts if not p.featured][: target.max_posts]}
+            posts = [p for p in posts if p.featured or p.post_id in keep]
+        return posts
+
+    # ------------------------------------------------------------------ threads
+    async def _thread(self, api: ThreadApi, post: PostRecord, *, with_post: bool) -> ThreadOutcome:
+        """Each thread once per run, however many targets name it."""
+        key = f"{post.instance}/{post.post_id}"
+        if key not in self._threads:
+            self._threads[key] = asyncio.ensure_future(self._thread_once(api, post, with_post))
+        return await asyncio.shield(self._threads[key])
+
+    async def _thread_once(
+        self, api: ThreadApi, post: PostRecord, with_post: bool
+    ) -> ThreadOutcome:
+        key = f"{post.instance}/{post.post_id}"
+        done = self.run_state.done.get(key)
+        if done is not None:
+            self.progress("done", 1)
+            return ThreadOutcome(**done)
+        reason = self._reason(key, post)
+        async with self.threads_in_flight:
+            if reason is None:
+                outcome = self._skip(post, with_post)
+            else:
+                outcome = await self._crawl(api, post, reason, with_post)
+        self.run_state.done[key] = outcome.as_dict()
+        self.state.save(self.data_dir)
+        self.progress("done", 1)
+        return outcome
+
+    def _reason(self, key: str, post: PostRecord) -> str | None:
+        """Why the thread needs crawling this run, or None to skip it."""
+        seen = self.state.threads.get(key)
+        window = timedelta(seconds=duration_seconds(self.settings.resnapshot_window))
+        if self.full:
+            return "full"
+        if seen is None:
+            return "new"
+        if not seen.complete:
+            return "incomplete before"
+        if seen.comments != post.comments or seen.newest_comment_time != _iso(
+            post.newest_comment_time
+        ):
+            return "changed"
+        if self.now() - post.published < window:
+            return "young"
+        return None
+
+    def _skip(self, post: PostRecord, with_post: bool) -> ThreadOutcome:
+        if with_post:
+            self._write(post, [], with_post=True)
+        return ThreadOutcome.skipped(post)
+
+    async def _crawl(
+        self, api: ThreadApi, post: PostRecord, reason: str, with_post: bool
+    ) -> ThreadOutcome:
+        server: Server = api.server
+        conf = self.settings.hosts.get(server.host)
+        ceiling = (conf.page_ceiling if conf else None) or server.page_ceiling
+        crawler = ThreadCrawler(
+            api,
+            max_pages=self.settings.limits.max_pages,
+            ceiling=ceiling,
+            window=2 * api.client.limiter(server.host).concurrency,
+        )
+        try:
+            result = await crawler.crawl(post.post_id, post)
+        except FedithreadsError as exc:
+            return ThreadOutcome.failed(post, reason, str(exc))
+        rejected = self._write(result.post, result.comments, with_post=with_post)
+        verdict = result.completeness
+        self.state.threads[f"{post.instance}/{post.post_id}"] = ThreadSeen(
+            result.post.comments,
+            _iso(result.post.newest_comment_time),
+            self.now().isoformat(),
+            verdict.complete,
+        )
+        return ThreadOutcome.from_result(result, reason, rejected)
+
+    def _write(self, post: PostRecord, comments: list[CommentRecord], *, with_post: bool) -> int:
+        tables = build_tables([post], comments)
+        part = f"thread-{post.post_id}"
+        run_id = self.run_state.run_id
+        if with_post:
+            store.append_snapshots(self.data_dir, run_id, "posts", tables.posts, part)
+        if tables.comments.height:
+            store.append_snapshots(self.data_dir, run_id, "comments", tables.comments, part)
+        return len(tables.rejected)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None

@@ -1,0 +1,128 @@
+"""The data dir's run bookkeeping: the lock, incremental state, resumable runs.
+
+* ``RunLock``: an exclusive ``flock`` on ``<data_dir>/.lock`` held for the whole run. The
+  kernel drops it when the process dies, even by SIGKILL, so a killed run never leaves a
+  lock behind; a second run meanwhile gets LockHeldError (exit 75) at once.
+* ``State`` (``state.json``, written atomically): what each thread looked like when last
+  crawled (the server's ``comments`` and ``newest_comment_time``), and the run in
+  progress with the threads it has finished. A run killed half-way is resumed under the
+  same run id: finished threads are not fetched again, and every thread ends with
+  exactly one snapshot for the run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from fedithreads.errors import LockHeldError, StoreError
+from fedithreads.store import write_atomic
+
+STATE_FILE = "state.json"
+LOCK_FILE = ".lock"
+
+
+class RunLock:
+    """``with RunLock(data_dir):`` — exclusive for one run, released by the kernel on death."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_FILE
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise LockHeldError(
+                f"{self.path}: another run holds the lock ({holder}); nothing was done"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.seek(0)
+            self._fh.truncate()
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable and unique: ``20261127T201500Z-3f2a9c``."""
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass(slots=True)
+class ThreadSeen:
+    """A thread as the last crawl saw it."""
+
+    comments: int
+    newest_comment_time: str | None
+    crawled_at: str
+    complete: bool
+
+
+@dataclass(slots=True)
+class RunInProgress:
+    run_id: str
+    started_at: str
+    done: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Finished work of this run by key (a thread or a listing), with its summary."""
+
+
+@dataclass(slots=True)
+class State:
+    threads: dict[str, ThreadSeen] = field(default_factory=dict)
+    run: RunInProgress | None = None
+
+    @classmethod
+    def load(cls, data_dir: Path) -> State:
+        path = data_dir / STATE_FILE
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            threads = {k: ThreadSeen(**v) for k, v in raw.get("threads", {}).items()}
+            run = RunInProgress(**raw["run"]) if raw.get("run") else None
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise StoreError(
+                f"{path}: unreadable state ({exc}); move it aside to start afresh "
+                "(the next run then re-collects every thread once)"
+            ) from None
+        return cls(threads, run)
+
+    def save(self, data_dir: Path) -> None:
+        doc = {
+            "version": 1,
+            "threads": {k: _plain(v) for k, v in sorted(self.threads.items())},
+            "run": _plain(self.run) if self.run else None,
+        }
+        text = json.dumps(doc, indent=1, sort_keys=True).encode()
+        write_atomic(data_dir / STATE_FILE, lambda fh: fh.write(text))
+
+    def begin(self, now: datetime) -> tuple[RunInProgress, bool]:
+        """The run to do: the interrupted one if there is one (True), else a new one."""
+        if self.run is not None:
+            return self.run, True
+        self.run = RunInProgress(new_run_id(now), now.isoformat())
+        return self.run, False
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}

@@ -1,0 +1,114 @@
+"""Collecting over real HTTP on 127.0.0.1: completeness against the server's ground truth."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
+from fedithreads.synth import SynthThread, generate_thread
+from tests.collect_support import (
+    branches_touching,
+    collect,
+    collected_ids,
+    post_level_reach,
+    settings_for,
+)
+
+QUICK = (60_000, 60)  # a published limit high enough not to slow the tests down
+
+
+def big_thread(n: int = 3000, seed: int = 5, **kw: object) -> SynthThread:
+    """A 3,000-comment thread in a community remote to the serving instance."""
+    return generate_thread(seed, instance="lemmy.ca", n_comments=n, **kw)  # type: ignore[arg-type]
+
+
+def test_3000_comments_behind_a_30_page_ceiling_are_all_collected(tmp_path: Path) -> None:
+    """Flat pages stop at page 30 (1,500 comments), the listing defaults to Local and
+    max_depth caps at 300: the collected ids still equal the server's, one by one."""
+    thread = big_thread()
+    dataset = ReplayDataset.from_threads([thread])
+    quirks = Quirks(page_ceiling=30, default_listing="Local", published_rate_limit=QUICK)
+    with ReplayServer(dataset, dialect="lemmy-v3", quirks=quirks) as server:
+        report = collect(settings_for(tmp_path), f"{server.base_url}/post/{thread.post.post_id}")
+        comment_requests = server.count("/api/v3/comment/list")
+
+    assert collected_ids(tmp_path) == dataset.comment_ids(thread.post.post_id)
+    (outcome,) = report.targets[0].threads
+    assert (outcome.complete, outcome.missing, outcome.collected) == (True, 0, 3000)
+    assert report.ok
+    assert comment_requests <= 1.3 * 60 + 10
+    manifest = json.loads((tmp_path / "runs" / f"{report.run_id}.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["targets"][0]["threads"][0]["ceiling"] == 30
+
+
+def test_behind_a_10_page_ceiling_everything_reachable_is_collected_and_the_rest_counted(
+    tmp_path: Path,
+) -> None:
+    """Reply-less top-level comments in the middle of every order are out of reach of any
+    query; all others are collected, and the verdict counts exactly the unreachable."""
+    thread = big_thread(top_level_fraction=0.6, depth=8)
+    dataset = ReplayDataset.from_threads([thread])
+    paths = {c.comment_id: c.path for c in thread.comments}
+    sizes = Counter(p.split(".")[1] for p in paths.values())
+    assert max(sizes.values()) < 1000, "branches must fit in two ceilings for this test"
+    quirks = Quirks(page_ceiling=10, published_rate_limit=QUICK)
+    with ReplayServer(dataset, dialect="lemmy-v3", quirks=quirks) as server:
+        reachable = branches_touching(paths, post_level_reach(server, thread.post.post_id, 10))
+        report = collect(settings_for(tmp_path), f"{server.base_url}/post/{thread.post.post_id}")
+
+    unreachable = set(paths) - reachable
+    visible_unreachable = [
+        c for c in thread.comments if c.comment_id in unreachable and not (c.deleted or c.removed)
+    ]
+    assert len(unreachable) > 100
+    assert collected_ids(tmp_path) == reachable
+    (outcome,) = report.targets[0].threads
+    assert outcome.complete is False
+    assert outcome.missing == len(visible_unreachable)
+    assert not report.ok
+
+
+@pytest.mark.parametrize("dialect", ["lemmy-v4", "piefed"])
+def test_v4_cursors_and_piefed_pages_collect_every_comment(tmp_path: Path, dialect: str) -> None:
+    """The same 3,000-comment thread served as Lemmy 1.0 or PieFed is collected whole."""
+    thread = big_thread()
+    dataset = ReplayDataset.from_threads([thread])
+    quirks = Quirks(published_rate_limit=QUICK)
+    with ReplayServer(dataset, dialect=dialect, quirks=quirks) as server:
+        report = collect(settings_for(tmp_path), f"{server.base_url}/post/{thread.post.post_id}")
+
+    assert collected_ids(tmp_path) == dataset.comment_ids(thread.post.post_id)
+    assert report.targets[0].threads[0].complete is True
+
+
+@pytest.mark.slow
+def test_a_rate_limited_faulty_server_is_still_collected_completely(tmp_path: Path) -> None:
+    """5 requests/s and 5 % faults (HTML 502, cut-off JSON, resets): complete, retries
+    counted, and the limiter never trips the server's limit."""
+    thread = big_thread()
+    dataset = ReplayDataset.from_threads([thread])
+    quirks = Quirks(
+        rate_limit=(5, 1),
+        page_ceiling=100,
+        fault_rate=0.05,
+        fault_kinds=("html_502", "truncated", "reset"),
+        fault_seed=3,
+    )
+    with ReplayServer(dataset, dialect="lemmy-v3", quirks=quirks) as server:
+        report = collect(settings_for(tmp_path), f"{server.base_url}/post/{thread.post.post_id}")
+        faults = sum(1 for e in server.log.entries() if e.outcome.startswith("fault"))
+        limited = server.count("", outcome="rate_limited")
+
+    assert collected_ids(tmp_path) == dataset.comment_ids(thread.post.post_id)
+    assert report.ok
+    stats = next(iter(report.hosts.values()))
+    assert faults > 0
+    assert stats.retries >= faults
+    assert limited == 0
+    manifest = json.loads((tmp_path / "runs" / f"{report.run_id}.json").read_text())
+    assert next(iter(manifest["hosts"].values()))["retries"] == stats.retries
