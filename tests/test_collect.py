@@ -10,6 +10,7 @@ import pytest
 
 from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
 from fedithreads.synth import SynthThread, generate_thread
+from fedithreads.store import read_raw
 from tests.collect_support import (
     branches_touching,
     collect,
@@ -112,3 +113,66 @@ def test_a_rate_limited_faulty_server_is_still_collected_completely(tmp_path: Pa
     assert limited == 0
     manifest = json.loads((tmp_path / "runs" / f"{report.run_id}.json").read_text())
     assert next(iter(manifest["hosts"].values()))["retries"] == stats.retries
+
+
+def test_every_answer_is_archived_raw_and_archiving_can_be_turned_off(tmp_path: Path) -> None:
+    """raw/<host>/<date>/<run>.jsonl.gz holds url, status, fetched_at and body of each answer."""
+    thread = big_thread(120)
+    dataset = ReplayDataset.from_threads([thread])
+    with ReplayServer(dataset, quirks=Quirks(published_rate_limit=QUICK)) as server:
+        url = f"{server.base_url}/post/{thread.post.post_id}"
+        report = collect(settings_for(tmp_path / "kept"), url)
+        requests = server.count("")
+        collect(settings_for(tmp_path / "not", keep_raw=False), url)
+
+    (archive,) = (tmp_path / "kept" / "raw").rglob("*.jsonl.gz")
+    assert archive.name == f"{report.run_id}.jsonl.gz"
+    records = read_raw(archive)
+    assert len(records) == requests
+    assert {r["status"] for r in records} == {200}
+    pages = [r for r in records if "/comment/list" in str(r["url"])]
+    assert sum(len(json.loads(str(r["body"]))["comments"]) for r in pages) == 120
+    assert not (tmp_path / "not" / "raw").exists()
+
+
+def test_a_missing_post_is_recorded_once_and_not_retried(tmp_path: Path) -> None:
+    """couldnt_find_post is permanent: one request, the target marked failed, exit status 1."""
+    dataset = ReplayDataset.from_threads([big_thread(10)])
+    with ReplayServer(dataset, quirks=Quirks(published_rate_limit=QUICK)) as server:
+        report = collect(settings_for(tmp_path), f"{server.base_url}/post/424242")
+        post_requests = server.count("/api/v3/post")
+
+    (target,) = report.targets
+    assert target.error is not None
+    assert "couldnt_find_post" in target.error
+    assert post_requests == 1
+    assert report.status == "failed"
+    assert "failed: " in target.summary()
+
+
+def test_hosts_are_collected_at_once_each_within_its_own_limit(tmp_path: Path) -> None:
+    """Three hosts limited to 10 requests/s each: their requests interleave in time and
+    none of them ever answers 'rate limited'."""
+    threads = [big_thread(400, seed=s) for s in (1, 2, 3)]
+    quirks = Quirks(rate_limit=(10, 1))
+    servers = [ReplayServer(ReplayDataset.from_threads([t]), quirks=quirks) for t in threads]
+    for s in servers:
+        s.start()
+    try:
+        urls = [
+            f"{s.base_url}/post/{t.post.post_id}" for s, t in zip(servers, threads, strict=True)
+        ]
+        report = collect(settings_for(tmp_path), *urls)
+        spans = [
+            (min(e.time for e in s.log.entries()), max(e.time for e in s.log.entries()))
+            for s in servers
+        ]
+        limited = [s.count("", outcome="rate_limited") for s in servers]
+    finally:
+        for s in servers:
+            s.stop()
+
+    assert report.ok
+    assert limited == [0, 0, 0]
+    first_end = min(end for _, end in spans)
+    assert all(start < first_end for start, _ in spans), "hosts must overlap in time"
