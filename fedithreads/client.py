@@ -127,15 +127,21 @@ class Client:
 
     # ------------------------------------------------------------------ pacing
     def limiter(self, host: str) -> HostLimiter:
-        """The host's limiter: its configured rate, else the default until /site says."""
+        """The host's limiter: its configured rate (exactly), else the default limit
+        (paced like a published one) until the host's /site says otherwise."""
         found = self._limiters.get(host)
         if found is None:
             conf = self.settings.hosts.get(host)
             limits = self.settings.limits
-            rps = (conf.requests_per_second if conf else None) or limits.default_requests_per_second
+            configured = conf.requests_per_second if conf else None
+            if configured is not None:
+                rate, fraction = Rate.per_sec(configured), 1.0
+            else:
+                per_minute = limits.default_requests_per_second * 60
+                rate, fraction = Rate(per_minute, 60), limits.rate_fraction
             found = HostLimiter(
-                Rate.per_sec(rps),
-                fraction=1.0,
+                rate,
+                fraction=fraction,
                 concurrency=(conf.concurrency if conf else None) or limits.per_host_concurrency,
                 clock=self.clock,
                 sleep=self.sleep,

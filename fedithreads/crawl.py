@@ -138,29 +138,38 @@ class ThreadCrawler:
         return run
 
     async def _numbered(self, listing: Listing, run: _Run, expected: int) -> None:
-        """Page numbers: the pages ``expected`` rows need, ``window`` at a time, then one
-        at a time. The window is small so that an unknown ceiling wastes few requests."""
+        """Page numbers: up to ``window`` requests in flight over the pages that
+        ``expected`` rows need, then one at a time to the end; pages are folded in order.
+        The window is small so that an unknown ceiling wastes few requests."""
         promised = max(1, -(-expected // LIMIT))
-        page = 1
-        while not (run.exhausted or run.stopped_by):
-            size = min(self.window, promised - page + 1) if page <= promised else 1
-            size = min(size, self._room(page))
-            if size <= 0:
-                run.stopped_by = "page ceiling" if self.ceiling else "page cap"
-                return
-            pages = range(page, page + size)
-            answers = await asyncio.gather(
-                *(self._fetch(listing, p) for p in pages), return_exceptions=True
-            )
-            for number, answer in zip(pages, answers, strict=True):
-                if not self._take(listing, run, number, answer):
+        pending: dict[int, asyncio.Future[tuple[Page, Token]]] = {}
+        ahead, page = 1, 1  # the next page to request, the next to fold in
+        try:
+            while not (run.exhausted or run.stopped_by):
+                while ahead - page < (self.window if ahead <= promised else 1) and self._room(
+                    ahead
+                ):
+                    pending[ahead] = asyncio.ensure_future(self._fetch(listing, ahead))
+                    ahead += 1
+                if page not in pending:
+                    run.stopped_by = "page ceiling" if self.ceiling else "page cap"
                     return
-            page += size
+                answer: tuple[Page, Token] | BaseException
+                try:
+                    answer = await pending.pop(page)
+                except FetchError as exc:
+                    answer = exc
+                if not self._take(listing, run, page, answer):
+                    return
+                page += 1
+        finally:
+            for task in pending.values():
+                task.cancel()
+            await asyncio.gather(*pending.values(), return_exceptions=True)
 
-    def _room(self, page: int) -> int:
-        """How many pages from ``page`` on the ceiling and the cap still allow."""
-        last = min(self.ceiling or self.max_pages, self.max_pages)
-        return last - page + 1
+    def _room(self, page: int) -> bool:
+        """Whether the ceiling and the page cap still allow ``page``."""
+        return page <= min(self.ceiling or self.max_pages, self.max_pages)
 
     async def _fetch(self, listing: Listing, page: int) -> tuple[Page, Token]:
         self.requests += 1
