@@ -24,7 +24,7 @@ from fedithreads.config import Settings, duration_seconds
 from fedithreads.crawl import ThreadCrawler
 from fedithreads.detect import Detector, Server
 from fedithreads.errors import FedithreadsError
-from fedithreads.frames import build_tables
+from fedithreads.frames import build_tables, comments_frame, posts_frame
 from fedithreads.ratelimit import Clock, Sleep
 from fedithreads.records import CommentRecord, PostRecord
 from fedithreads.report import RunReport, TargetOutcome, ThreadOutcome, write_manifest
@@ -212,8 +212,10 @@ class Collector:
             result = await crawler.crawl(post.post_id, post)
         except FedithreadsError as exc:
             return ThreadOutcome.failed(post, reason, str(exc))
-        rejected = self._write(result.post, result.comments, with_post=with_post)
         verdict = result.completeness
+        kept = [c for c in result.comments if c.comment_id not in verdict.rejected]
+        self._write(result.post, kept, with_post=with_post)
+        rejected = len(verdict.rejected)
         self.state.threads[f"{post.instance}/{post.post_id}"] = ThreadSeen(
             result.post.comments,
             _iso(result.post.newest_comment_time),
@@ -222,15 +224,17 @@ class Collector:
         )
         return ThreadOutcome.from_result(result, reason, rejected)
 
-    def _write(self, post: PostRecord, comments: list[CommentRecord], *, with_post: bool) -> int:
-        tables = build_tables([post], comments)
+    def _write(self, post: PostRecord, comments: list[CommentRecord], *, with_post: bool) -> None:
+        """A finished thread's part: its post (when the target named it) and its comments,
+        one record per comment already (the crawler merges snapshots, the verdict drops
+        invalid paths)."""
         part = f"thread-{post.post_id}"
         run_id = self.run_state.run_id
         if with_post:
-            store.append_snapshots(self.data_dir, run_id, "posts", tables.posts, part)
-        if tables.comments.height:
-            store.append_snapshots(self.data_dir, run_id, "comments", tables.comments, part)
-        return len(tables.rejected)
+            store.append_snapshots(self.data_dir, run_id, "posts", posts_frame([post]), part)
+        if comments:
+            frame = comments_frame(comments)
+            store.append_snapshots(self.data_dir, run_id, "comments", frame, part)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -25,6 +25,7 @@ with the post's ``comments`` and every ``child_count``.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass, field
 
 from fedithreads.api import LIMIT, Listing, ThreadApi, Token
@@ -55,6 +56,8 @@ class _Run:
     exhausted: bool = False
     stopped_by: str = ""
     seen: set[int] = field(default_factory=set)
+    rows: int = 0
+    visible: int = 0
 
     def fresh(self, page: Page) -> int:
         """How many of the page's comments this listing had not returned before."""
@@ -138,14 +141,14 @@ class ThreadCrawler:
         return run
 
     async def _numbered(self, listing: Listing, run: _Run, expected: int) -> None:
-        """Page numbers: up to ``window`` requests in flight over the pages that
-        ``expected`` rows need, then one at a time to the end; pages are folded in order.
-        The window is small so that an unknown ceiling wastes few requests."""
-        promised = max(1, -(-expected // LIMIT))
+        """Page numbers: up to ``window`` requests in flight over the pages the listing
+        should have, then one at a time to the end; pages are folded in order. The
+        window is small so that an unknown ceiling wastes few requests."""
         pending: dict[int, asyncio.Future[tuple[Page, Token]]] = {}
         ahead, page = 1, 1  # the next page to request, the next to fold in
         try:
             while not (run.exhausted or run.stopped_by):
+                promised = _pages_expected(expected, run, listing.parent_id is None)
                 while ahead - page < (self.window if ahead <= promised else 1) and self._room(
                     ahead
                 ):
@@ -188,6 +191,8 @@ class ThreadCrawler:
         page, token = answer
         run.new += self._add(page)
         run.pages += 1
+        run.rows += len(page.comments)
+        run.visible += sum(1 for c in page.comments if not (c.deleted or c.removed))
         if token is None:
             run.exhausted = True
             return False
@@ -223,3 +228,10 @@ class ThreadCrawler:
             if seen is None or c.collected_at >= seen.collected_at:
                 self.comments[c.comment_id] = c
         return new
+
+
+def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:
+    """Pages a listing of ``expected`` rows should fill. A post's count leaves out deleted
+    and removed comments, which lists still return: scale it by the share seen so far."""
+    share = run.visible / run.rows if counts_visible_only and run.rows else 1.0
+    return max(1, math.ceil(expected / max(share, 0.5) / LIMIT))

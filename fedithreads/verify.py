@@ -31,6 +31,8 @@ class Completeness:
     missing: int
     orphans: int
     gaps: tuple[int, ...]
+    rejected: frozenset[int] = frozenset()
+    """Comments left out of the tree for an invalid path (see tree.py): never stored."""
 
     @property
     def complete(self) -> bool:
@@ -52,6 +54,7 @@ def assess(post: PostRecord | None, comments: Iterable[CommentRecord]) -> Comple
         missing=max(0, by_count, structural),
         orphans=sum(1 for n in real if n.orphan),
         gaps=_gaps(thread),
+        rejected=frozenset(r.record.comment_id for r in thread.rejected),
     )
 
 
