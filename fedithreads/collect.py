@@ -11,6 +11,7 @@ time, or is younger than ``resnapshot_window``; otherwise it costs no comment re
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,11 +25,13 @@ from fedithreads.config import Settings, duration_seconds
 from fedithreads.crawl import ThreadCrawler
 from fedithreads.detect import Detector, Server
 from fedithreads.errors import FedithreadsError
-from fedithreads.frames import build_tables, comments_frame, posts_frame
+from fedithreads.frames import build_tables, posts_frame
 from fedithreads.ratelimit import Clock, Sleep
-from fedithreads.records import CommentRecord, PostRecord
+from fedithreads.records import PostRecord
 from fedithreads.report import RunReport, TargetOutcome, ThreadOutcome, write_manifest
+from fedithreads.spool import SPOOL_DIR, Spool
 from fedithreads.state import RunInProgress, RunLock, State, ThreadSeen
+from fedithreads.store import safe_name
 from fedithreads.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
 
 Progress = Callable[[str, int], None]
@@ -81,6 +84,7 @@ class Collector:
                 )
                 report.hosts = client.stats
             store.compact_run(self.data_dir, self.run_state.run_id)
+            shutil.rmtree(self.data_dir / SPOOL_DIR / safe_name(self.run_state.run_id), True)
             report.finished_at = self.now().isoformat()
             write_manifest(self.data_dir, report)
             self.state.run = None
@@ -193,7 +197,7 @@ class Collector:
 
     def _skip(self, post: PostRecord, with_post: bool) -> ThreadOutcome:
         if with_post:
-            self._write(post, [], with_post=True)
+            self._write_post(post)
         return ThreadOutcome.skipped(post)
 
     async def _crawl(
@@ -202,19 +206,33 @@ class Collector:
         server: Server = api.server
         conf = self.settings.hosts.get(server.host)
         ceiling = (conf.page_ceiling if conf else None) or server.page_ceiling
+        run_id = self.run_state.run_id
+        spool = Spool(
+            self.data_dir
+            / SPOOL_DIR
+            / safe_name(run_id)
+            / safe_name(f"{post.instance}-{post.post_id}")
+        )
         crawler = ThreadCrawler(
             api,
             max_pages=self.settings.limits.max_pages,
             ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
+            sink=spool.add,
         )
         try:
             result = await crawler.crawl(post.post_id, post)
         except FedithreadsError as exc:
+            spool.discard()
             return ThreadOutcome.failed(post, reason, str(exc))
         verdict = result.completeness
-        kept = [c for c in result.comments if c.comment_id not in verdict.rejected]
-        self._write(result.post, kept, with_post=with_post)
+        if with_post:
+            self._write_post(result.post)
+        comments = spool.merged(verdict.rejected)
+        if comments.height:
+            part = f"thread-{post.post_id}"
+            store.append_snapshots(self.data_dir, run_id, "comments", comments, part)
+        spool.discard()
         rejected = len(verdict.rejected)
         self.state.threads[f"{post.instance}/{post.post_id}"] = ThreadSeen(
             result.post.comments,
@@ -224,17 +242,11 @@ class Collector:
         )
         return ThreadOutcome.from_result(result, reason, rejected)
 
-    def _write(self, post: PostRecord, comments: list[CommentRecord], *, with_post: bool) -> None:
-        """A finished thread's part: its post (when the target named it) and its comments,
-        one record per comment already (the crawler merges snapshots, the verdict drops
-        invalid paths)."""
+    def _write_post(self, post: PostRecord) -> None:
+        """The post row of a thread that a target named (communities list theirs)."""
+        frame = posts_frame([post])
         part = f"thread-{post.post_id}"
-        run_id = self.run_state.run_id
-        if with_post:
-            store.append_snapshots(self.data_dir, run_id, "posts", posts_frame([post]), part)
-        if comments:
-            frame = comments_frame(comments)
-            store.append_snapshots(self.data_dir, run_id, "comments", frame, part)
+        store.append_snapshots(self.data_dir, self.run_state.run_id, "posts", frame, part)
 
 
 def _iso(value: datetime | None) -> str | None:

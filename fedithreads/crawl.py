@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from fedithreads.api import LIMIT, Listing, ThreadApi, Token
 from fedithreads.errors import FetchError
@@ -75,6 +76,8 @@ class ThreadCrawler:
     max_pages: int = 2000
     ceiling: int | None = None
     window: int = 8
+    sink: Callable[[Page], None] | None = None
+    """Given every page; then only a slim stub of each comment is kept in memory."""
     comments: dict[int, CommentRecord] = field(default_factory=dict)
     strategy: list[str] = field(default_factory=list)
     requests: int = 0
@@ -220,13 +223,15 @@ class ThreadCrawler:
 
     def _add(self, page: Page) -> int:
         """Merge a page's comments (latest snapshot wins); how many were new."""
+        if self.sink is not None:
+            self.sink(page)
         new = 0
         for c in page.comments:
             seen = self.comments.get(c.comment_id)
             if seen is None:
                 new += 1
             if seen is None or c.collected_at >= seen.collected_at:
-                self.comments[c.comment_id] = c
+                self.comments[c.comment_id] = c if self.sink is None else _stub(c)
         return new
 
 
@@ -235,3 +240,8 @@ def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:
     and removed comments, which lists still return: scale it by the share seen so far."""
     share = run.visible / run.rows if counts_visible_only and run.rows else 1.0
     return max(1, math.ceil(expected / max(share, 0.5) / LIMIT))
+
+
+def _stub(c: CommentRecord) -> CommentRecord:
+    """What the verdict needs of a comment (ids, path, times, counts, flags)."""
+    return replace(c, ap_id="", post_ap_id=None, author="", author_ap_id="", content=None)
