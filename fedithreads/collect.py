@@ -60,7 +60,7 @@ class Collector:
         self.data_dir = settings.data_dir
         self.state = State()
         self.run_state = RunInProgress("", "")
-        self.threads_in_flight = asyncio.Semaphore(settings.limits.concurrency)
+        self._threads_in_flight: dict[str, asyncio.Semaphore] = {}
         self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
 
     async def run(self, targets: Sequence[Target]) -> RunReport:
@@ -167,7 +167,7 @@ class Collector:
             self.progress("done", 1)
             return ThreadOutcome(**done)
         reason = self._reason(key, post)
-        async with self.threads_in_flight:
+        async with self._thread_slots(post.instance):
             if reason is None:
                 outcome = self._skip(post, with_post)
             else:
@@ -176,6 +176,17 @@ class Collector:
         self.state.save(self.data_dir)
         self.progress("done", 1)
         return outcome
+
+    def _thread_slots(self, host: str) -> asyncio.Semaphore:
+        """Threads crawled at once on one host (hosts do not wait for each other; the
+        host's limiter paces the requests themselves)."""
+        if host not in self._threads_in_flight:
+            conf = self.settings.hosts.get(host)
+            slots = (
+                conf.concurrency if conf else None
+            ) or self.settings.limits.per_host_concurrency
+            self._threads_in_flight[host] = asyncio.Semaphore(slots)
+        return self._threads_in_flight[host]
 
     def _reason(self, key: str, post: PostRecord) -> str | None:
         """Why the thread needs crawling this run, or None to skip it."""
