@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import shutil
 import sys
 import time
@@ -23,10 +24,11 @@ from fedithreads import __version__, pipeline, store
 from fedithreads.collect import Collector
 from fedithreads.config import Settings, check_duration, load_settings
 from fedithreads.errors import FedithreadsError, UsageError
-from fedithreads.render import render_thread, summary_table
+from fedithreads.render import render_thread, summary_table, thread_tree
 from fedithreads.report import RunReport
 from fedithreads.seeds import default_seed_files, load_seeds
 from fedithreads.targets import Target, parse_target, target_key
+from fedithreads.tree import Thread
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -122,16 +124,25 @@ def analyze(
 @click.argument("post")
 @_SOURCES
 @click.option("--width", type=click.IntRange(40, 400), help="Wrap text to this many columns.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the terminal tree; html: the report's thread page; json: the nested tree.",
+)
 @_settings_options
 @_known_errors
 def show(
     post: str,
     sources: tuple[Path, ...],
     width: int | None,
+    fmt: str,
     config_path: Path | None,
     data_dir: Path | None,
 ) -> None:
-    """Render one thread as an indented tree.
+    """Render one thread as an indented tree (or its report page, or nested JSON).
 
     POST is a post URL (https://host/post/123), an ap_id, or a post id; SOURCEs as for
     analyze (default: the data dir).
@@ -139,8 +150,22 @@ def show(
     settings = _settings(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, settings.data_dir)
     thread = pipeline.find_thread(snapshots, post)
+    if fmt != "text":
+        _show_document(snapshots, thread, fmt, settings.activity_bucket)
+        return
     console = _console()
     console.print(render_thread(thread, width=width or min(console.width, 100)))
+
+
+def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:
+    """``show --format html|json``: the thread page or the nested tree, on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps(thread_tree(thread), ensure_ascii=False, indent=1))
+        return
+    from fedithreads.htmlreport import thread_document
+
+    document, _ = thread_document(snapshots, thread, bucket=bucket)
+    click.echo(document, nl=False)
 
 
 @main.command()
@@ -343,3 +368,44 @@ def demo(data_dir: Path | None) -> None:
     out.print(f"demo done in {elapsed:.1f}s ({run.requests} HTTP requests to the server)")
     if not run.report.ok:
         sys.exit(1)
+
+
+@main.command()
+@_SOURCES
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the report to (index.html, threads/, assets/).",
+)
+@click.option("--png", is_flag=True, help="Also write every chart as PNG under DIR/png/.")
+@click.option("--bucket", help="Activity bucket width, e.g. 30m, 1h, 1d (default: config).")
+@_settings_options
+@_known_errors
+def report(
+    sources: tuple[Path, ...],
+    out: Path,
+    png: bool,
+    bucket: str | None,
+    config_path: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Write an HTML report of SOURCEs: an index page and one page per thread.
+
+    SOURCEs as for analyze (default: the data dir). The pages open offline (the Vega
+    libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
+    collections, completeness, and a sortable thread_stats table.
+    """
+    from fedithreads.htmlreport import write_report
+
+    settings = _settings(config_path, data_dir)
+    width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket
+    started = time.perf_counter()
+    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    tables = pipeline.analyze(snapshots, bucket=width)
+    written = write_report(tables, out, bucket=width, png=png)
+    pngs = f", {written.pngs} PNG charts" if png else ""
+    _console(stderr=True).print(
+        f"wrote {out / 'index.html'} ({written.pages} pages{pngs}) "
+        f"in {time.perf_counter() - started:.2f}s"
+    )

@@ -2,14 +2,20 @@
 
 Renderers return rich renderables (``Text``, ``Table``); only the CLI prints them. Ages are
 relative to the moment the thread was captured, as the server's own web page showed them.
+The same tree is also given as HTML (``thread_tree_html``, for the report's thread pages)
+and as nested JSON-ready data (``thread_tree``), so every ``show --format`` shares it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import textwrap
 from datetime import datetime
+from typing import Any
 
 import polars as pl
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -183,3 +189,50 @@ def _duration(seconds: float | None) -> str:
         if abs(seconds) >= size:
             return f"{seconds / size:.1f}{unit}"
     return f"{seconds:.0f}s"
+
+
+def thread_tree_html(thread: Thread, *, width: int = 100) -> str:
+    """``render_thread`` as an HTML ``<pre>`` block with inline colours (no page around it)."""
+    console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor")
+    console.print(render_thread(thread, width=width))
+    return console.export_html(inline_styles=True, code_format='<pre class="tree">{code}</pre>')
+
+
+def thread_tree(thread: Thread) -> dict[str, Any]:
+    """The thread as nested JSON-ready data: the post, then comments with their replies.
+
+    Every node carries ``comment_id``, ``parent_id``, ``depth``, ``placeholder`` (not
+    collected), ``orphan``, the comment's fields (null for a placeholder) and ``replies``
+    in tree order; timestamps are ISO 8601 strings.
+    """
+    top: list[dict[str, Any]] = []
+    made: dict[int, dict[str, Any]] = {}
+    for node in thread.walk():  # pre-order: a parent is made before its replies
+        entry: dict[str, Any] = {
+            "comment_id": node.comment_id,
+            "parent_id": node.parent_id,
+            "depth": node.depth,
+            "placeholder": node.placeholder,
+            "orphan": node.orphan,
+            "comment": _jsonable(node.record),
+            "replies": [],
+        }
+        made[node.comment_id] = entry
+        siblings = top if node.parent_id is None else made[node.parent_id]["replies"]
+        siblings.append(entry)
+    return {
+        "instance": thread.instance,
+        "post_id": thread.post_id,
+        "post": _jsonable(thread.post),
+        "comments": top,
+        "rejected": [
+            {"comment_id": r.record.comment_id, "reason": r.reason} for r in thread.rejected
+        ],
+    }
+
+
+def _jsonable(record: PostRecord | CommentRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    fields = dataclasses.asdict(record)
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}

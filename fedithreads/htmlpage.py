@@ -1,0 +1,141 @@
+"""HTML building blocks of the report: the page, chart slots, notes and sortable tables.
+
+Pure string functions; every value that comes from data is escaped. A chart slot holds
+its Vega-Lite spec as JSON in a ``<script type="application/json">`` next to an empty
+``<div>``; the page's script draws each with vega-embed (SVG) and marks the div
+``data-rendered`` (or ``data-error``), so a browser test can tell that every chart was
+drawn. The Vega libraries come from the report's ``assets/vega.js``, or are inlined for a
+stand-alone page: nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_CSS = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1240px;
+       padding: 1.2rem 1.5rem 3rem; color: #1f2328; }
+h1 { font-size: 1.5rem; margin: .2rem 0; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+.meta { color: #57606a; } .meta a { color: inherit; }
+.facts { display: flex; flex-wrap: wrap; gap: .6rem; margin: 1rem 0; padding: 0; }
+.facts li { list-style: none; border: 1px solid #d0d7de; border-radius: 6px;
+            padding: .35rem .7rem; } .facts b { display: block; font-size: 1.2rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(590px, 1fr));
+          gap: 1rem; }
+figure.chart { margin: 0; padding: .6rem; border: 1px solid #d0d7de; border-radius: 6px;
+               overflow-x: auto; }
+.note { color: #57606a; font-style: italic; }
+.scroll { overflow-x: auto; border: 1px solid #d0d7de; border-radius: 6px; }
+table { border-collapse: collapse; font-size: 13px; white-space: nowrap; }
+th, td { padding: .25rem .55rem; border-bottom: 1px solid #eaeef2; text-align: right; }
+th { position: sticky; top: 0; background: #f6f8fa; cursor: pointer; user-select: none; }
+td.text, th.text { text-align: left; } tr:hover td { background: #f6f8fa; }
+th[aria-sort=ascending]::after { content: " ▲"; }
+th[aria-sort=descending]::after { content: " ▼"; }
+pre.tree { font: 13px/1.35 ui-monospace, monospace; padding: .8rem;
+           border: 1px solid #d0d7de; border-radius: 6px; overflow-x: auto; }
+"""
+
+_SCRIPT = """
+document.querySelectorAll("script[data-chart]").forEach((holder) => {
+  const target = document.getElementById(holder.dataset.chart);
+  vegaEmbed(target, JSON.parse(holder.textContent), { renderer: "svg", actions: false })
+    .then(() => { target.dataset.rendered = "true"; })
+    .catch((err) => { target.dataset.error = String(err); console.error(err); });
+});
+document.querySelectorAll("table.sortable th").forEach((th) => {
+  th.addEventListener("click", () => {
+    const column = th.cellIndex, body = th.closest("table").tBodies[0];
+    const dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    th.closest("tr").querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+    th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    const numeric = th.dataset.type === "num";
+    const key = (row) => {
+      const value = row.cells[column].dataset.v ?? row.cells[column].textContent;
+      return numeric ? (value === "" ? -Infinity : Number(value)) : value.toLowerCase();
+    };
+    const rows = Array.from(body.rows);
+    rows.sort((a, b) => {
+      const x = key(a), y = key(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * dir;
+    });
+    body.append(...rows);
+  });
+});
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: its header, and whether it sorts as a number or as text."""
+
+    name: str
+    numeric: bool
+
+
+def esc(value: object) -> str:
+    """Text for HTML content or a quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def page(title: str, body: str, *, vega_src: str | None = None, vega_js: str = "") -> str:
+    """A whole HTML document: the Vega bundle by relative URL or inline, then the body."""
+    if vega_src is not None:
+        library = f'<script src="{esc(vega_src)}"></script>'
+    else:
+        library = "<script>" + vega_js.replace("</script", "<\\/script") + "</script>"
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n{library}\n</head>\n"
+        f"<body>\n{body}\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def chart(slot: str, spec: dict[str, Any]) -> str:
+    """An empty figure for one chart, and its spec as JSON (``<`` escaped for HTML)."""
+    data = json.dumps(spec, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    return (
+        f'<figure class="chart"><div id="{esc(slot)}" class="vega"></div>'
+        f'<script type="application/json" data-chart="{esc(slot)}">{data}</script></figure>'
+    )
+
+
+def note(text: str) -> str:
+    """A figure that says why a chart is not drawn."""
+    return f'<figure class="chart"><p class="note">{esc(text)}</p></figure>'
+
+
+def facts(items: Iterable[tuple[str, object]]) -> str:
+    """A row of labelled numbers."""
+    cells = "".join(f"<li><b>{esc(value)}</b>{esc(label)}</li>" for label, value in items)
+    return f'<ul class="facts">{cells}</ul>'
+
+
+def table(columns: Sequence[Column], rows: Iterable[Sequence[tuple[object, str]]]) -> str:
+    """A sortable table; each cell is (sort value, inner HTML), the HTML already escaped."""
+    head = "".join(
+        f'<th data-type="{"num" if c.numeric else "text"}"{_align(c)}>{esc(c.name)}</th>'
+        for c in columns
+    )
+    body = "\n".join(
+        "<tr>"
+        + "".join(
+            f'<td data-v="{esc("" if value is None else value)}"{_align(c)}>{cell}</td>'
+            for c, (value, cell) in zip(columns, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead>'
+        f"<tbody>\n{body}\n</tbody></table></div>"
+    )
+
+
+def _align(column: Column) -> str:
+    return "" if column.numeric else ' class="text"'
