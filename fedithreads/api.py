@@ -94,12 +94,12 @@ class ThreadApi:
         self.requests += 1
         return await self.client.get(self.server.api, path, params, self._parser(endpoint))
 
-    async def post(self, post_id: int) -> PostRecord:
+    async def fetch_post(self, post_id: int) -> PostRecord:
         """``GET /post?id=``: the post with its current counts."""
         page = await self._get("/post", {"id": post_id}, "post")
         return page.posts[0]
 
-    async def resolve_post(self, url: str) -> PostRecord:
+    async def fetch_resolved_post(self, url: str) -> PostRecord:
         """``GET /resolve_object?q=url``: a post this server already knows (anonymous
         callers cannot make it fetch unknown objects, reference §2.7)."""
         parse_post = self._parser("post")
@@ -122,7 +122,7 @@ class ThreadApi:
         self.requests += 1
         return await self.client.get(self.server.api, "/resolve_object", {"q": url}, parse)
 
-    async def comments(self, listing: Listing, token: Token = None) -> tuple[Page, Token]:
+    async def fetch_comments(self, listing: Listing, token: Token = None) -> tuple[Page, Token]:
         """One page of a comment listing and the token of the next (``None``: no more)."""
         d = self.server.dialect
         params = json_params(
@@ -140,7 +140,7 @@ class ThreadApi:
         page = await self._get("/comment/list", params, "comment/list")
         return page, self._next(page, token, len(page.comments), listing.max_depth)
 
-    async def posts(self, community: str, token: Token = None) -> tuple[Page, Token]:
+    async def fetch_posts(self, community: str, token: Token = None) -> tuple[Page, Token]:
         """One page of a community's posts, newest first, pinned ones included."""
         d = self.server.dialect
         params = json_params(community_name=community, limit=LIMIT, show_nsfw=True)

@@ -115,8 +115,8 @@ class Collector:
 
     async def _post(self, api: ThreadApi, target: PostTarget | ApIdTarget) -> PostRecord:
         if isinstance(target, PostTarget):
-            return await api.post(target.post_id)
-        return await api.resolve_post(target.url)
+            return await api.fetch_post(target.post_id)
+        return await api.fetch_resolved_post(target.url)
 
     async def _community(
         self, api: ThreadApi, target: CommunityTarget, outcome: TargetOutcome
@@ -136,7 +136,7 @@ class Collector:
         found: dict[int, PostRecord] = {}
         token = None
         for _ in range(self.settings.limits.max_pages):
-            page, token = await api.posts(target.name, token)
+            page, token = await api.fetch_posts(target.name, token)
             new = [p for p in page.posts if p.post_id not in found]
             found.update((p.post_id, p) for p in new)
             unpinned = sum(1 for p in found.values() if not p.featured)

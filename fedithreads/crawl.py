@@ -85,7 +85,7 @@ class ThreadCrawler:
     async def crawl(self, post_id: int, post: PostRecord | None = None) -> ThreadResult:
         if post is None:
             self.requests += 1
-            post = await self.api.post(post_id)
+            post = await self.api.fetch_post(post_id)
         first = await self.listing(Listing(post_id, "old"), expected=post.comments + 1)
         if not first.exhausted:
             await self.listing(Listing(post_id, "new"), expected=post.comments + 1)
@@ -179,7 +179,7 @@ class ThreadCrawler:
 
     async def _fetch(self, listing: Listing, page: int) -> tuple[Page, Token]:
         self.requests += 1
-        return await self.api.comments(listing, page)
+        return await self.api.fetch_comments(listing, page)
 
     def _take(
         self, listing: Listing, run: _Run, number: int, answer: tuple[Page, Token] | BaseException
@@ -209,7 +209,7 @@ class ThreadCrawler:
         token: Token = None
         while run.pages < self.max_pages:
             self.requests += 1
-            page, token = await self.api.comments(listing, token)
+            page, token = await self.api.fetch_comments(listing, token)
             run.new += self._add(page)
             run.pages += 1
             if token is None:

@@ -1,0 +1,392 @@
+"""Collection benchmarks: fedithreads against the floor the server allows and a naive loop.
+
+Every scenario runs replay servers in a separate process (bench/replay_host.py) on
+127.0.0.1 with simulated latency and a published rate limit, and measures in the same
+run: our collector, the floor max(requests / rate, requests × latency / concurrency), and
+the way thin clients page today (one request at a time, page=1,2,… limit=50 until a short
+page or an error). Results are rows of (measure, ours, baseline or floor, ratio, target,
+pass). Absolute times are indicative for this machine; the ratios are the claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import polars as pl
+
+from fedithreads import store
+from fedithreads.collect import Collector
+from fedithreads.config import Settings, parse_settings
+from fedithreads.report import RunReport
+from fedithreads.targets import parse_target
+
+HERE = Path(__file__).resolve().parent
+Row = tuple[str, str, str, str, str, bool]
+
+
+@dataclass
+class Servers:
+    urls: list[str]
+    truth: list[dict[int, set[int]]]
+    proc: subprocess.Popen[str] = field(repr=False)
+
+
+@contextmanager
+def servers(specs: list[dict[str, Any]]) -> Iterator[Servers]:
+    """Start replay servers in their own process; stop them afterwards."""
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "replay_host.py"), json.dumps(specs)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdin is not None
+    info = json.loads(proc.stdout.readline())
+    try:
+        yield Servers(
+            [s["base_url"] for s in info],
+            [{int(k): set(v) for k, v in s["truth"].items()} for s in info],
+            proc,
+        )
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+
+
+def settings(data_dir: Path, **limits: Any) -> Settings:
+    raw: dict[str, Any] = {"contact": "bench@example.org", "keep_raw": False}
+    if limits:
+        raw["limits"] = limits
+    return parse_settings(raw, "bench").model_copy(update={"data_dir": data_dir})
+
+
+def run_ours(conf: Settings, targets: list[str]) -> tuple[RunReport, float]:
+    started = time.perf_counter()
+    report = asyncio.run(Collector(conf).run([parse_target(t) for t in targets]))
+    return report, time.perf_counter() - started
+
+
+def requests_of(report: RunReport) -> int:
+    return sum(s.requests for s in report.hosts.values())
+
+
+def collected(data_dir: Path) -> set[int]:
+    return set(store.scan_table(data_dir, "comments").collect()["comment_id"].to_list())
+
+
+@dataclass
+class Naive:
+    seconds: float = 0.0
+    comments: set[int] = field(default_factory=set)
+    requests: int = 0
+    rate_limited: int = 0
+
+
+def run_naive(base_url: str, post_ids: list[int]) -> Naive:
+    """page=1,2,… limit=50 one request at a time; on an error wait a second and try the
+    same page again (five times at most), as simple scripts do."""
+    out = Naive()
+    started = time.perf_counter()
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        for post_id in post_ids:
+            page, errors = 1, 0
+            while errors < 5:
+                out.requests += 1
+                answer = http.get(
+                    "/api/v3/comment/list",
+                    params={
+                        "post_id": post_id,
+                        "type_": "All",
+                        "sort": "Old",
+                        "limit": 50,
+                        "page": page,
+                    },
+                )
+                if answer.status_code != 200:
+                    errors += 1
+                    if "rate_limit" in answer.text:
+                        out.rate_limited += 1
+                        time.sleep(1.0)
+                        continue
+                    break
+                rows = answer.json()["comments"]
+                out.comments.update(c["comment"]["id"] for c in rows)
+                if len(rows) < 50:
+                    break
+                page += 1
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def floor_seconds(requests: int, rate: float, latency: float, concurrency: int) -> float:
+    return max(requests / rate, requests * latency / concurrency)
+
+
+def row(measure: str, ours: float, other: float, target: str, ok: bool, unit: str = "s") -> Row:
+    ratio = other / ours if "faster" in measure or "speed" in measure else ours / other
+    return (measure, f"{ours:.2f}{unit}", f"{other:.2f}{unit}", f"{ratio:.2f}", target, ok)
+
+
+def thread_spec(n: int, seed: int, post_id: int, **kw: Any) -> dict[str, Any]:
+    return {"seed": seed, "n": n, "post_id": post_id, "id_base": 1_000_000 * seed, **kw}
+
+
+def big_thread_scenario(n: int, quirks: dict[str, Any], version: str) -> dict[str, Any]:
+    return {
+        "dialect": "lemmy-v3",
+        "version": version,
+        "quirks": quirks,
+        "threads": [thread_spec(n, 7, 900_001)],
+    }
+
+
+# ---------------------------------------------------------------------------- scenarios
+
+
+def bench_one_thread(n: int, tmp: Path) -> list[Row]:
+    """(a) one big thread at 100 ms latency and 60 requests/s."""
+    rows: list[Row] = []
+    quick = {"latency_seconds": 0.1, "rate_limit": [60, 1]}
+    for label, version, ceiling in (
+        ("no ceiling, 0.19.13", "0.19.13", None),
+        ("ceiling 100, 0.19.20", "0.19.20", 100),
+    ):
+        spec = big_thread_scenario(n, {**quick, "page_ceiling": ceiling}, version)
+        with servers([spec]) as s:
+            conf = settings(tmp / f"a-{version}")
+            report, ours = run_ours(conf, [f"{s.urls[0]}/post/900001"])
+            truth = s.truth[0][900001]
+            got = collected(conf.data_dir)
+            naive = run_naive(s.urls[0], [900001])
+        requests = requests_of(report)
+        floor = floor_seconds(requests, 60, 0.1, conf.limits.per_host_concurrency)
+        minimum = math.ceil(n / 50)
+        comment_requests = report.targets[0].threads[0].requests
+        bound = minimum + 3 if ceiling is None else 1.3 * minimum + 10
+        rows += [
+            row(
+                f"(a) {n} comments, {label}: wall vs floor",
+                ours,
+                floor,
+                "≤ 1.25",
+                ours <= 1.25 * floor,
+            ),
+            row(
+                f"(a) {label}: speed-up over naive loop",
+                ours,
+                naive.seconds,
+                "≥ 4",
+                naive.seconds >= 4 * ours,
+            ),
+            (
+                f"(a) {label}: comment requests vs ceil(N/50)",
+                str(comment_requests),
+                str(minimum),
+                f"{comment_requests / minimum:.2f}",
+                f"≤ {bound:.0f}",
+                comment_requests <= bound,
+            ),
+            (
+                f"(a) {label}: complete (ours / naive)",
+                f"{len(got & truth) / len(truth):.0%}",
+                f"{len(naive.comments & truth) / len(truth):.0%}",
+                "",
+                "ours 100 %",
+                got == truth,
+            ),
+        ]
+    return rows
+
+
+def bench_default_limit(n: int, tmp: Path) -> list[Row]:
+    """(a) at Lemmy's default 180 per 60 s: the floor is the limit itself."""
+    spec = big_thread_scenario(n, {"latency_seconds": 0.1, "rate_limit": [180, 60]}, "0.19.13")
+    with servers([spec]) as s:
+        conf = settings(tmp / "default-limit")
+        report, ours = run_ours(conf, [f"{s.urls[0]}/post/900001"])
+        ours_limited = sum(h.rate_limited for h in report.hosts.values())
+        naive = run_naive(s.urls[0], [900001])
+    requests = requests_of(report)
+    floor = requests / 3.0
+    return [
+        row(
+            f"(a) {n} comments at 180/60 s: wall vs floor",
+            ours,
+            floor,
+            "≤ 1.25",
+            ours <= 1.25 * floor,
+        ),
+        (
+            "(a) at 180/60 s: rate-limit errors (ours / naive)",
+            str(ours_limited),
+            str(naive.rate_limited),
+            "",
+            "ours 0",
+            ours_limited == 0,
+        ),
+    ]
+
+
+def community_spec(threads: int = 200) -> dict[str, Any]:
+    sizes = [20 + (i * 97) % 481 for i in range(threads)]
+    return {
+        "dialect": "lemmy-v3",
+        "version": "0.19.20",
+        "quirks": {"latency_seconds": 0.1, "rate_limit": [60, 1]},
+        "threads": [thread_spec(n, 100 + i, 800_000 + i, depth=8) for i, n in enumerate(sizes)],
+    }
+
+
+def bench_community(tmp: Path) -> list[Row]:
+    """(b) a community of 200 threads of 20-500 comments, then an incremental re-run."""
+    spec = community_spec()
+    with servers([spec]) as s:
+        conf = settings(tmp / "community")
+        target = f"{s.urls[0]}/c/technology@lemmy.world"
+        report, ours = run_ours(conf, [target])
+        truth = set().union(*s.truth[0].values())
+        got = collected(conf.data_dir)
+        again, _ = run_ours(conf, [target])
+        naive = run_naive(s.urls[0], sorted(s.truth[0]))
+    requests = requests_of(report)
+    floor = floor_seconds(requests, 60, 0.1, conf.limits.per_host_concurrency)
+    comment_again = sum(t.requests for t in again.targets[0].threads)
+    pages = math.ceil(len(s.truth[0]) / 50)
+    return [
+        row(
+            f"(b) 200 threads, {len(truth)} comments: wall vs floor",
+            ours,
+            floor,
+            "≤ 1.25",
+            ours <= 1.25 * floor,
+        ),
+        row("(b) speed-up over naive loop", ours, naive.seconds, "≥ 4", naive.seconds >= 4 * ours),
+        (
+            "(b) complete (ours / naive)",
+            f"{len(got & truth) / len(truth):.0%}",
+            f"{len(naive.comments & truth) / len(truth):.0%}",
+            "",
+            "ours 100 %",
+            got == truth,
+        ),
+        (
+            "(b) incremental re-run: requests (comment / total)",
+            f"{comment_again} / {requests_of(again)}",
+            f"post-list pages {pages}",
+            "",
+            "0 comment requests",
+            comment_again == 0,
+        ),
+    ]
+
+
+def bench_many_hosts(tmp: Path, hosts: int = 20) -> list[Row]:
+    """Twenty hosts limited to 10 requests/s each, collected at once."""
+    specs = [
+        {
+            "dialect": "lemmy-v3",
+            "version": "0.19.20",
+            "quirks": {"rate_limit": [10, 1], "latency_seconds": 0.05},
+            "threads": [thread_spec(2000, 300 + h, 700_000 + h)],
+        }
+        for h in range(hosts)
+    ]
+    with servers(specs) as s:
+        conf = settings(tmp / "hosts")
+        report, ours = run_ours(conf, [f"{u}/post/{700_000 + h}" for h, u in enumerate(s.urls)])
+    requests = requests_of(report)
+    throughput = requests / ours
+    limited = sum(h.rate_limited for h in report.hosts.values())
+    return [
+        (
+            f"{hosts} hosts × 10/s: aggregate requests/s vs sum of limits",
+            f"{throughput:.1f}",
+            f"{10 * hosts}",
+            f"{throughput / (10 * hosts):.2f}",
+            "≥ 0.90",
+            throughput >= 0.9 * 10 * hosts,
+        ),
+        (f"{hosts} hosts: rate-limited answers", str(limited), "", "", "0", limited == 0),
+    ]
+
+
+def peak_rss_of_collect(n: int, tmp: Path) -> float:
+    """Peak RSS (MB) of a `fedithreads collect` process collecting one n-comment thread."""
+    spec = big_thread_scenario(n, {"rate_limit": [6000, 1]}, "0.19.13")
+    with servers([spec]) as s:
+        config = tmp / f"rss-{n}.toml"
+        config.write_text('contact = "bench@example.org"\nkeep_raw = false\n')
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "fedithreads",
+                "collect",
+                f"{s.urls[0]}/post/900001",
+                "--config",
+                str(config),
+                "--data-dir",
+                str(tmp / f"rss-{n}"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024
+
+
+def bench_memory(tmp: Path) -> list[Row]:
+    small, large = peak_rss_of_collect(1_000, tmp), peak_rss_of_collect(50_000, tmp)
+    growth = large - small
+    return [
+        (
+            "peak RSS growth, 1,000 → 50,000-comment thread",
+            f"{growth:.0f} MB",
+            f"{small:.0f} → {large:.0f} MB",
+            "",
+            "< 50 MB",
+            growth < 50,
+        )
+    ]
+
+
+def run_all(full: bool = False) -> list[Row]:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="fedithreads-bench-") as tmp:
+        base = Path(tmp)
+        rows += bench_one_thread(10_000, base)
+        rows += bench_community(base)
+        rows += bench_default_limit(10_000 if full else 3_000, base)
+        rows += bench_many_hosts(base)
+        rows += bench_memory(base)
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    frame = pl.DataFrame(
+        rows,
+        schema=["measure", "ours", "baseline / floor", "ratio", "target", "pass"],
+        orient="row",
+    )
+    with pl.Config(
+        tbl_rows=-1, tbl_width_chars=200, fmt_str_lengths=70, tbl_hide_column_data_types=True
+    ):
+        print(frame)
+
+
+if __name__ == "__main__":
+    print_table(run_all(full="--full" in sys.argv))

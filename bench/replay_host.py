@@ -1,0 +1,69 @@
+"""Serve synthetic threads from replay servers in their own process, for benchmarks.
+
+    python bench/replay_host.py SPEC_JSON
+
+SPEC is a list of servers: {"dialect", "quirks": {Quirks fields}, "threads": [{"seed",
+"n", "post_id", "id_base", "top_level"}]}. Prints one JSON line with each server's base
+URL and its ground truth (comment ids per post), then serves until stdin closes. Running
+the servers apart keeps their CPU out of the collector's measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+
+from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
+from fedithreads.synth import generate_thread
+
+START = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def build(spec: dict) -> ReplayServer:  # type: ignore[type-arg]
+    threads = [
+        generate_thread(
+            t["seed"],
+            instance="lemmy.ca",
+            n_comments=t["n"],
+            post_id=t["post_id"],
+            comment_id_base=t["id_base"],
+            top_level_fraction=t.get("top_level", 0.3),
+            depth=t.get("depth", 12),
+            start=START + timedelta(hours=i),
+        )
+        for i, t in enumerate(spec["threads"])
+    ]
+    quirks = Quirks(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in spec["quirks"].items()}
+    )
+    dataset = ReplayDataset.from_threads(threads)
+    return ReplayServer(
+        dataset, dialect=spec["dialect"], server_version=spec.get("version"), quirks=quirks
+    )
+
+
+def main() -> None:
+    specs = json.loads(sys.argv[1])
+    servers = [build(s).start() for s in specs]
+    print(
+        json.dumps(
+            [
+                {
+                    "base_url": s.base_url,
+                    "truth": {
+                        str(p): sorted(s.dataset.comment_ids(p)) for p in s.dataset.post_ids()
+                    },
+                }
+                for s in servers
+            ]
+        ),
+        flush=True,
+    )
+    sys.stdin.read()
+    for s in servers:
+        s.stop()
+
+
+if __name__ == "__main__":
+    main()

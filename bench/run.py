@@ -1,0 +1,65 @@
+"""Run every benchmark and print one table: measure, ours, baseline or floor, ratio, target.
+
+    python bench/run.py            # sizes that finish in minutes on a 2-core machine
+    python bench/run.py --full     # the big sizes (10M comments, 10,000-comment threads…)
+    python bench/run.py --only collect|analysis
+    python bench/run.py --markdown # the table as Markdown, for docs/benchmarks.md
+
+Needs the bench extra (`pip install -e '.[bench]'`) for the pandas baseline. Baselines
+and floors are measured in the same run as ours, so the ratios hold on any machine.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import collect_bench
+
+Row = tuple[str, str, str, str, str, bool]
+
+
+def analysis_rows(full: bool) -> list[Row]:
+    try:
+        import analysis_bench
+    except ImportError as exc:  # pandas missing: say how to get it
+        return [
+            ("analysis benchmarks", "not run", str(exc), "", "pip install -e '.[bench]'", False)
+        ]
+    return list(analysis_bench.run_all(full=full))
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = [
+        "| measure | ours | baseline / floor | ratio | target | pass |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {m} | {o} | {b} | {r} | {t} | {'yes' if p else 'NO'} |" for m, o, b, r, t, p in rows
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    full = "--full" in argv
+    only = argv[argv.index("--only") + 1] if "--only" in argv else None
+    started = time.perf_counter()
+    rows: list[Row] = []
+    if only in (None, "collect"):
+        rows += collect_bench.run_all(full=full)
+    if only in (None, "analysis"):
+        rows += analysis_rows(full)
+    if "--markdown" in argv:
+        print(markdown(rows))
+    else:
+        collect_bench.print_table(rows)
+    failed = sum(1 for r in rows if not r[5])
+    print(f"{len(rows)} measures, {failed} below target, {time.perf_counter() - started:.0f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
