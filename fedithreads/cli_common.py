@@ -1,0 +1,62 @@
+"""What every command shares: settings options, one-line errors, the console."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+
+from fedithreads.config import Settings, load_settings
+from fedithreads.errors import FedithreadsError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path, exists=True))
+"""SOURCE…: fixture files/dirs of raw API JSON, or data dirs (default: the data dir)."""
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console as wide as the terminal (140 columns in a pipe)."""
+    width = shutil.get_terminal_size((140, 24)).columns
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+
+
+def known_errors(command: Callable[P, T]) -> Callable[P, T]:
+    """Turn FedithreadsError into one stderr line and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return command(*args, **kwargs)
+        except FedithreadsError as exc:
+            click.echo(f"fedithreads: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config`` and ``--data-dir``, shared by every command that reads the data dir."""
+    command = click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Data directory (overrides data_dir in the config).",
+    )(command)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Config file (default: ./config.toml if it exists).",
+    )(command)
+
+
+def from_options(config_path: Path | None, data_dir: Path | None) -> Settings:
+    """The settings a command runs with: --config (or ./config.toml), then --data-dir."""
+    return load_settings(config_path, data_dir=data_dir)
