@@ -1,13 +1,21 @@
 """Thread metrics as vectorised Polars: snapshot tables → thread_stats, activity, vote_history.
 
-Pure functions of LazyFrames; no Python loop per comment. Every formula is stated once,
-here, in the docstring of the function that computes it. Words (see DESIGN.md):
+Pure functions of the snapshot tables (LazyFrames in, DataFrames out); no Python loop per
+comment: depths, subtree sizes and virality come from path labels, one explode and integer
+group-bys. Every formula is stated once, here, in the docstring of the function that
+computes it. Words (see DESIGN.md):
 
 * **current**: the latest snapshot of each post/comment (by ``collected_at``).
 * **node**: a comment of the reply tree. The tree holds the collected comments plus a
   **placeholder** for every ancestor that a collected comment's ``path`` names but that
   was not collected, so orphans keep their true depth and distances.
 * **n**: the number of nodes plus one for the post itself.
+
+How it stays fast (1M comments in a few seconds): the snapshots are read once, with only
+the columns used, and sorted once by (instance, id, collected_at) on one packed integer
+key; threads get numbers (``_tid``) and tree nodes integer keys (thread, label), so joins
+become binary searches and group-bys run on integers. ``tests/reference_analysis.py``
+keeps the first, plainer version; a property test checks both agree.
 """
 
 from __future__ import annotations
@@ -28,35 +36,109 @@ class Analysis:
     vote_history: pl.DataFrame
 
 
-def analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str = "1h") -> Analysis:
-    """All three derived tables from the posts and comments snapshot tables."""
-    cur_posts = current(posts, "post_id")
-    cur_comments = current(comments, "comment_id")
-    stats, activity_, votes = pl.collect_all(
-        [
-            thread_stats(cur_posts, cur_comments),
-            activity(cur_comments, bucket=bucket),
-            vote_history(posts, comments),
-        ]
+def analyze(
+    posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str = "1h", streaming: bool = False
+) -> Analysis:
+    """All three derived tables from the posts and comments snapshot tables.
+
+    The snapshots are read once (only the columns the metrics need) and sorted once by
+    object and time; the current rows and vote_history both come from that order.
+
+    ``streaming=True`` is for tables larger than memory: one instance at a time (every
+    metric is per instance: threads, ids and paths never cross one), each streamed from
+    the files with its rows only in memory. Since all three tables are sorted by
+    instance first, the parts are concatenated in instance order: the results are
+    exactly those of one pass over everything.
+    """
+    if not streaming:
+        return _analyze(posts, comments, bucket=bucket)
+    hosts = (
+        pl.concat([posts.select("instance"), comments.select("instance")])
+        .unique()
+        .sort("instance")
+        .collect(engine="streaming")["instance"]
     )
+    if hosts.len() < 2:
+        return _analyze(posts, comments, bucket=bucket)
+    parts = [
+        _analyze(
+            posts.filter(pl.col("instance").eq_missing(host)),
+            comments.filter(pl.col("instance").eq_missing(host)),
+            bucket=bucket,
+        )
+        for host in hosts
+    ]
     return Analysis(
-        schema.conform(stats, "thread_stats"),
-        schema.conform(activity_, "activity"),
-        schema.conform(votes, "vote_history"),
+        pl.concat([p.thread_stats for p in parts]),
+        pl.concat([p.activity for p in parts]),
+        pl.concat([p.vote_history for p in parts]),
     )
+
+
+def _analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str) -> Analysis:
+    """The three tables, the needed columns read by Polars' streaming engine."""
+    post_rows, comment_rows = pl.collect_all(
+        [posts.select(_POST_COLUMNS), comments.select(_COMMENT_COLUMNS)], engine="streaming"
+    )
+    instances = pl.concat([post_rows["instance"], comment_rows["instance"]]).unique().sort()
+    post_rows = _by_object(post_rows, "post_id", instances)
+    comment_rows = _by_object(comment_rows, "comment_id", instances)
+    cur_comments = _latest(comment_rows)
+    return Analysis(
+        schema.conform(thread_stats(_latest(post_rows), cur_comments), "thread_stats"),
+        schema.conform(activity(cur_comments.lazy(), bucket=bucket).collect(), "activity"),
+        schema.conform(_history(post_rows, comment_rows), "vote_history"),
+    )
+
+
+_POST_COLUMNS = [
+    *THREAD,
+    *("ap_id", "title", "community", "published", "collected_at", "comments"),
+    *("score", "upvotes", "downvotes", "author_ap_id"),
+]
+_COMMENT_COLUMNS = [
+    *THREAD,
+    *("comment_id", "ap_id", "parent_id", "path", "depth", "author_ap_id", "published"),
+    *("deleted", "removed", "score", "upvotes", "downvotes", "child_count", "collected_at"),
+]
+
+
+def _by_object(rows: pl.DataFrame, id_column: str, instances: pl.Series) -> pl.DataFrame:
+    """Snapshot rows sorted by (instance, id, collected_at), keeping the read order among
+    equals, with ``_key``: (instance, id) as one ordered integer."""
+    key = _ordered_key(
+        rows.select(
+            pl.col("instance").cast(pl.Enum(instances.drop_nulls())).to_physical(), id_column
+        )
+    )
+    return rows.with_columns(key.alias("_key")).sort(
+        "_key", "collected_at", maintain_order=True, nulls_last=False
+    )
+
+
+def _latest(by_object: pl.DataFrame) -> pl.DataFrame:
+    """The last row of each object in ``_by_object`` order: what ``current`` keeps."""
+    last = pl.col("_key").ne_missing(pl.col("_key").shift(-1))
+    return by_object.filter(last)
 
 
 def current(snapshots: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
-    """The latest snapshot per (instance, id): greatest ``collected_at``, then last row."""
+    """The latest snapshot per (instance, id): greatest ``collected_at``, then last row.
+
+    Rows keep their relative order. (Two window filters, no sort: the whole table is never
+    reordered, only the key columns are grouped.)
+    """
+    key = ["instance", id_column]
+    latest = pl.col("collected_at").max().over(key)
     return (
         snapshots.with_row_index("_row")
-        .sort("collected_at", "_row")
-        .unique(["instance", id_column], keep="last")
+        .filter(pl.col("collected_at").eq_missing(latest))
+        .filter(pl.col("_row") == pl.col("_row").max().over(key))
         .drop("_row")
     )
 
 
-def thread_stats(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
     """One row per thread (every post, and every post_id comments name), from current rows.
 
     * ``comments_collected``: collected comments, deleted and removed included.
@@ -78,8 +160,8 @@ def thread_stats(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
       post included = nodes / distinct parents.
     * ``structural_virality``: mean distance between two distinct nodes of the tree, post
       included (Goel et al. 2016): W / C(n, 2) with the Wiener index
-      W = Σ_v s(v)·(n − s(v)) over nodes v, s(v) = nodes in v's subtree (itself included).
-      Null when n < 2.
+      W = Σ_v s(v)·(n − s(v)) = n·Σ_v s(v) − Σ_v s(v)² over nodes v, s(v) = nodes in v's
+      subtree (itself included). Null when n < 2.
     * ``post_score``/``post_upvotes``/``post_downvotes``: the post's current counts;
       ``comment_score``/``comment_upvotes``/``comment_downvotes``: sums over comments.
     * ``first_reply_seconds``: first comment's published − post published.
@@ -88,10 +170,36 @@ def thread_stats(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
     * ``lifespan_seconds``: last comment's published − post published.
     * ``deleted`` / ``removed``: collected comments flagged so.
     * ``op_replies``: comments by the post's author.
+
+    ``posts`` and ``comments`` hold current rows (one per id; see ``current``), with at
+    least the columns the formulas read.
     """
-    threads = pl.concat([posts.select(THREAD), comments.select(THREAD)], how="vertical").unique()
-    post_cols = posts.select(
-        *THREAD,
+    threads = (
+        pl.concat([posts.select(THREAD), comments.select(THREAD)]).unique().sort(THREAD)
+    ).with_row_index(_TID)
+    post_rows = _by_thread(posts, threads)
+    tree = _Tree.of(comments, threads)
+    counts = _comment_counts(_reply_facts(post_rows, comments, tree))
+    return _finish(
+        threads.join(post_rows, on=_TID, how="left")
+        .join(counts, on=_TID, how="left")
+        .join(_shape(tree), on=_TID, how="left")
+        .sort(_TID)
+    )
+
+
+_TID = "_tid"
+_ZERO_IF_NONE = (
+    *("comments_collected", "comments_visible", "orphans", "authors", "top_level"),
+    *("comment_score", "comment_upvotes", "comment_downvotes", "deleted", "removed"),
+    *("op_replies", "_shortfall", "max_width"),
+)
+
+
+def _by_thread(posts: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
+    """The post columns thread_stats reports, keyed by thread number."""
+    return posts.join(threads, on=THREAD, how="inner").select(
+        _TID,
         "ap_id",
         "title",
         "community",
@@ -104,34 +212,15 @@ def thread_stats(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("author_ap_id").alias("_op"),
         pl.lit(True).alias("_has_post"),
     )
-    replies = _reply_facts(posts, comments)
-    counts = _comment_counts(replies)
-    shape = _shape(comments)
+
+
+def _finish(joined: pl.DataFrame) -> pl.DataFrame:
+    """Fill the counts of threads without comments; derive times, missing, complete."""
     seconds = 1_000_000.0
     return (
-        threads.join(post_cols, on=THREAD, how="left")
-        .join(counts, on=THREAD, how="left")
-        .join(shape, on=THREAD, how="left")
-        .with_columns(
+        joined.with_columns(
             pl.coalesce("_post_collected", "_last_collected").alias("collected_at"),
-            *[
-                pl.col(c).fill_null(0)
-                for c in (
-                    "comments_collected",
-                    "comments_visible",
-                    "orphans",
-                    "authors",
-                    "top_level",
-                    "comment_score",
-                    "comment_upvotes",
-                    "comment_downvotes",
-                    "deleted",
-                    "removed",
-                    "op_replies",
-                    "_shortfall",
-                    "max_width",
-                )
-            ],
+            *[pl.col(c).fill_null(0) for c in _ZERO_IF_NONE],
             ((pl.col("_first") - pl.col("published")).dt.total_microseconds() / seconds).alias(
                 "first_reply_seconds"
             ),
@@ -151,40 +240,33 @@ def thread_stats(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(
             (pl.col("_has_post").fill_null(False) & (pl.col("missing") == 0)).alias("complete")
         )
-        .sort(THREAD)
     )
 
 
-def _reply_facts(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
-    """Each current comment with its parent's published time (post's for top level)."""
-    parents = comments.select(
-        *THREAD,
-        pl.col("comment_id").alias("parent_id"),
-        pl.col("published").alias("_parent_published"),
-    )
-    post_times = posts.select(
-        *THREAD, pl.col("published").alias("_post_published"), pl.col("author_ap_id").alias("_op")
-    )
-    return (
-        comments.join(parents, on=[*THREAD, "parent_id"], how="left")
-        .join(post_times, on=THREAD, how="left")
-        .with_columns(
-            (pl.col("parent_id").is_not_null() & pl.col("_parent_published").is_null()).alias(
-                "_orphan"
-            ),
-            pl.when(pl.col("parent_id").is_null())
-            .then(pl.col("_post_published"))
-            .otherwise(pl.col("_parent_published"))
-            .alias("_replied_to"),
-        )
+def _reply_facts(post_rows: pl.DataFrame, comments: pl.DataFrame, tree: _Tree) -> pl.DataFrame:
+    """Each current comment with its thread number, whether its parent (``parent_id``)
+    is missing, what it replied to (the parent's or, at top level, the post's published
+    time) and the post's author."""
+    parent_row = tree.index.rows(tree.key(tree.tid, comments["parent_id"]))
+    per_thread = pl.DataFrame({_TID: pl.int_range(tree.threads, dtype=pl.UInt32, eager=True)})
+    post = per_thread.join(post_rows, on=_TID, how="left", maintain_order="left")
+    top = comments["parent_id"].is_null()
+    return comments.with_columns(
+        tree.tid.alias(_TID),
+        (~top & parent_row.is_null()).alias("_orphan"),
+        pl.when(top)
+        .then(post["published"].gather(tree.tid))
+        .otherwise(comments["published"].gather(parent_row))
+        .alias("_replied_to"),
+        post["_op"].gather(tree.tid).alias("_op"),
     )
 
 
-def _comment_counts(replies: pl.LazyFrame) -> pl.LazyFrame:
+def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
     """Per-thread counts, sums, depths and times over current comments."""
     latency = (pl.col("published") - pl.col("_replied_to")).dt.total_microseconds() / 1e6
     visible = ~pl.col("deleted") & ~pl.col("removed")
-    return replies.group_by(THREAD).agg(
+    return replies.group_by(_TID).agg(
         pl.len().cast(pl.Int64).alias("comments_collected"),
         visible.sum().cast(pl.Int64).alias("comments_visible"),
         pl.col("_orphan").sum().cast(pl.Int64).alias("orphans"),
@@ -205,97 +287,221 @@ def _comment_counts(replies: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _nodes(comments: pl.LazyFrame) -> pl.LazyFrame:
-    """Tree nodes: current comments plus placeholders, each with its label list.
+# --- tree shape -------------------------------------------------------------------------
+#
+# The nodes are the current comments ("real" nodes, one per row of ``comments``) and the
+# placeholders. A node's labels are its path without the root: its ancestors, then
+# itself; their number is its depth. s(v), the nodes in v's subtree, is the number of
+# nodes whose labels contain v: exploding every real node's labels once and counting per
+# label gives s over real nodes for every label at once; placeholders (rare) add their
+# own few labels. A node is keyed by (thread number, label) packed into one integer.
 
-    ``labels`` is the path without the root: the node's ancestors, then itself; its
-    length is the node's depth.
-    """
-    labels = pl.col("path").str.split(".").list.slice(1).cast(pl.List(pl.Int64))
-    real = comments.select(
-        *THREAD,
-        pl.col("comment_id").alias("node"),
-        labels.alias("labels"),
-        pl.lit(True).alias("real"),
-    )
-    named = (
-        real.select(
-            *THREAD,
-            pl.col("node").alias("_child"),
-            pl.col("labels").alias("label"),
-            pl.int_ranges(0, pl.col("labels").list.len()).alias("pos"),
+
+class _Index:
+    """Row numbers of unique integer keys, found by binary search."""
+
+    def __init__(self, keys: pl.Series) -> None:
+        self.order = keys.arg_sort()
+        self.sorted = keys.gather(self.order)
+
+    def rows(self, probe: pl.Series) -> pl.Series:
+        """The row holding each probed key, null where there is none (or the probe is)."""
+        if self.sorted.is_empty():
+            return pl.Series(values=[None] * len(probe), dtype=pl.UInt32)
+        pos = self.sorted.search_sorted(probe.fill_null(0)).clip(upper_bound=len(self.sorted) - 1)
+        hit = (self.sorted.gather(pos) == probe).fill_null(False)
+        return pl.select(pl.when(hit).then(self.order.gather(pos))).to_series()
+
+
+@dataclass(frozen=True, slots=True)
+class _Tree:
+    """The real nodes of every thread: thread numbers, labels and integer node keys."""
+
+    comments: pl.DataFrame
+    threads: int
+    tid: pl.Series  # per comment
+    labels: pl.Series  # per comment: list of labels
+    codes: pl.Series | None  # sorted distinct labels, when labels do not fit in 32 bits
+    keys: pl.Series  # per comment: its node key
+    index: _Index  # node key → comment row
+
+    @staticmethod
+    def of(comments: pl.DataFrame, threads: pl.DataFrame) -> _Tree:
+        tid = comments.select(THREAD).join(threads, on=THREAD, how="left", maintain_order="left")
+        labels = comments["path"].str.split(".").list.slice(1).cast(pl.List(pl.Int64))
+        values = pl.concat(
+            [comments["comment_id"], comments["parent_id"].drop_nulls(), labels.explode()]
+        ).drop_nulls()
+        codes = None if _bit_width(values) in range(33) else values.unique().sort()
+        keys = _node_key(tid[_TID], comments["comment_id"], codes)
+        return _Tree(comments, threads.height, tid[_TID], labels, codes, keys, _Index(keys))
+
+    def key(self, tid: pl.Series, label: pl.Series) -> pl.Series:
+        """(thread, label) as one Int64; null where ``label`` is."""
+        return _node_key(tid, label, self.codes)
+
+    def flat(self, rows: pl.Series | None = None) -> pl.DataFrame:
+        """One row per (node, label of its path) for the comments at ``rows`` (all by
+        default): the node's row, the label's position and its key."""
+        rows = pl.int_range(len(self.labels), dtype=pl.UInt32, eager=True) if rows is None else rows
+        labels = self.labels.gather(rows)
+        frame = pl.DataFrame({"_row": rows, "_label": labels}).with_columns(
+            pl.int_ranges(0, pl.col("_label").list.len(), dtype=pl.UInt32).alias("_pos")
         )
-        .explode("label", "pos")
-        .join(
-            real.select(*THREAD, pl.col("node").alias("label")), on=[*THREAD, "label"], how="anti"
+        frame = frame.explode("_label", "_pos")
+        return frame.with_columns(
+            self.key(self.tid.gather(frame["_row"]), frame["_label"]).alias("_key")
         )
-        .unique([*THREAD, "label"], keep="first")
-    )
-    placeholders = named.join(
-        real.select(*THREAD, pl.col("node").alias("_child"), "labels"),
-        on=[*THREAD, "_child"],
-        how="left",
-    ).select(
-        *THREAD,
-        pl.col("label").alias("node"),
-        pl.col("labels").list.head(pl.col("pos") + 1).alias("labels"),
-        pl.lit(False).alias("real"),
-    )
-    return pl.concat([real, placeholders], how="vertical")
 
 
-def _shape(comments: pl.LazyFrame) -> pl.LazyFrame:
+def _node_key(tid: pl.Series, label: pl.Series, codes: pl.Series | None) -> pl.Series:
+    """Thread number in the high 32 bits, the label (or its rank in ``codes``) below."""
+    code = label if codes is None else codes.search_sorted(label.fill_null(0))
+    code = pl.select(pl.when(label.is_not_null()).then(code)).to_series()
+    return tid.cast(pl.Int64) * (1 << 32) + code.cast(pl.Int64)
+
+
+def _shape(tree: _Tree) -> pl.DataFrame:
     """Per-thread tree shape: width, branching, virality and the child_count shortfall."""
-    nodes = _nodes(comments).with_columns(
-        pl.col("labels").list.len().alias("depth"),
-        pl.col("labels").list.get(-2, null_on_oob=True).alias("parent"),
+    flat = tree.flat()
+    own = flat["_label"] == tree.comments["comment_id"].gather(flat["_row"])
+    above = flat.filter(~own).group_by("_key").agg(pl.len().alias("_s_real"))
+    real = pl.DataFrame(
+        {
+            _TID: tree.tid,
+            "_key": tree.keys,
+            "_depth": tree.labels.list.len(),
+            "_parent": tree.labels.list.get(-2, null_on_oob=True),
+            "_cc": tree.comments["child_count"],
+            "_under_real": _under_real(tree),
+            "_s_real": _own_count(tree, flat.filter(own))
+            + above["_s_real"].gather(_Index(above["_key"]).rows(tree.keys)).fill_null(0),
+        }
+    ).with_columns(pl.col("_s_real").replace(0, None))
+    missing = above.filter(~pl.col("_key").is_in(tree.keys.implode()))
+    holders = _placeholders(tree, flat.filter(~own), missing)
+    nodes = pl.concat(
+        [real.select(_TID, "_depth", "_parent"), holders.select(_TID, "_depth", "_parent")]
     )
-    # One row per (node, ancestor-or-self): the subtree of v is every row whose anc is v.
-    pairs = (
-        nodes.select(*THREAD, "node", "real", pl.col("labels").alias("anc"))
-        .explode("anc")
-        .join(
-            nodes.select(*THREAD, pl.col("node").alias("anc"), pl.col("real").alias("anc_real")),
-            on=[*THREAD, "anc"],
-            how="left",
-        )
-    )
-    sizes = pairs.group_by([*THREAD, "anc"]).agg(
-        pl.len().alias("s"), pl.col("real").sum().alias("s_real")
-    )
-    topmost = (
-        pairs.filter(pl.col("anc") != pl.col("node"))
-        .group_by([*THREAD, "node"])
-        .agg(pl.col("anc_real").any().alias("_under_real"))
-    )
-    child_counts = comments.select(*THREAD, pl.col("comment_id").alias("node"), "child_count")
-    per_node = (
-        nodes.join(sizes.rename({"anc": "node"}), on=[*THREAD, "node"], how="left")
-        .join(topmost, on=[*THREAD, "node"], how="left")
-        .join(child_counts, on=[*THREAD, "node"], how="left")
+    n = pl.col("_n")
+    return (
+        _counts_and_width(nodes)
+        .join(_subtree_sums(real, holders, _holder_keys(tree, holders)), on=_TID, how="left")
         .with_columns(
-            pl.when(pl.col("_under_real").fill_null(False))
-            .then(0)
-            .when(pl.col("real"))
-            .then((pl.col("child_count") - (pl.col("s_real") - 1)).clip(lower_bound=0))
-            .otherwise(1)
-            .alias("_short")
+            ((n * pl.col("_s1") - pl.col("_s2")) / (n * (n - 1) / 2)).alias("structural_virality")
         )
     )
-    width = (
-        nodes.group_by([*THREAD, "depth"])
-        .agg(pl.len().alias("w"))
-        .group_by(THREAD)
-        .agg(pl.col("w").max().cast(pl.Int64).alias("max_width"))
+
+
+def _own_count(tree: _Tree, own: pl.DataFrame) -> pl.Series:
+    """How often each comment's path names the comment itself (1, or 0 for a path that
+    does not end in its id; more only if the path repeats it)."""
+    last = tree.labels.list.last() == tree.comments["comment_id"]
+    count = last.fill_null(False).cast(pl.Int64)
+    depth = tree.labels.list.len().gather(own["_row"])
+    repeats = own.filter(own["_pos"] != depth - 1).group_by("_row").agg(pl.len())
+    if repeats.is_empty():
+        return count
+    return count.scatter(repeats["_row"], count.gather(repeats["_row"]) + repeats["len"])
+
+
+def _under_real(tree: _Tree) -> pl.Series:
+    """Per comment: whether another label of its path is a real node (a collected
+    ancestor). The parent decides for almost every comment; only those whose parent is
+    missing have their other labels looked up."""
+    node = tree.comments["comment_id"]
+    parent = tree.labels.list.get(-2, null_on_oob=True)
+    found = tree.index.rows(tree.key(tree.tid, parent)).is_not_null()
+    under = (found & (parent != node)).fill_null(False)
+    undecided = (~under & (tree.labels.list.len() >= 2)).arg_true()
+    flat = tree.flat(undecided)
+    flat = flat.filter(pl.col("_label") != node.gather(flat["_row"]))
+    above = flat.filter(tree.index.rows(flat["_key"]).is_not_null())["_row"].unique()
+    return under.scatter(above, True) if len(above) else under
+
+
+def _placeholders(tree: _Tree, above: pl.DataFrame, missing: pl.DataFrame) -> pl.DataFrame:
+    """The labels no real node has (``missing``, with their ``_s_real``), as nodes: their
+    labels (a prefix of the first path naming them), depth, parent and whether a real node
+    is above them. ``above``: the flat rows of labels that are not the comment itself."""
+    first = (
+        above.filter(pl.col("_key").is_in(missing["_key"].implode()))
+        .group_by("_key")
+        .agg(pl.col("_row").first(), pl.col("_pos").first())
     )
-    n = pl.len() + 1
-    wiener = (pl.col("s") * (n - pl.col("s"))).sum()
-    agg = per_node.group_by(THREAD).agg(
-        (pl.len() / pl.col("parent").n_unique()).alias("mean_branching"),
-        (wiener / (n * (n - 1) / 2)).alias("structural_virality"),
+    missing = missing.join(first, on="_key", how="left")
+    owner, pos = missing["_row"], missing["_pos"]
+    labels = pl.select(
+        pl.lit(tree.labels.gather(owner)).list.head(pl.lit(pos).cast(pl.Int64) + 1)
+    ).to_series()
+    holders = pl.DataFrame(
+        {
+            _TID: tree.tid.gather(owner),
+            "_key": missing["_key"],
+            "_s_real": missing["_s_real"],
+            "_labels": labels,
+            "_depth": (pos + 1).cast(pl.UInt32),
+            "_parent": labels.list.get(-2, null_on_oob=True),
+            "_node": labels.list.get(-1, null_on_oob=True),
+        }
+    ).with_row_index("_h")
+    flat = holders.select("_h", _TID, "_node", pl.col("_labels").alias("_label")).explode("_label")
+    flat = flat.filter(pl.col("_label") != pl.col("_node"))
+    real = tree.index.rows(tree.key(flat[_TID], flat["_label"])).is_not_null()
+    under = flat.filter(real)["_h"].unique()
+    return holders.with_columns(pl.col("_h").is_in(under.implode()).alias("_under_real"))
+
+
+def _counts_and_width(nodes: pl.DataFrame) -> pl.DataFrame:
+    """Per thread: n (nodes + the post), mean branching and max width."""
+    width = (
+        nodes.group_by(_TID, "_depth")
+        .agg(pl.len().alias("_w"))
+        .group_by(_TID)
+        .agg(pl.col("_w").max().cast(pl.Int64).alias("max_width"))
+    )
+    counts = nodes.group_by(_TID).agg(
+        (pl.len() + 1).cast(pl.Int64).alias("_n"),
+        (pl.len() / pl.col("_parent").n_unique()).alias("mean_branching"),
+    )
+    return counts.join(width, on=_TID, how="left")
+
+
+def _subtree_sums(real: pl.DataFrame, holders: pl.DataFrame, extra: pl.DataFrame) -> pl.DataFrame:
+    """Per thread: Σ s(v), Σ s(v)² over nodes, and the shortfall (see ``thread_stats``).
+
+    s(v) = real nodes naming v (``_s_real``; null for a real node no path names, which
+    adds nothing) + placeholders naming v (``extra``)."""
+    counts = extra.group_by("_key").agg(pl.len().alias("_s_extra"))
+    s = (pl.col("_s_real") + pl.col("_s_extra").fill_null(0)).cast(pl.Int64)
+    short_real = (
+        pl.when(pl.col("_under_real"))
+        .then(0)
+        .otherwise((pl.col("_cc") - (pl.col("_s_real").cast(pl.Int64) - 1)).clip(lower_bound=0))
+    )
+    short_holder = (~pl.col("_under_real")).cast(pl.Int64)
+    per_node = pl.concat(
+        [
+            real.select(_TID, "_key", pl.col("_s_real").cast(pl.Int64), short_real.alias("_short")),
+            holders.select(
+                _TID, "_key", pl.col("_s_real").cast(pl.Int64), short_holder.alias("_short")
+            ),
+        ]
+    )
+    if not counts.is_empty():
+        per_node = per_node.join(counts, on="_key", how="left")
+    else:
+        per_node = per_node.with_columns(pl.lit(None, pl.UInt32).alias("_s_extra"))
+    return per_node.group_by(_TID).agg(
+        s.sum().alias("_s1"),
+        (s * s).sum().alias("_s2"),
         pl.col("_short").sum().cast(pl.Int64).alias("_shortfall"),
     )
-    return agg.join(width, on=THREAD, how="left")
+
+
+def _holder_keys(tree: _Tree, holders: pl.DataFrame) -> pl.DataFrame:
+    flat = holders.select(_TID, pl.col("_labels").alias("_label")).explode("_label")
+    return pl.DataFrame({"_key": tree.key(flat[_TID], flat["_label"])})
 
 
 def activity(comments: pl.LazyFrame, *, bucket: str = "1h") -> pl.LazyFrame:
@@ -317,13 +523,31 @@ def activity(comments: pl.LazyFrame, *, bucket: str = "1h") -> pl.LazyFrame:
     )
 
 
-def vote_history(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+def vote_history(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.DataFrame:
     """Every snapshot's counts, posts and comments alike: one row per (kind, id, collected_at).
 
     ``comments`` is the post's server count (null for comments); ``child_count`` the
-    comment's descendant count (null for posts).
+    comment's descendant count (null for posts). Of two snapshots of one object with the
+    same ``collected_at`` the later row is kept. Sorted by (instance, kind, id,
+    collected_at).
     """
-    post_rows = posts.select(
+    post_rows, comment_rows = pl.collect_all(
+        [posts.select(_POST_COLUMNS), comments.select(_COMMENT_COLUMNS)]
+    )
+    instances = pl.concat([post_rows["instance"], comment_rows["instance"]]).unique().sort()
+    return _history(
+        _by_object(post_rows, "post_id", instances),
+        _by_object(comment_rows, "comment_id", instances),
+    )
+
+
+def _history(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    """vote_history from ``_by_object`` rows: comments before posts on each instance."""
+    same_as_next = pl.col("_key").eq_missing(pl.col("_key").shift(-1)) & pl.col(
+        "collected_at"
+    ).eq_missing(pl.col("collected_at").shift(-1))
+    post_rows = posts.filter(~same_as_next).select(
+        "_key",
         "instance",
         pl.lit("post").alias("kind"),
         pl.col("post_id").alias("id"),
@@ -335,7 +559,8 @@ def vote_history(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
         "comments",
         pl.lit(None, pl.Int64).alias("child_count"),
     )
-    comment_rows = comments.select(
+    comment_rows = comments.filter(~same_as_next).select(
+        "_key",
         "instance",
         pl.lit("comment").alias("kind"),
         pl.col("comment_id").alias("id"),
@@ -347,8 +572,31 @@ def vote_history(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
         pl.lit(None, pl.Int64).alias("comments"),
         "child_count",
     )
+    rows = pl.concat([comment_rows, post_rows])
+    instance = rows["instance"].unique().sort()
     return (
-        pl.concat([post_rows, comment_rows], how="vertical")
-        .unique(["instance", "kind", "id", "collected_at"], keep="last", maintain_order=True)
-        .sort("instance", "kind", "id", "collected_at")
+        rows.with_columns(pl.col("instance").cast(pl.Enum(instance.drop_nulls())).alias("_key"))
+        .sort("_key", maintain_order=True, nulls_last=False)
+        .drop("_key")
     )
+
+
+def _ordered_key(columns: pl.DataFrame) -> pl.Series:
+    """One Int64 per row that sorts and compares as the row's columns (integers) do: the
+    columns side by side in 63 bits when they are non-negative and fit, else the row's
+    dense rank."""
+    widths = [_bit_width(column) for column in columns.iter_columns()]
+    if None in widths or sum(w or 0 for w in widths) > 63:
+        return columns.select(pl.struct(pl.all()).rank("dense").cast(pl.Int64)).to_series()
+    key = pl.lit(0, pl.Int64)
+    for name, width in zip(columns.columns, widths, strict=True):
+        key = key * (1 << (width or 0)) + pl.col(name).cast(pl.Int64)
+    return columns.select(key).to_series()
+
+
+def _bit_width(column: pl.Series) -> int | None:
+    """Bits holding every value of an integer column, or None if one is negative."""
+    low, high = column.cast(pl.Int64).min(), column.cast(pl.Int64).max()
+    if not isinstance(low, int) or not isinstance(high, int):
+        return 1  # all null
+    return None if low < 0 else max(1, high.bit_length())

@@ -17,6 +17,7 @@ No I/O, no clock: the same records in any order give the same trees.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,17 +92,23 @@ class Thread:
         return size
 
 
+_PATH = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def path_labels(path: str) -> tuple[int, ...] | None:
     """The integer labels of a path, or ``None`` if any label is not a plain integer."""
-    parts = path.split(".")
-    if not all(p.isascii() and p.isdigit() for p in parts):
+    if _PATH.fullmatch(path) is None:
         return None
-    return tuple(int(p) for p in parts)
+    return tuple(map(int, path.split(".")))
 
 
 def path_problem(comment: CommentRecord) -> str | None:
     """Why a comment's own path is unusable, or ``None`` if it is well-formed."""
-    labels = path_labels(comment.path)
+    return _labels_problem(comment, path_labels(comment.path))
+
+
+def _labels_problem(comment: CommentRecord, labels: tuple[int, ...] | None) -> str | None:
+    """``path_problem`` of a comment whose path's labels are already known."""
     if labels is None:
         return f"path {comment.path!r} is not dot-separated integers"
     if len(labels) < 2 or labels[0] != 0:
@@ -167,8 +174,9 @@ def build_thread(post: PostRecord | None, comments: Iterable[CommentRecord]) -> 
 
 def _place(thread: Thread, c: CommentRecord, merged: dict[tuple[str, int], CommentRecord]) -> None:
     """Insert one comment (parents come first: callers sort by depth)."""
-    problem = path_problem(c)
-    labels = path_labels(c.path) or ()
+    found = path_labels(c.path)
+    problem = _labels_problem(c, found)
+    labels = found or ()
     if problem is None and len(labels) > 2:
         parent = merged.get((c.instance, labels[-2]))
         if parent is not None and parent.post_id != c.post_id:

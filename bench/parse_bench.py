@@ -1,0 +1,65 @@
+"""Parsing and normalising raw comment-list pages into the tables, on one core.
+
+Pages are built once, outside the timing: deterministic synthetic threads
+(``fedithreads.synth``) encoded as lemmy-v3 ``/comment/list`` responses of 50 comments
+(``fedithreads.encode.Encoder``), as bytes on the wire. The timed work is what ``collect``
+does with them: ``fedithreads.dialects.parse_page`` on each page, then
+``fedithreads.frames.build_tables`` on all the records. Throughput is comments per CPU
+second of the process, with Polars limited to one thread (``POLARS_MAX_THREADS=1`` is set
+by the caller before Polars is imported), best of a few repeats.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from fedithreads.dialects import parse_page
+from fedithreads.encode import Encoder
+from fedithreads.frames import build_tables
+from fedithreads.records import Provenance
+from fedithreads.synth import generate_thread
+
+PAGE = 50
+INSTANCE = "lemmy.world"
+
+
+def build_pages(threads: int = 20, comments: int = 1000) -> tuple[list[bytes], int]:
+    """Raw lemmy-v3 comment-list pages of ``threads`` synthetic threads, and their comments."""
+    pages, total = [], 0
+    for seed in range(threads):
+        thread = generate_thread(seed, instance=INSTANCE, n_comments=comments)
+        encoder = Encoder(
+            INSTANCE, "lemmy-v3", moderators={thread.post.community_ap_id: thread.moderators}
+        )
+        rows = list(thread.comments)
+        for i in range(0, len(rows), PAGE):
+            pages.append(encoder.dumps(encoder.comment_list(rows[i : i + PAGE], thread.post)))
+        total += len(rows)
+    return pages, total
+
+
+def parse_and_build(pages: list[bytes]) -> int:
+    """The timed work: every page parsed, all records normalised into the two tables."""
+    prov = Provenance(INSTANCE, "lemmy-v3", "0.19.20", datetime(2026, 6, 1, tzinfo=UTC), "b")
+    comments = []
+    for body in pages:
+        page = parse_page(
+            body, dialect="lemmy-v3", endpoint="comment/list", prov=prov, source="bench"
+        )
+        comments.extend(page.comments)
+    tables = build_tables([], comments)
+    return tables.comments.height
+
+
+def throughput(repeats: int = 3) -> dict[str, float]:
+    """Comments per CPU second (best of ``repeats``), with the split between the steps."""
+    pages, total = build_pages()
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.process_time()
+        rows = parse_and_build(pages)
+        best = min(best, time.process_time() - started)
+    if rows != total:
+        raise AssertionError(f"{rows} rows from {total} comments")
+    return {"comments": total, "cpu_seconds": best, "per_second": total / best}
