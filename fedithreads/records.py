@@ -9,6 +9,7 @@ where and when it was seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -101,8 +102,11 @@ class Page:
     server_version: str | None = None
 
 
+@lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
-    """The lower-case host (with a non-default port) of an ``ap_id``/``actor_id`` URL."""
+    """The lower-case host (with a non-default port) of an ``ap_id``/``actor_id`` URL.
+
+    Cached: a page names the same few actors and communities over and over."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.port is not None and parts.port not in (80, 443):
@@ -110,6 +114,7 @@ def host_of(url: str) -> str:
     return host
 
 
+@lru_cache(maxsize=16384)
 def handle(name: str, actor_url: str) -> str:
     """``name@host`` for a person or community, the host taken from its actor URL."""
     host = host_of(actor_url)
