@@ -7,7 +7,7 @@ JSON document or raises ``ApiError``; each dialect turns the error into its own 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
@@ -18,18 +18,26 @@ Headers = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP request as the endpoints see it: ``params`` keeps the last value per name."""
+    """One HTTP request as the endpoints see it: ``params`` keeps the last value per name;
+    ``headers`` (lower-case names) are there for tests that check what a client sent."""
 
     method: str
     path: str
     params: Mapping[str, str]
     client: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Response:
     """What to send. ``drop`` closes the connection without sending anything; ``outcome``
-    is what the request log records (``ok``, ``error``, ``rate_limited``, ``fault:<kind>``)."""
+    is what the request log records (``ok``, ``error``, ``rate_limited``, ``fault:<kind>``).
+
+    Two ways to misbehave on the wire after the headers: ``cut_after`` sends only that
+    many bytes of the body (the headers promise all of it) and then resets the
+    connection; ``trickle_seconds`` sends the body in ``trickle_chunks`` pieces with that
+    pause between them.
+    """
 
     status: int
     body: bytes
@@ -37,17 +45,13 @@ class Response:
     headers: Headers = ()
     outcome: str = "ok"
     drop: bool = False
+    cut_after: int | None = None
+    trickle_seconds: float = 0.0
+    trickle_chunks: int = 1
 
     def with_headers(self, extra: Headers) -> Response:
         """The same response with ``extra`` headers appended."""
-        return Response(
-            self.status,
-            self.body,
-            self.content_type,
-            self.headers + extra,
-            self.outcome,
-            self.drop,
-        )
+        return replace(self, headers=self.headers + extra)
 
 
 @dataclass(frozen=True)

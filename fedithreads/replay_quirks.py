@@ -15,15 +15,21 @@ Every switch is off or neutral by default except ``max_depth_cap`` (300, as ever
 * ``rate_limit``: ``(requests, per_seconds)``, one token bucket per client IP shared by
   every API endpoint (§3.1, §3.2); ``published_rate_limit``: what ``/site`` reports
   (default: ``rate_limit``, else Lemmy's 180 per 60 s);
-* ``fault_rate`` / ``fault_kinds`` / ``fault_seed`` / ``slow_seconds``: injected
-  infrastructure failures (``fedithreads.replay_faults``).
+* ``fault_rate`` / ``fault_kinds`` / ``fault_seed``: injected infrastructure failures
+  (``fedithreads.replay_faults``; the default kinds are the transient ones);
+  ``fault_paths`` limits them to API paths containing one of the given strings;
+  ``fault_schedule`` gives the faults of the first such requests in order (a burst of
+  rate limits, one reset then health); ``slow_seconds``, ``fault_retry_after``,
+  ``trickle_seconds``/``trickle_chunks``, ``oversize_bytes`` and ``redirect_to`` shape
+  the faults that need a number or a place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from fedithreads.replay_faults import FAULTS
+from fedithreads.replay_faults import FAULTS, TRANSIENT, FaultEnv
 
 LISTINGS = ("All", "Local")
 LEMMY_MESSAGE_LIMIT = (180, 60)
@@ -44,9 +50,16 @@ class Quirks:
     rate_limit: tuple[int, float] | None = None
     published_rate_limit: tuple[int, int] | None = None
     fault_rate: float = 0.0
-    fault_kinds: tuple[str, ...] = tuple(FAULTS)
+    fault_kinds: tuple[str, ...] = TRANSIENT
     fault_seed: int = 0
+    fault_paths: tuple[str, ...] = ()
+    fault_schedule: tuple[str, ...] = ()
     slow_seconds: float = 30.0
+    fault_retry_after: int = 1
+    trickle_seconds: float = 0.05
+    trickle_chunks: int = 20
+    oversize_bytes: int = 60_000_000
+    redirect_to: str = "https://elsewhere.example"
 
     def __post_init__(self) -> None:
         """Reject settings no server could have, naming the field and the fix."""
@@ -66,9 +79,24 @@ class Quirks:
                 raise ValueError(f"Quirks.{name} must be (requests >= 1, per_seconds > 0)")
         if not 0.0 <= self.fault_rate <= 1.0:
             raise ValueError("Quirks.fault_rate must be between 0 and 1")
-        unknown = sorted(set(self.fault_kinds) - set(FAULTS))
+        named = set(self.fault_kinds) | (set(self.fault_schedule) - {""})
+        unknown = sorted(named - set(FAULTS))
         if unknown:
             raise ValueError(f"Quirks.fault_kinds: unknown {unknown}; use some of {list(FAULTS)}")
+        if self.fault_retry_after < 0 or self.trickle_seconds < 0 or self.trickle_chunks < 1:
+            raise ValueError("Quirks: fault_retry_after, trickle_seconds >= 0, trickle_chunks >= 1")
+
+    def fault_env(self, sleep: Callable[[float], object]) -> FaultEnv:
+        """What the fault functions need, with the server's ``sleep``."""
+        return FaultEnv(
+            sleep,
+            self.slow_seconds,
+            self.fault_retry_after,
+            self.trickle_seconds,
+            self.trickle_chunks,
+            self.oversize_bytes,
+            self.redirect_to,
+        )
 
     @property
     def published(self) -> tuple[int, int]:

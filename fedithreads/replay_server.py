@@ -29,7 +29,7 @@ from types import TracebackType
 from fedithreads.encode import DEFAULT_VERSIONS, Encoder, dumps, parse_version
 from fedithreads.replay_api import Api, Context, nodeinfo, nodeinfo_links
 from fedithreads.replay_data import ReplayDataset
-from fedithreads.replay_faults import FaultEnv, FaultPicker
+from fedithreads.replay_faults import FaultPicker
 from fedithreads.replay_http import Request, Response
 from fedithreads.replay_limits import Clock, RateLimiter
 from fedithreads.replay_log import LoggedRequest, RequestLog
@@ -80,9 +80,13 @@ class ReplayServer:
         self._stopping = threading.Event()
         self.sleep: Callable[[float], object] = sleep or self._stopping.wait
         self._faults = FaultPicker(
-            self.quirks.fault_rate, self.quirks.fault_kinds, self.quirks.fault_seed
+            self.quirks.fault_rate,
+            self.quirks.fault_kinds,
+            self.quirks.fault_seed,
+            paths=self.quirks.fault_paths,
+            schedule=self.quirks.fault_schedule,
         )
-        self._fault_env = FaultEnv(self.sleep, self.quirks.slow_seconds)
+        self._fault_env = self.quirks.fault_env(self.sleep)
         limit = self.quirks.rate_limit
         self._limiter = None if limit is None else RateLimiter(limit[0], limit[1], clock)
         self._lock = threading.Lock()
@@ -110,7 +114,7 @@ class ReplayServer:
         """Bind, build the API for the bound instance and serve in a daemon thread."""
         if self._httpd is not None or self._stopping.is_set():
             raise RuntimeError("a replay server starts once")
-        httpd = WireServer((self.host, self.port), self.respond, self._stopping)
+        httpd = WireServer((self.host, self.port), self.respond, self._stopping, self.sleep)
         self._httpd, self.port = httpd, int(httpd.server_address[1])
         try:
             self._api = self._build_api()
@@ -186,7 +190,7 @@ class ReplayServer:
             self.sleep(self.quirks.latency_seconds)
         if not req.path.startswith("/api/"):
             return self._outside_api(req)
-        fault = self._faults.draw()
+        fault = self._faults.draw(req.path)
         if fault is not None:
             return fault(lambda: self._route(req), self._fault_env)
         if self._limiter is None:

@@ -30,10 +30,18 @@ class WireServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], respond: Respond, stopping: Event) -> None:
-        """``respond`` answers each request; ``stopping`` silences errors during a stop."""
+    def __init__(
+        self,
+        address: tuple[str, int],
+        respond: Respond,
+        stopping: Event,
+        sleep: Callable[[float], object] | None = None,
+    ) -> None:
+        """``respond`` answers each request; ``stopping`` silences errors during a stop;
+        ``sleep`` paces trickled bodies (default: wait on ``stopping``)."""
         self.respond = respond
         self.stopping = stopping
+        self.sleep: Callable[[float], object] = sleep or stopping.wait
         self._open: set[socket.socket] = set()
         self._workers: list[Thread] = []
         self._open_lock = Lock()
@@ -103,7 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.read(int(length))  # keep the connection in step for the next request
         split = urlsplit(self.path)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
-        req = Request(self.command, split.path, params, self.client_address[0])
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        req = Request(self.command, split.path, params, self.client_address[0], headers)
         response = self.server.respond(req)
         if response.drop:
             self._drop()
@@ -119,7 +128,20 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(response.body)
+        body = response.body
+        if response.cut_after is not None:
+            self.wfile.write(body[: response.cut_after])
+            self._drop()
+            return
+        pieces = max(1, response.trickle_chunks)
+        size = -(-len(body) // pieces) or 1
+        for start in range(0, len(body), size):
+            if start and response.trickle_seconds:
+                self.server.sleep(response.trickle_seconds)
+                if self.server.stopping.is_set():
+                    self._drop()
+                    return
+            self.wfile.write(body[start : start + size])
 
     def _drop(self) -> None:
         """Close the connection with a TCP reset and send nothing."""
