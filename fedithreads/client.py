@@ -8,18 +8,30 @@ waits goes through the injected clock and sleep.
 
 Tokens (config ``[hosts."h"] token_env``) are sent only to their own host, only over
 https, never across redirects (redirects are not followed at all) and never appear in a
-URL, a raw page, a log line or an error.
+URL, a raw page, a log line or an error: should a server echo one back (a debug page
+reflecting request headers), it is replaced by ``[redacted]`` before anything is kept.
+
+A 2xx carrying ``x-ratelimit-remaining: 0`` (Lemmy 1.0 on the last request its window
+allows) holds the host until ``x-ratelimit-reset``, so the next request is not refused.
+
+Every attempt has a deadline of ``ATTEMPT_TIMEOUT_FACTOR`` × ``http.timeout_seconds``
+for connecting, the headers and the whole body together: the read timeout alone bounds
+each wait for a packet, so a server trickling a byte at a time could otherwise hold a
+request forever. TLS certificates are always verified; a certificate that fails
+verification is not retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
+import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -28,13 +40,19 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from fedithreads import __version__
 from fedithreads.config import Settings
-from fedithreads.errors import FetchError, ParseError
+from fedithreads.errors import ConfigError, FetchError, ParseError
 from fedithreads.ratelimit import Clock, HostLimiter, Rate, Sleep
 from fedithreads.records import host_of
-from fedithreads.retry import RetryPolicy, Verdict, classify
+from fedithreads.retry import RetryPolicy, Verdict, classify, retry_after
 
 T = TypeVar("T")
 Params = Mapping[str, str | int]
+ATTEMPT_TIMEOUT_FACTOR = 4
+"""One attempt (connect, headers, whole body) may take this many read timeouts."""
+REDACTED = "[redacted]"
+MIN_SECRET_CHARS = 6
+"""Shorter tokens are sent but not searched for in bodies (they would match real text)."""
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +115,11 @@ class Client:
         self.archive = archive
         self.stats: dict[str, HostStats] = {}
         self._limiters: dict[str, HostLimiter] = {}
+        self._closed: dict[str, tuple[float, float]] = {}
+        """Hosts that asked for a pause past the retry budget: (until, seconds asked)."""
         self._slots = asyncio.Semaphore(settings.limits.concurrency)
         self._environ = environ
+        self._secrets = _tokens(settings, environ)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
 
@@ -171,6 +192,7 @@ class Client:
         stats = self.stats.setdefault(host, HostStats())
         url = str(httpx.URL(base_url + path, params=dict(params)))
         started = self.clock()
+        self._check_open(host, url, stats)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Retry),
             wait=lambda state: self._wait(state, host),
@@ -204,7 +226,7 @@ class Client:
                 return parse(fetched)
             except ParseError as exc:
                 if not exc.problem.startswith("not valid JSON"):
-                    raise
+                    raise self._scrubbed(exc) from None
                 verdict = Verdict("not_json", fetched.status)
         if verdict.kind == "rate_limited":
             stats.rate_limited += 1
@@ -215,17 +237,31 @@ class Client:
 
     async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Verdict]:
         assert self._http is not None, "use `async with Client(...)`"
+        deadline = ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds
         async with self._slots, self.limiter(host):
             stats.requests += 1
             try:
-                status, headers, body = await self._receive(url, self._auth(host, url))
+                async with asyncio.timeout(deadline):
+                    status, headers, body = await self._receive(url, self._auth(host, url))
+            except TimeoutError:
+                return Fetched(url, 0, b"", self.now()), Verdict("network", 0, "deadline")
+            except httpx.DecodingError as exc:
+                return Fetched(url, 0, b"", self.now()), Verdict("not_json", 0, type(exc).__name__)
             except httpx.TransportError as exc:
-                verdict = Verdict("network", 0, type(exc).__name__)
-                return Fetched(url, 0, b"", self.now()), verdict
-        fetched = Fetched(url, status, body, self.now())
+                return Fetched(url, 0, b"", self.now()), transport_verdict(exc)
+        fetched = Fetched(url, status, self._redact(body), self.now())
         if self.archive is not None:
-            self.archive(host, fetched)
-        return fetched, classify(status, headers, body, now=fetched.fetched_at)
+            self.archive(host, fetched)  # as received (less any echoed token)
+        if fetched.body.startswith(_BOM):  # a byte-order mark is no part of the JSON
+            fetched = replace(fetched, body=fetched.body.removeprefix(_BOM))
+        verdict = classify(status, headers, fetched.body, now=fetched.fetched_at)
+        if verdict.error is not None and self._secrets:
+            verdict = replace(verdict, error=self._redact_text(verdict.error))
+        if verdict.kind == "ok" and headers.get("x-ratelimit-remaining", "").strip() == "0":
+            wait = retry_after(headers, now=fetched.fetched_at)  # the window's reset
+            if wait:  # the last request the window allows: wait for the next window
+                self.limiter(host).bucket.pause(min(wait, self.policy.maximum))
+        return fetched, verdict
 
     async def _receive(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         """Status, headers and body, refusing a body over ``max_response_bytes``."""
@@ -248,8 +284,34 @@ class Client:
         conf = self.settings.hosts.get(host)
         if conf is None or conf.token_env is None or not url.startswith("https://"):
             return {}
-        token = self._environ.get(conf.token_env, "")
+        if host_of(url) != host:
+            return {}
+        token = self._environ.get(conf.token_env, "").strip()
         return {"Authorization": f"Bearer {token}"} if token else {}
+
+    # ------------------------------------------------------------------ secrets
+    def _redact(self, body: bytes) -> bytes:
+        """``body`` with every configured token (as sent, or JSON-escaped) replaced."""
+        for secret in self._secrets:
+            for form in _forms(secret):
+                if form in body:
+                    body = body.replace(form, REDACTED.encode())
+        return body
+
+    def _redact_text(self, text: str) -> str:
+        return self._redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+
+    def _scrubbed(self, exc: ParseError) -> ParseError:
+        """The ParseError, its quoted input scrubbed of secrets."""
+        if not self._secrets:
+            return exc
+        return ParseError(
+            exc.dialect,
+            exc.endpoint,
+            exc.source,
+            exc.json_path,
+            self._redact_text(exc.problem),
+        )
 
     # ------------------------------------------------------------------ retry policy
     def _wait(self, state: RetryCallState, host: str) -> float:
@@ -257,8 +319,26 @@ class Client:
         assert isinstance(exc, _Retry)
         seconds = self.policy.wait(state.attempt_number, exc.verdict, self.rng)
         if exc.verdict.kind == "rate_limited":
-            self.limiter(host).bucket.pause(seconds)
+            if seconds > self.policy.max_total_seconds:
+                self._closed[host] = (self.clock() + seconds, seconds)  # see _check_open
+            else:
+                self.limiter(host).bucket.pause(seconds)
         return seconds
+
+    def _check_open(self, host: str, url: str, stats: HostStats) -> None:
+        """A host that asked for a pause longer than one request may wait is left alone
+        until the pause is over: its requests fail at once (the next run retries them)
+        instead of holding the whole run for hours."""
+        closed = self._closed.get(host)
+        if closed is None or self.clock() >= closed[0]:
+            return
+        stats.failures["rate_limited"] += 1
+        raise FetchError(
+            url,
+            "rate_limited",
+            error=f"the host asked for a {closed[1]:.0f} s pause, longer than "
+            f"retry.max_total_seconds; not asked again this run",
+        )
 
     def _stop(self, state: RetryCallState, started: float) -> bool:
         if state.attempt_number >= self.policy.max_attempts:
@@ -269,6 +349,46 @@ class Client:
     @staticmethod
     def _count_retry(state: RetryCallState, stats: HostStats) -> None:
         stats.retries += 1
+
+
+def _tokens(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The configured tokens that are set, to redact; a token that cannot travel in a
+    header is a ConfigError naming its variable (never its value)."""
+    found = []
+    for host, conf in sorted(settings.hosts.items()):
+        if conf.token_env is None:
+            continue
+        token = environ.get(conf.token_env, "").strip()
+        if not all("!" <= char <= "~" for char in token):
+            raise ConfigError(
+                f"${conf.token_env}",
+                None,
+                f"the token for {host} holds a space or a character that is not ASCII",
+                "set it to the bare token",
+            )
+        if len(token) >= MIN_SECRET_CHARS:
+            found.append(token)
+    return tuple(found)
+
+
+def _forms(secret: str) -> tuple[bytes, ...]:
+    """The byte forms a token can take in a body: raw, and as a JSON string escapes it."""
+    raw = secret.encode()
+    escaped = json.dumps(secret)[1:-1].encode()
+    return (raw,) if escaped == raw else (raw, escaped)
+
+
+def transport_verdict(exc: httpx.TransportError) -> Verdict:
+    """A connection-level failure: a certificate that does not verify is permanent
+    (``tls``); resets, timeouts and refused connections are worth another try."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return Verdict("tls", 0, "certificate verify failed")
+        cause = cause.__cause__ or cause.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return Verdict("tls", 0, "certificate verify failed")
+    return Verdict("network", 0, type(exc).__name__)
 
 
 def raise_too_large(url: str, status: int, cap: int) -> None:

@@ -4,6 +4,12 @@ Every key has a default, so a missing config file means "defaults". A relative
 ``data_dir`` is resolved against the directory of the config file that names it, so a
 cron line does not depend on the working directory. Any problem becomes one ConfigError
 naming the file, the key and the fix.
+
+Types are strict, as TOML has real ones: ``keep_raw = "yes"`` or ``concurrency = "4"``
+is an error, not a guess (a whole number is fine where a decimal is expected); numbers
+must be finite. A config file over ``MAX_CONFIG_BYTES`` is refused before parsing. Host
+tables are keyed by the instance key targets use (lower case, IDNA, ``:port`` when not
+the default), so ``[hosts."Lemmy.Example"]`` applies to ``lemmy.example``.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from pydantic import (
 )
 
 from fedithreads.errors import ConfigError, UsageError
+from fedithreads.targets import TargetProblem, host_key
 
 DEFAULT_CONFIG = Path("config.toml")
+MAX_CONFIG_BYTES = 1_000_000
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _DURATION = re.compile(r"^[1-9][0-9]*(s|m|h|d|w)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -51,8 +60,40 @@ def duration_seconds(value: str) -> int:
     return int(value[:-1]) * _UNITS[value[-1]]
 
 
+def _header_text(value: str) -> str:
+    """Text that goes into an HTTP header: printable ASCII, one line."""
+    if not all(" " <= char <= "~" for char in value):
+        raise ValueError("must be printable ASCII on one line (it is sent in a header)")
+    return value
+
+
+def _user_agent(value: str) -> str:
+    _header_text(value)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    try:
+        value.format(version="0", contact="c")
+    except (KeyError, IndexError, ValueError):
+        raise ValueError(
+            "only {version} and {contact} can be filled in; write a literal brace as {{ or }}"
+        ) from None
+    return value
+
+
+def _token_env(value: str) -> str:
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError("must be the name of an environment variable, e.g. LEMMY_TOKEN")
+    return value
+
+
+def _data_path(value: Path) -> Path:
+    if str(value) in ("", "."):
+        raise ValueError('must name a directory, e.g. "data"')
+    return value
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class HttpSettings(_Section):
@@ -80,16 +121,18 @@ class HostSettings(_Section):
     requests_per_second: float | None = Field(None, gt=0)
     concurrency: int | None = Field(None, ge=1)
     page_ceiling: int | None = Field(None, ge=1)
-    token_env: str | None = None
+    token_env: Annotated[str, AfterValidator(_token_env)] | None = None
 
 
 class Settings(_Section):
     """Everything config.toml can say; see the commented config.toml for each key."""
 
-    data_dir: Path = Path("data")
-    seeds_dir: Path = Path("seeds")
-    contact: str = ""
-    user_agent: str = "fedithreads/{version} (+https://pypi.org/project/fedithreads; {contact})"
+    data_dir: Annotated[Path, Field(strict=False), AfterValidator(_data_path)] = Path("data")
+    seeds_dir: Annotated[Path, Field(strict=False), AfterValidator(_data_path)] = Path("seeds")
+    contact: Annotated[str, AfterValidator(_header_text)] = ""
+    user_agent: Annotated[str, AfterValidator(_user_agent)] = (
+        "fedithreads/{version} (+https://pypi.org/project/fedithreads; {contact})"
+    )
     keep_raw: bool = True
     activity_bucket: Duration = "1h"
     resnapshot_window: Duration = "7d"
@@ -118,27 +161,75 @@ def load_settings(path: Path | None, *, data_dir: Path | None = None) -> Setting
 
 
 def _parse(path: Path) -> Settings:
+    where = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        problem = f"cannot read ({exc.strerror or type(exc).__name__})"
+        raise ConfigError(where, None, problem, "check the path and its permissions") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            where, None, "larger than 1 MB", "a config file is a page of settings; check the path"
+        )
+    try:
+        raw = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(where, None, "not UTF-8 text", "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML ({exc})", "fix the syntax") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), None, f"cannot read ({exc})", "check the file") from None
-    return parse_settings(raw, str(path))
+        raise ConfigError(where, None, f"not valid TOML ({exc})", "fix the syntax") from None
+    return parse_settings(raw, where)
 
 
 def parse_settings(raw: dict[str, Any], where: str) -> Settings:
     """Validate a loaded TOML document, or raise a ConfigError for its first problem."""
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in err["loc"])
+        key = ".".join(_key(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
             raise ConfigError(
                 where, key, "unknown key", "remove it or check its spelling in config.toml"
             ) from None
-        problem = err["msg"].removeprefix("Value error, ")
+        problem = _PROBLEMS.get(err["type"], err["msg"]).removeprefix("Value error, ")
+        got = repr(err.get("input"))
+        got = got if len(got) <= 60 else got[:59] + "…"
         raise ConfigError(
-            where, key, f"{problem} (got {err.get('input')!r})", "see the comments in config.toml"
+            where, key, f"{problem} (got {got})", "see the comments in config.toml"
         ) from None
+    return settings.model_copy(update={"hosts": _host_keys(settings.hosts, where)})
+
+
+_PROBLEMS = {
+    "model_type": "must be a table (a [section] of keys)",
+    "model_attributes_type": "must be a table (a [section] of keys)",
+    "dict_type": "must be a table (a [section] of keys)",
+    "path_type": "must be a quoted path",
+    "string_type": "must be a quoted string",
+}
+"""Pydantic's messages that speak Python rather than TOML, said again in TOML words."""
+
+
+def _key(part: int | str) -> str:
+    """One element of a key path, printable on one line."""
+    text = str(part)
+    return text if text.isprintable() and len(text) <= 60 else repr(text[:40])
+
+
+def _host_keys(hosts: dict[str, HostSettings], where: str) -> dict[str, HostSettings]:
+    """``[hosts."…"]`` keyed by instance keys, as targets spell them."""
+    out: dict[str, HostSettings] = {}
+    for name, conf in hosts.items():
+        try:
+            key = host_key(name)
+        except TargetProblem as exc:
+            raise ConfigError(
+                where, f"hosts.{_key(name)}", exc.problem, "name the host as in its URLs"
+            ) from None
+        if key in out:
+            raise ConfigError(
+                where, f"hosts.{_key(name)}", f"names {key} again", "keep one table per host"
+            )
+        out[key] = conf
+    return out

@@ -63,12 +63,18 @@ def dialect_for(host: str, software: str, version: str) -> str:
     if name == "lemmy":
         parsed = parse_version(version)
         if parsed is None:
-            raise ServerError(f"{host}: Lemmy reports an unreadable version {version!r}")
+            raise ServerError(f"{host}: Lemmy reports an unreadable version {_shown(version)!r}")
         return "lemmy-v4" if parsed >= (1, 0, 0) else "lemmy-v3"
     raise ServerError(
-        f"{host}: unsupported software {software} {version}".rstrip()
+        f"{host}: unsupported software {_shown(software)} {_shown(version)}".rstrip()
         + "; fedithreads collects from Lemmy and PieFed only"
     )
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A server-supplied name, fit for a one-line message (no control characters)."""
+    clean = "".join(c if c.isprintable() else "?" for c in text)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def known_page_ceiling(dialect: str, version: str) -> int | None:
@@ -112,8 +118,13 @@ class Detector:
         href = links.href()
         if href is None:
             raise ServerError(f"{host_of(base_url)}: nodeinfo names no 2.0/2.1 document")
-        if host_of(href) != host_of(base_url):
-            raise ServerError(f"{host_of(base_url)}: nodeinfo points to another host ({href})")
+        try:
+            elsewhere = host_of(href) != host_of(base_url)
+        except ValueError:  # a port that is not a port
+            elsewhere = True
+        if elsewhere:
+            shown = href if len(href) <= 80 else href[:79] + "…"
+            raise ServerError(f"{host_of(base_url)}: nodeinfo points to another host ({shown!r})")
         path = urlsplit(href).path
         return await self.client.get(base_url, path, {}, _parser(NodeInfo, "nodeinfo"))
 

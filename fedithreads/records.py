@@ -9,8 +9,8 @@ where and when it was seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from fedithreads.client import HostStats
 from fedithreads.crawl import ThreadResult
 from fedithreads.records import PostRecord
-from fedithreads.store import safe_name, write_atomic
+from fedithreads.store import safe_name, save_atomic
 
 
 @dataclass(slots=True)
@@ -167,5 +167,5 @@ def manifest_path(data_dir: Path, run_id: str) -> Path:
 def write_manifest(data_dir: Path, report: RunReport) -> Path:
     path = manifest_path(data_dir, report.run_id)
     text = json.dumps(report.as_dict(), indent=1).encode()
-    write_atomic(path, lambda fh: fh.write(text))
+    save_atomic(path, lambda fh: fh.write(text))
     return path

@@ -11,9 +11,11 @@ kind                   when                                        retried
 ``rate_limited``       429; 400/any with rate_limit_error or       yes, after
                        too_many_requests                           Retry-After
 ``server``             5xx, 408, 425, Cloudflare 52x               yes
-``not_json``           2xx that is not JSON (HTML, empty, wrong    yes
-                       content-type, cut off)
-``network``            timeouts, resets, refused connections       yes
+``not_json``           2xx that is not JSON (HTML, empty, cut      yes
+                       off, undecodable); a JSON body under a
+                       wrong content-type is read as JSON
+``network``            timeouts, resets, refused connections,      yes
+                       an attempt over its deadline
 ``page_ceiling``       400 couldnt_get_comments / couldnt_get_     no: the
                        posts (also a bad limit or page)            crawler
                                                                    adapts
@@ -21,7 +23,11 @@ kind                   when                                        retried
 ``refused``            any other 4xx (instance_is_private, …)      no
 ``redirect``           3xx (never followed across hosts)           no
 ``too_large``          body over the configured cap                no
+``tls``                the certificate does not verify             no
 =====================  ==========================================  ==========
+
+Waits: ``Retry-After`` in seconds or as an HTTP date; else ``x-ratelimit-reset`` in
+seconds (Lemmy 1.0), or as a Unix time when it is that large; else jittered backoff.
 """
 
 from __future__ import annotations
@@ -53,29 +59,43 @@ class Verdict:
         return self.kind in RETRYABLE_KINDS
 
 
+ERROR_CHARS = 120
+"""A server's error string is cut to this many characters in messages."""
+
+
 def error_code(body: bytes) -> str | None:
-    """The ``error`` string of a Lemmy error body (PieFed: its ``message``), if any."""
+    """The ``error`` string of a Lemmy error body (PieFed: its ``message``), if any, cut
+    to one printable line (it ends up in messages and the manifest)."""
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        text = body.decode("utf-8", "replace").strip()
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        text = body[:200].decode("utf-8", "replace").strip()
         return text if text.isidentifier() else None  # 0.18 plain-text errors
     if isinstance(doc, dict):
         value = doc.get("error") or doc.get("message")
-        return str(value) if value is not None else None
+        return one_line(str(value)) if value is not None else None
     return None
+
+
+def one_line(text: str) -> str:
+    """``text`` without control characters, at most ``ERROR_CHARS`` long."""
+    clean = "".join(c if c.isprintable() else " " for c in text[: ERROR_CHARS + 1])
+    return clean if len(clean) <= ERROR_CHARS else clean[: ERROR_CHARS - 1] + "…"
 
 
 def classify(status: int, headers: Mapping[str, str], body: bytes, *, now: datetime) -> Verdict:
     """Classify an answer; ``ok`` means a 2xx whose body claims to be JSON."""
     wait = retry_after(headers, now=now)
     if 200 <= status < 300:
-        ctype = headers.get("content-type", "")
-        if not ctype.startswith("application/json") or not body.strip():
-            return Verdict("not_json", status)
-        return Verdict("ok", status)
+        ctype = headers.get("content-type", "").lower()
+        if ctype.startswith("application/json") and body.strip():
+            return Verdict("ok", status)
+        if looks_like_json(body) and "html" not in ctype:
+            return Verdict("ok", status)  # a proxy mislabelled it; the parser decides
+        return Verdict("not_json", status)
     if 300 <= status < 400:
-        return Verdict("redirect", status, headers.get("location"))
+        location = headers.get("location")
+        return Verdict("redirect", status, one_line(location) if location else None)
     code = error_code(body)
     if status == 429 or code in RATE_LIMIT_ERRORS:
         return Verdict("rate_limited", status, code, wait)
@@ -90,13 +110,22 @@ def classify(status: int, headers: Mapping[str, str], body: bytes, *, now: datet
     return Verdict("refused", status, code)
 
 
+def looks_like_json(body: bytes) -> bool:
+    """Whether a body starts like a JSON object or array (after white space)."""
+    return body.lstrip()[:1] in (b"{", b"[")
+
+
+EPOCH_THRESHOLD = 1_000_000_000.0
+"""An ``x-ratelimit-reset`` this large is a Unix time, not a number of seconds."""
+
+
 def retry_after(headers: Mapping[str, str], *, now: datetime) -> float | None:
     """Seconds the server asked us to wait: Retry-After (seconds or HTTP date) or
     x-ratelimit-reset (seconds until the window resets, Lemmy 1.0)."""
     value = headers.get("retry-after")
     if value:
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return float(value)
         try:
             when = email.utils.parsedate_to_datetime(value)
@@ -108,9 +137,14 @@ def retry_after(headers: Mapping[str, str], *, now: datetime) -> float | None:
     reset = headers.get("x-ratelimit-reset")
     if reset:
         try:
-            return max(0.0, float(reset))
+            seconds = float(reset)
         except ValueError:
             return None
+        if seconds != seconds or seconds in (float("inf"), float("-inf")):
+            return None
+        if seconds >= EPOCH_THRESHOLD:
+            seconds -= now.timestamp()
+        return max(0.0, seconds)
     return None
 
 

@@ -8,6 +8,14 @@
   progress with the threads it has finished. A run killed half-way is resumed under the
   same run id: finished threads are not fetched again, and every thread ends with
   exactly one snapshot for the run.
+* ``State.servers``: the software, dialect and version each host ran when last seen.
+  Local ids mean something only to the software that gave them, so when a host turns
+  out to run other software (or another dialect) than last time, ``note_server`` forgets
+  every thread seen there: each is collected afresh instead of being compared with
+  counts from a different server.
+
+Taking the lock also sweeps temporary files a killed writer left behind. A data dir
+that cannot be created or written is a StoreError naming the path, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fedithreads.errors import LockHeldError, StoreError
-from fedithreads.store import write_atomic
+from fedithreads.store import save_atomic, sweep_temporaries
 
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"
@@ -36,28 +44,41 @@ class RunLock:
         self._fh: IO[str] | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = self.path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: cannot create the lock file ({exc.strerror or exc}); "
+                "check that the data dir exists and is writable"
+            ) from None
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
+            holder = fh.read(200).strip().splitlines()[:1] or ["another process"]
             fh.close()
             raise LockHeldError(
-                f"{self.path}: another run holds the lock ({holder}); nothing was done"
+                f"{self.path}: another run holds the lock ({holder[0]}); nothing was done"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}\n")
-        fh.flush()
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}\n")
+            fh.flush()
+        except OSError:
+            pass  # the pid is only a courtesy for the message above; the flock is held
         self._fh = fh
+        sweep_temporaries(self.path.parent)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._fh is not None:
-            self._fh.seek(0)
-            self._fh.truncate()
+            try:
+                self._fh.seek(0)
+                self._fh.truncate()
+            except OSError:
+                pass
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
@@ -87,9 +108,19 @@ class RunInProgress:
 
 
 @dataclass(slots=True)
+class ServerSeen:
+    """What a host ran when last seen."""
+
+    software: str
+    dialect: str
+    version: str
+
+
+@dataclass(slots=True)
 class State:
     threads: dict[str, ThreadSeen] = field(default_factory=dict)
     run: RunInProgress | None = None
+    servers: dict[str, ServerSeen] = field(default_factory=dict)
 
     @classmethod
     def load(cls, data_dir: Path) -> State:
@@ -100,21 +131,35 @@ class State:
             raw = json.loads(path.read_text(encoding="utf-8"))
             threads = {k: ThreadSeen(**v) for k, v in raw.get("threads", {}).items()}
             run = RunInProgress(**raw["run"]) if raw.get("run") else None
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+            servers = {k: ServerSeen(**v) for k, v in (raw.get("servers") or {}).items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StoreError(
                 f"{path}: unreadable state ({exc}); move it aside to start afresh "
                 "(the next run then re-collects every thread once)"
             ) from None
-        return cls(threads, run)
+        return cls(threads, run, servers)
 
     def save(self, data_dir: Path) -> None:
         doc = {
             "version": 1,
             "threads": {k: _plain(v) for k, v in sorted(self.threads.items())},
             "run": _plain(self.run) if self.run else None,
+            "servers": {k: _plain(v) for k, v in sorted(self.servers.items())},
         }
         text = json.dumps(doc, indent=1, sort_keys=True).encode()
-        write_atomic(data_dir / STATE_FILE, lambda fh: fh.write(text))
+        save_atomic(data_dir / STATE_FILE, lambda fh: fh.write(text))
+
+    def note_server(self, host: str, software: str, dialect: str, version: str) -> bool:
+        """Record what ``host`` runs now. When its software or dialect differs from what
+        was seen last time, forget every thread of the host (their ids and counts came
+        from another server) and return True."""
+        seen = self.servers.get(host)
+        self.servers[host] = ServerSeen(software, dialect, version)
+        if seen is None or (seen.software, seen.dialect) == (software, dialect):
+            return False
+        prefix = f"{host}/"
+        self.threads = {k: v for k, v in self.threads.items() if not k.startswith(prefix)}
+        return True
 
     def begin(self, now: datetime) -> tuple[RunInProgress, bool]:
         """The run to do: the interrupted one if there is one (True), else a new one."""

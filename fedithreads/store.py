@@ -12,6 +12,12 @@ files left by a killed writer start with ``.`` and are never read. While a run i
 way each finished thread is its own part file (rewritten, never duplicated, if the run
 is resumed); at the end of the run its parts are compacted into one file per instance.
 A scan ignores the parts of a run once its compacted file exists.
+
+Readers and the writer share the directory without a lock. A reader never sees a partial
+file, but a file it listed can vanish before it is read (compaction removes the parts it
+merged): ``read_table`` lists and reads again when that happens, and scanners that hold a
+LazyFrame should do the same on ``FileNotFoundError``. Any write that fails (a full disk,
+a read-only directory) is a StoreError naming the file; what was written before stays.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ import gzip
 import json
 import os
 import re
+import shutil
 import tempfile
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -42,10 +50,17 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
+TEMP_SUFFIX = ".tmp"
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Create ``path`` via a temp file + fsync + rename; nothing partial is ever visible."""
+    """Create ``path`` via a temp file + fsync + rename; nothing partial is ever visible.
+
+    On failure the temporary file is removed, the old file (if any) is left as it was,
+    and the error is raised as it came (``save_atomic`` makes it a StoreError).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -58,6 +73,33 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     _fsync_dir(path.parent)
 
 
+def save_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """``write_atomic``, with a failure to write (a full disk, no permission, also a
+    Polars writer's I/O error) turned into one StoreError line naming ``path``."""
+    try:
+        write_atomic(path, write)
+    except Exception as exc:
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """A Polars writer error that is really the file system's (``os error 28``)."""
+    return isinstance(exc, pl.exceptions.PolarsError) and "os error" in str(exc)
+
+
+def _cannot_write(path: Path, exc: BaseException) -> StoreError:
+    if isinstance(exc, OSError):
+        cause = exc.strerror or str(exc)
+    else:
+        cause = str(exc).rsplit("IO error: ", 1)[-1].split(" (os error")[0]
+    return StoreError(
+        f"{path}: cannot write ({cause}); nothing earlier was changed; "
+        "free space (or fix permissions) and run again"
+    )
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -66,21 +108,47 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+SPOOL_DIR = ".spool"
+"""Where a crawl spills a thread's pages (fedithreads.spool); never read by scans."""
+
+
+def sweep_temporaries(data_dir: Path) -> int:
+    """Delete temporary files a killed writer left in the data dir, and its spilled
+    pages; how many files.
+
+    Call only while holding the run lock (no writer is alive then); readers never
+    look at them anyway.
+    """
+    swept = 0
+    spool = data_dir / SPOOL_DIR
+    if spool.is_dir():
+        swept += sum(1 for p in spool.rglob("*") if p.is_file())
+        shutil.rmtree(spool, ignore_errors=True)
+    for top in (data_dir, data_dir / "runs", data_dir / "tables"):
+        if not top.is_dir():
+            continue
+        found = (
+            top.rglob(f".*{TEMP_SUFFIX}") if top.name == "tables" else top.glob(f".*{TEMP_SUFFIX}")
+        )
+        for tmp in found:
+            try:
+                tmp.unlink()
+                swept += 1
+            except OSError:
+                pass
+    return swept
+
+
 def write_frame(frame: pl.DataFrame, path: Path, fmt: str = "parquet") -> None:
     """Write one table atomically as parquet, csv or jsonl."""
-    try:
-        if fmt == "parquet":
-            write_atomic(path, lambda fh: frame.write_parquet(fh, statistics=True))
-        elif fmt == "csv":
-            write_atomic(path, lambda fh: frame.write_csv(fh))
-        elif fmt == "jsonl":
-            write_atomic(path, lambda fh: frame.write_ndjson(fh))
-        else:
-            raise StoreError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    except OSError as exc:
-        raise StoreError(
-            f"{path}: cannot write ({exc.strerror or exc}); free space or pick another --out"
-        ) from None
+    if fmt == "parquet":
+        save_atomic(path, lambda fh: frame.write_parquet(fh, statistics=True))
+    elif fmt == "csv":
+        save_atomic(path, lambda fh: frame.write_csv(fh))
+    elif fmt == "jsonl":
+        save_atomic(path, lambda fh: frame.write_ndjson(fh))
+    else:
+        raise StoreError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
 def write_tables(tables: dict[str, pl.DataFrame], out: Path, fmt: str = "parquet") -> list[Path]:
@@ -162,6 +230,24 @@ def scan_table(data_dir: Path, table: str) -> pl.LazyFrame:
     return pl.scan_parquet(files, schema=schema.TABLES[table], hive_partitioning=False)
 
 
+READ_ATTEMPTS = 5
+
+
+def read_table(data_dir: Path, table: str) -> pl.DataFrame:
+    """All runs of one table, read now; safe while a run is writing the data dir.
+
+    A file that vanishes between listing and reading (compaction merged it) makes it
+    list and read again, up to ``READ_ATTEMPTS`` times.
+    """
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            return scan_table(data_dir, table).collect()
+        except FileNotFoundError:
+            if attempt == READ_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 class RawArchive:
     """Every answer as received, one JSON line each: url, status, fetched_at, body.
 
@@ -193,13 +279,42 @@ class RawArchive:
             raise StoreError(f"{path}: cannot write ({exc.strerror or exc}); free space") from None
 
 
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
 def read_raw(path: Path) -> list[dict[str, object]]:
-    """The records of one raw archive file (a cut-off last line is dropped)."""
+    """The records of one raw archive file.
+
+    Each record is its own gzip member. A member cut off by a killed run or a full disk
+    is skipped, and reading goes on with the next whole member (a resumed run appends
+    after the broken one), so one bad write never hides the records after it.
+    """
+    data = path.read_bytes()
     out: list[dict[str, object]] = []
-    with gzip.open(path, "rb") as fh:
+    start = 0
+    while start < len(data):
+        member = zlib.decompressobj(wbits=31)
         try:
-            for line in fh:
-                out.append(json.loads(line))
-        except (EOFError, gzip.BadGzipFile, ValueError):
-            pass
+            text = member.decompress(data[start:])
+            whole = member.eof
+        except zlib.error:
+            text, whole = b"", False
+        if whole:
+            out.extend(_records(text))
+            start = len(data) - len(member.unused_data)
+        else:
+            found = data.find(_GZIP_MAGIC, start + 1)
+            start = len(data) if found < 0 else found
     return out
+
+
+def _records(text: bytes) -> list[dict[str, object]]:
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records

@@ -116,6 +116,13 @@ def target_key(target: Target) -> str:
     return f"ap_id:{target.url}"
 
 
+def host_key(text: str) -> str:
+    """The instance key of ``host[:port]`` (lower case, IDNA; ``:443`` dropped), as
+    targets and the data dir spell it; raises TargetProblem for what is not a host."""
+    _check_characters(text)
+    return _read_host(text, "https").key
+
+
 def read_target(text: str) -> Target:
     """Parse one TARGET, or raise TargetProblem saying what is wrong and the fix."""
     if len(text) > MAX_TARGET_CHARS:

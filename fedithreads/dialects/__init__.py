@@ -51,6 +51,14 @@ def parse_page(
     if model is None:
         raise ParseError(dialect, endpoint, source, "$", "no model for this dialect/endpoint")
     doc = validate(model, document, dialect=dialect, endpoint=endpoint, source=source)
+    try:
+        return _records(doc, endpoint, prov)
+    except (ValueError, OverflowError) as exc:  # e.g. an actor URL with an impossible port
+        raise ParseError(dialect, endpoint, source, "$", str(exc)[:200]) from None
+
+
+def _records(doc: Model, endpoint: str, prov: Provenance) -> Page:
+    """The neutral records of a validated document."""
     if isinstance(doc, lemmy_v3.GetPost | lemmy_v4.GetPost | piefed.GetPost):
         return Page(endpoint=endpoint, posts=(doc.post_view.to_record(prov),))
     if isinstance(doc, lemmy_v3.GetComment | lemmy_v4.GetComment | piefed.GetComment):

@@ -7,7 +7,21 @@ both shapes validate here (see reference/lemmy-api.md §1.3).
 
 from __future__ import annotations
 
-from fedithreads.dialects.common import Model, UtcDatetime, blank_to_none
+from fedithreads.dialects.common import (
+    CommentCountFields,
+    CommentCounts,
+    Flag,
+    Id,
+    Model,
+    PostCountFields,
+    PostCounts,
+    UtcDatetime,
+    blank_to_none,
+    comment_counts,
+    either,
+    either_or,
+    post_counts,
+)
 from fedithreads.records import CommentRecord, PostRecord, Provenance, handle
 
 DIALECT = "lemmy-v3"
@@ -15,46 +29,38 @@ DIALECT = "lemmy-v3"
 
 class Person(Model):
     name: str
-    actor_id: str
+    actor_id: str = either("actor_id", "ap_id")
 
 
 class Community(Model):
     name: str
-    actor_id: str
+    actor_id: str = either("actor_id", "ap_id")
 
 
-class Post(Model):
-    id: int
-    name: str
+class Post(PostCountFields):
+    id: Id
+    name: str = either("name", "title")
     url: str | None = None
     body: str | None = None
-    published: UtcDatetime
-    updated: UtcDatetime | None = None
-    deleted: bool = False
-    removed: bool = False
-    locked: bool = False
-    nsfw: bool = False
-    featured_community: bool = False
-    featured_local: bool = False
+    published: UtcDatetime = either("published", "published_at")
+    updated: UtcDatetime | None = either_or(None, "updated", "updated_at")
+    deleted: Flag = False
+    removed: Flag = False
+    locked: Flag = False
+    nsfw: Flag = False
+    featured_community: Flag = False
+    featured_local: Flag = False
     ap_id: str
-
-
-class PostCounts(Model):
-    comments: int
-    score: int
-    upvotes: int
-    downvotes: int
-    newest_comment_time: UtcDatetime | None = None
 
 
 class PostView(Model):
     post: Post
     creator: Person
     community: Community
-    counts: PostCounts
+    counts: PostCounts | None = None
 
     def to_record(self, prov: Provenance) -> PostRecord:
-        p, c = self.post, self.counts
+        p, c = self.post, post_counts(self.post, self.counts)
         return PostRecord(
             instance=prov.instance,
             post_id=p.id,
@@ -68,11 +74,11 @@ class PostView(Model):
             body=p.body,
             published=p.published,
             updated=p.updated,
-            deleted=p.deleted,
-            removed=p.removed,
-            locked=p.locked,
-            nsfw=p.nsfw,
-            featured=p.featured_community or p.featured_local,
+            deleted=bool(p.deleted),
+            removed=bool(p.removed),
+            locked=bool(p.locked),
+            nsfw=bool(p.nsfw),
+            featured=bool(p.featured_community or p.featured_local),
             comments=c.comments,
             score=c.score,
             upvotes=c.upvotes,
@@ -85,24 +91,17 @@ class PostView(Model):
         )
 
 
-class Comment(Model):
-    id: int
-    post_id: int
-    content: str | None = None
-    published: UtcDatetime
-    updated: UtcDatetime | None = None
-    deleted: bool = False
-    removed: bool = False
-    distinguished: bool = False
+class Comment(CommentCountFields):
+    id: Id
+    post_id: Id
+    content: str | None = either_or(None, "content", "body")
+    published: UtcDatetime = either("published", "published_at")
+    updated: UtcDatetime | None = either_or(None, "updated", "updated_at")
+    deleted: Flag = False
+    removed: Flag = False
+    distinguished: Flag = False
     ap_id: str
     path: str
-
-
-class CommentCounts(Model):
-    score: int
-    upvotes: int
-    downvotes: int
-    child_count: int = 0
 
 
 class PostRef(Model):
@@ -113,10 +112,10 @@ class CommentView(Model):
     comment: Comment
     creator: Person
     post: PostRef | None = None
-    counts: CommentCounts
+    counts: CommentCounts | None = None
 
     def to_record(self, prov: Provenance) -> CommentRecord:
-        c, n = self.comment, self.counts
+        c, n = self.comment, comment_counts(self.comment, self.counts)
         return CommentRecord(
             instance=prov.instance,
             comment_id=c.id,
@@ -129,13 +128,13 @@ class CommentView(Model):
             content=blank_to_none(c.content),
             published=c.published,
             updated=c.updated,
-            deleted=c.deleted,
-            removed=c.removed,
-            distinguished=c.distinguished,
+            deleted=bool(c.deleted),
+            removed=bool(c.removed),
+            distinguished=bool(c.distinguished),
             score=n.score,
             upvotes=n.upvotes,
             downvotes=n.downvotes,
-            child_count=n.child_count,
+            child_count=n.child_count or 0,
             dialect=prov.dialect,
             server_version=prov.server_version,
             collected_at=prov.collected_at,

@@ -7,7 +7,21 @@ slim comment list omits ``post`` and ``community`` (reference/lemmy-api.md §4).
 
 from __future__ import annotations
 
-from fedithreads.dialects.common import Model, UtcDatetime, blank_to_none
+from fedithreads.dialects.common import (
+    CommentCountFields,
+    CommentCounts,
+    Flag,
+    Id,
+    Model,
+    PostCountFields,
+    PostCounts,
+    UtcDatetime,
+    blank_to_none,
+    comment_counts,
+    either,
+    either_or,
+    post_counts,
+)
 from fedithreads.records import CommentRecord, PostRecord, Provenance, handle
 
 DIALECT = "lemmy-v4"
@@ -15,42 +29,40 @@ DIALECT = "lemmy-v4"
 
 class Person(Model):
     name: str
-    ap_id: str
+    ap_id: str = either("ap_id", "actor_id")
 
 
 class Community(Model):
     name: str
-    ap_id: str
+    ap_id: str = either("ap_id", "actor_id")
 
 
-class Post(Model):
-    id: int
-    name: str
+class Post(PostCountFields):
+    id: Id
+    name: str = either("name", "title")
     url: str | None = None
     body: str | None = None
-    published_at: UtcDatetime
-    updated_at: UtcDatetime | None = None
-    deleted: bool = False
-    removed: bool = False
-    locked: bool = False
-    nsfw: bool = False
-    featured_community: bool = False
-    featured_local: bool = False
+    published_at: UtcDatetime = either("published_at", "published")
+    updated_at: UtcDatetime | None = either_or(None, "updated_at", "updated")
+    deleted: Flag = False
+    removed: Flag = False
+    locked: Flag = False
+    nsfw: Flag = False
+    featured_community: Flag = False
+    featured_local: Flag = False
     ap_id: str
-    comments: int
-    score: int
-    upvotes: int
-    downvotes: int
-    newest_comment_time_at: UtcDatetime | None = None
 
 
 class PostView(Model):
     post: Post
     creator: Person
     community: Community
+    counts: PostCounts | None = None
+    """Only in early 1.0 alphas; the post's own counts win when it has them."""
 
     def to_record(self, prov: Provenance) -> PostRecord:
         p = self.post
+        c = post_counts(p, None if p.comments is not None else self.counts)
         return PostRecord(
             instance=prov.instance,
             post_id=p.id,
@@ -64,16 +76,16 @@ class PostView(Model):
             body=p.body,
             published=p.published_at,
             updated=p.updated_at,
-            deleted=p.deleted,
-            removed=p.removed,
-            locked=p.locked,
-            nsfw=p.nsfw,
-            featured=p.featured_community or p.featured_local,
-            comments=p.comments,
-            score=p.score,
-            upvotes=p.upvotes,
-            downvotes=p.downvotes,
-            newest_comment_time=p.newest_comment_time_at,
+            deleted=bool(p.deleted),
+            removed=bool(p.removed),
+            locked=bool(p.locked),
+            nsfw=bool(p.nsfw),
+            featured=bool(p.featured_community or p.featured_local),
+            comments=c.comments,
+            score=c.score,
+            upvotes=c.upvotes,
+            downvotes=c.downvotes,
+            newest_comment_time=c.newest_comment_time,
             dialect=prov.dialect,
             server_version=prov.server_version,
             collected_at=prov.collected_at,
@@ -81,21 +93,17 @@ class PostView(Model):
         )
 
 
-class Comment(Model):
-    id: int
-    post_id: int
-    content: str | None = None
-    published_at: UtcDatetime
-    updated_at: UtcDatetime | None = None
-    deleted: bool = False
-    removed: bool = False
-    distinguished: bool = False
+class Comment(CommentCountFields):
+    id: Id
+    post_id: Id
+    content: str | None = either_or(None, "content", "body")
+    published_at: UtcDatetime = either("published_at", "published")
+    updated_at: UtcDatetime | None = either_or(None, "updated_at", "updated")
+    deleted: Flag = False
+    removed: Flag = False
+    distinguished: Flag = False
     ap_id: str
     path: str
-    score: int
-    upvotes: int
-    downvotes: int
-    child_count: int = 0
 
 
 class PostRef(Model):
@@ -108,9 +116,12 @@ class CommentView(Model):
     comment: Comment
     creator: Person
     post: PostRef | None = None
+    counts: CommentCounts | None = None
+    """Only in early 1.0 alphas; the comment's own counts win when it has them."""
 
     def to_record(self, prov: Provenance) -> CommentRecord:
         c = self.comment
+        n = comment_counts(c, None if c.score is not None else self.counts)
         return CommentRecord(
             instance=prov.instance,
             comment_id=c.id,
@@ -123,13 +134,13 @@ class CommentView(Model):
             content=blank_to_none(c.content),
             published=c.published_at,
             updated=c.updated_at,
-            deleted=c.deleted,
-            removed=c.removed,
-            distinguished=c.distinguished,
-            score=c.score,
-            upvotes=c.upvotes,
-            downvotes=c.downvotes,
-            child_count=c.child_count,
+            deleted=bool(c.deleted),
+            removed=bool(c.removed),
+            distinguished=bool(c.distinguished),
+            score=n.score,
+            upvotes=n.upvotes,
+            downvotes=n.downvotes,
+            child_count=n.child_count or 0,
             dialect=prov.dialect,
             server_version=prov.server_version,
             collected_at=prov.collected_at,

@@ -7,56 +7,60 @@ by number (``next_page: "2"``) (reference/lemmy-api.md §5.1).
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
-
-from fedithreads.dialects.common import Model, UtcDatetime, blank_to_none
+from fedithreads.dialects.common import (
+    CommentCountFields,
+    CommentCounts,
+    Flag,
+    Id,
+    Model,
+    PostCountFields,
+    PostCounts,
+    UtcDatetime,
+    blank_to_none,
+    comment_counts,
+    either,
+    either_or,
+    post_counts,
+)
 from fedithreads.records import CommentRecord, PostRecord, Provenance, handle
 
 DIALECT = "piefed"
 
 
 class Person(Model):
-    user_name: str
-    actor_id: str
+    user_name: str = either("user_name", "name")
+    actor_id: str = either("actor_id", "ap_id")
 
 
 class Community(Model):
     name: str
-    actor_id: str
+    actor_id: str = either("actor_id", "ap_id")
 
 
-class Post(Model):
-    id: int
-    title: str
+class Post(PostCountFields):
+    id: Id
+    title: str = either("title", "name")
     url: str | None = None
     body: str | None = None
-    published: UtcDatetime
-    updated: UtcDatetime | None = Field(None, validation_alias=AliasChoices("edited_at", "updated"))
-    deleted: bool = False
-    removed: bool = False
-    locked: bool = False
-    nsfw: bool = False
-    sticky: bool = False
-    instance_sticky: bool = False
+    published: UtcDatetime = either("published", "published_at")
+    updated: UtcDatetime | None = either_or(None, "edited_at", "updated", "updated_at")
+    deleted: Flag = False
+    removed: Flag = False
+    locked: Flag = False
+    nsfw: Flag = False
+    sticky: Flag = False
+    instance_sticky: Flag = False
     ap_id: str
-
-
-class PostCounts(Model):
-    comments: int
-    score: int
-    upvotes: int
-    downvotes: int
-    newest_comment_time: UtcDatetime | None = None
 
 
 class PostView(Model):
     post: Post
     creator: Person
     community: Community
-    counts: PostCounts
+    counts: PostCounts | None = None
 
     def to_record(self, prov: Provenance) -> PostRecord:
-        p, c = self.post, self.counts
+        p, c = self.post, post_counts(self.post, self.counts)
         return PostRecord(
             instance=prov.instance,
             post_id=p.id,
@@ -70,11 +74,11 @@ class PostView(Model):
             body=p.body,
             published=p.published,
             updated=p.updated,
-            deleted=p.deleted,
-            removed=p.removed,
-            locked=p.locked,
-            nsfw=p.nsfw,
-            featured=p.sticky or p.instance_sticky,
+            deleted=bool(p.deleted),
+            removed=bool(p.removed),
+            locked=bool(p.locked),
+            nsfw=bool(p.nsfw),
+            featured=bool(p.sticky or p.instance_sticky),
             comments=c.comments,
             score=c.score,
             upvotes=c.upvotes,
@@ -87,24 +91,17 @@ class PostView(Model):
         )
 
 
-class Comment(Model):
-    id: int
-    post_id: int
-    body: str | None = None
-    published: UtcDatetime
-    updated: UtcDatetime | None = Field(None, validation_alias=AliasChoices("edited_at", "updated"))
-    deleted: bool = False
-    removed: bool = False
-    distinguished: bool = False
+class Comment(CommentCountFields):
+    id: Id
+    post_id: Id
+    body: str | None = either_or(None, "body", "content")
+    published: UtcDatetime = either("published", "published_at")
+    updated: UtcDatetime | None = either_or(None, "edited_at", "updated", "updated_at")
+    deleted: Flag = False
+    removed: Flag = False
+    distinguished: Flag = False
     ap_id: str
     path: str
-
-
-class CommentCounts(Model):
-    score: int
-    upvotes: int
-    downvotes: int
-    child_count: int = 0
 
 
 class PostRef(Model):
@@ -115,10 +112,10 @@ class CommentView(Model):
     comment: Comment
     creator: Person
     post: PostRef | None = None
-    counts: CommentCounts
+    counts: CommentCounts | None = None
 
     def to_record(self, prov: Provenance) -> CommentRecord:
-        c, n = self.comment, self.counts
+        c, n = self.comment, comment_counts(self.comment, self.counts)
         return CommentRecord(
             instance=prov.instance,
             comment_id=c.id,
@@ -131,13 +128,13 @@ class CommentView(Model):
             content=blank_to_none(c.body),
             published=c.published,
             updated=c.updated,
-            deleted=c.deleted,
-            removed=c.removed,
-            distinguished=c.distinguished,
+            deleted=bool(c.deleted),
+            removed=bool(c.removed),
+            distinguished=bool(c.distinguished),
             score=n.score,
             upvotes=n.upvotes,
             downvotes=n.downvotes,
-            child_count=n.child_count,
+            child_count=n.child_count or 0,
             dialect=prov.dialect,
             server_version=prov.server_version,
             collected_at=prov.collected_at,
