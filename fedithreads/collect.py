@@ -103,6 +103,7 @@ class Collector:
         outcome = TargetOutcome(target.raw, target_key(target))
         try:
             server = await detector.server(target.base_url)
+            self.state.note_server(server.host, server.software, server.dialect, server.version)
             api = ThreadApi(client, server, self.run_state.run_id)
             if isinstance(target, CommunityTarget):
                 await self._community(api, target, outcome)
@@ -121,7 +122,8 @@ class Collector:
     async def _community(
         self, api: ThreadApi, target: CommunityTarget, outcome: TargetOutcome
     ) -> None:
-        posts = await self._list_posts(api, target)
+        posts, error = await self._list_posts(api, target)
+        outcome.error = error
         frame = build_tables(posts, []).posts
         store.append_snapshots(
             self.data_dir, self.run_state.run_id, "posts", frame, f"list-{target.name}"
@@ -131,12 +133,24 @@ class Collector:
             await asyncio.gather(*(self._thread(api, p, with_post=False) for p in posts))
         )
 
-    async def _list_posts(self, api: ThreadApi, target: CommunityTarget) -> list[PostRecord]:
-        """Newest first until the end, ``max_posts`` unpinned posts, or a page of no news."""
+    async def _list_posts(
+        self, api: ThreadApi, target: CommunityTarget
+    ) -> tuple[list[PostRecord], str | None]:
+        """Newest first until the end, ``max_posts`` unpinned posts, or a page of no news.
+
+        A page that fails after the first ends the listing: the posts found so far are
+        still crawled, and the error is returned for the target's outcome."""
         found: dict[int, PostRecord] = {}
         token = None
+        error: str | None = None
         for _ in range(self.settings.limits.max_pages):
-            page, token = await api.fetch_posts(target.name, token)
+            try:
+                page, token = await api.fetch_posts(target.name, token)
+            except FedithreadsError as exc:
+                if not found:
+                    raise
+                error = f"post list stopped after {len(found)} posts: {exc}"
+                break
             new = [p for p in page.posts if p.post_id not in found]
             found.update((p.post_id, p) for p in new)
             unpinned = sum(1 for p in found.values() if not p.featured)
@@ -148,7 +162,7 @@ class Collector:
         if target.max_posts is not None:
             keep = {p.post_id for p in [p for p in posts if not p.featured][: target.max_posts]}
             posts = [p for p in posts if p.featured or p.post_id in keep]
-        return posts
+        return posts, error
 
     # ------------------------------------------------------------------ threads
     async def _thread(self, api: ThreadApi, post: PostRecord, *, with_post: bool) -> ThreadOutcome:

@@ -18,6 +18,7 @@ import polars as pl
 from fedithreads import schema
 from fedithreads.frames import comments_frame
 from fedithreads.records import Page
+from fedithreads.store import save_atomic
 
 SPOOL_DIR = ".spool"
 
@@ -47,7 +48,8 @@ class Spool:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{len(self._files):05d}.parquet"
-        pl.concat(self._frames).write_parquet(path, compression="lz4", statistics=False)
+        frame = pl.concat(self._frames)
+        save_atomic(path, lambda fh: frame.write_parquet(fh, compression="lz4", statistics=False))
         self._files.append(path)
         self._frames, self._buffered = [], 0
 

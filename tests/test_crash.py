@@ -545,11 +545,6 @@ def test_a_full_disk_is_one_line_and_earlier_data_stays_intact(tmp_path: Path) -
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs spool.py change: Spool._spill lets Polars' ComputeError('No space left "
-    "on device') escape as a traceback; write through store.save_atomic or raise StoreError",
-)
 def test_a_full_disk_while_spooling_a_big_thread_is_one_line(tmp_path: Path) -> None:
     """A 3,000-comment thread spills its pages to .spool/ at 2,000 rows; on a 96 KiB
     tmpfs that spill hits the full disk: still one line, exit 1, earlier data intact."""

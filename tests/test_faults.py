@@ -390,12 +390,6 @@ def test_an_upgrade_from_lemmy_019_to_10_at_the_same_host_keeps_the_tables_apart
     assert_consistent(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs collect.py change: Collector._target must call "
-    "self.state.note_server(server.host, server.software, server.dialect, server.version) "
-    "after detector.server(), so a host whose software changed is crawled afresh",
-)
 def test_a_host_that_now_runs_other_software_is_crawled_afresh(tmp_path: Path) -> None:
     """Run 1 meets Lemmy at a host, run 2 PieFed at the same host and port, serving other
     threads under the same post ids with the same counts: the state's counts came from
@@ -566,12 +560,6 @@ async def test_a_retry_after_longer_than_the_budget_leaves_the_host_alone() -> N
     assert sum(clock.sleeps) < 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs collect.py change: Collector._list_posts must stop at a failing post-list "
-    "page and return the posts listed so far with the error, and _community must crawl those "
-    "threads and set outcome.error to the page's error (today the whole community is dropped)",
-)
 def test_a_broken_post_list_page_keeps_the_threads_listed_before_it(tmp_path: Path) -> None:
     """Page 2 of a 120-post community list does not parse: the 50 threads of page 1 are
     still crawled and stored, and the target names the broken page."""
