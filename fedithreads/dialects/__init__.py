@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fedithreads.dialects import lemmy_v3, lemmy_v4, piefed
+from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, piefed
 from fedithreads.dialects.common import Model, validate
 from fedithreads.errors import ParseError
 from fedithreads.records import Page, Provenance
@@ -47,6 +47,12 @@ def parse_page(
     if endpoint == "site":
         site = validate(Site, document, dialect=dialect, endpoint=endpoint, source=source)
         return Page(endpoint=endpoint, server_version=site.version)
+    if dialect == lemmy_v3.DIALECT and endpoint == "comment/list":
+        fast = (
+            fastpath.comment_list_v3(document, prov) if isinstance(document, bytes | str) else None
+        )
+        if fast is not None:
+            return Page(endpoint=endpoint, comments=fast)
     model = _MODELS.get((dialect, endpoint))
     if model is None:
         raise ParseError(dialect, endpoint, source, "$", "no model for this dialect/endpoint")
