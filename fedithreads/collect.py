@@ -253,11 +253,9 @@ class Collector:
         verdict = result.completeness
         if with_post:
             self._write_post(result.post)
-        comments = spool.merged(verdict.rejected)
-        if comments.height:
-            part = f"thread-{post.post_id}"
-            store.append_snapshots(self.data_dir, run_id, "comments", comments, part)
-        spool.discard()
+        part = f"thread-{post.post_id}"
+        target = store.part_path(self.data_dir, "comments", post.instance, run_id, part)
+        spool.write(target, verdict.rejected)
         rejected = len(verdict.rejected)
         self.state.threads[f"{post.instance}/{post.post_id}"] = ThreadSeen(
             result.post.comments,

@@ -76,8 +76,9 @@ class ThreadCrawler:
     max_pages: int = 2000
     ceiling: int | None = None
     window: int = 8
-    sink: Callable[[Page], None] | None = None
-    """Given every page; then only a slim stub of each comment is kept in memory."""
+    sink: Callable[[list[CommentRecord], list[int]], None] | None = None
+    """Given each page's new or newer comments and which of them replace earlier ones;
+    with a sink, only a slim stub of each comment is kept in memory."""
     comments: dict[int, CommentRecord] = field(default_factory=dict)
     strategy: list[str] = field(default_factory=list)
     requests: int = 0
@@ -223,16 +224,19 @@ class ThreadCrawler:
 
     def _add(self, page: Page) -> int:
         """Merge a page's comments (latest snapshot wins); how many were new."""
-        if self.sink is not None:
-            self.sink(page)
-        new = 0
+        fresh: dict[int, CommentRecord] = {}
+        replaced: list[int] = []
         for c in page.comments:
             seen = self.comments.get(c.comment_id)
-            if seen is None:
-                new += 1
-            if seen is None or c.collected_at >= seen.collected_at:
-                self.comments[c.comment_id] = c if self.sink is None else _stub(c)
-        return new
+            if seen is not None and c.collected_at < seen.collected_at:
+                continue
+            if seen is not None and c.comment_id not in fresh:
+                replaced.append(c.comment_id)
+            fresh[c.comment_id] = c
+            self.comments[c.comment_id] = c if self.sink is None else _stub(c)
+        if self.sink is not None:
+            self.sink(list(fresh.values()), replaced)
+        return len(fresh) - len(replaced)
 
 
 def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:

@@ -118,11 +118,12 @@ def posts_frame(posts: Sequence[PostRecord]) -> pl.DataFrame:
     return frame.sort("instance", "post_id", "collected_at")
 
 
-def comments_frame(comments: Sequence[CommentRecord]) -> pl.DataFrame:
+def comments_frame(comments: Sequence[CommentRecord], *, sort: bool = True) -> pl.DataFrame:
     """Rows in the comments schema; ``parent_id`` and ``depth`` come from ``path``
     (labels − 1 deep; the parent is the second-to-last label, none at top level).
 
-    Callers pass comments whose paths are valid (see ``tree.path_problem``); a label that
+    With ``sort=False`` the rows keep the order of ``comments``. Callers pass comments
+    whose paths are valid (see ``tree.path_problem``); a label that
     is not an integer gives a null ``parent_id`` rather than an error (``build_tables``
     frames every row before it knows which ones the tree builder rejects).
     """
@@ -134,9 +135,8 @@ def comments_frame(comments: Sequence[CommentRecord]) -> pl.DataFrame:
         .alias("parent_id"),
         (labels.list.len() - 1).cast(pl.Int32).alias("depth"),
     )
-    return frame.select(list(schema.COMMENTS)).sort(
-        "instance", "post_id", "comment_id", "collected_at"
-    )
+    frame = frame.select(list(schema.COMMENTS))
+    return frame.sort("instance", "post_id", "comment_id", "collected_at") if sort else frame
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

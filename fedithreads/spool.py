@@ -1,71 +1,92 @@
 """A thread's comment pages on their way to its part file, spilled to disk as they come.
 
 A 50,000-comment thread should not cost 50,000 full records in memory: the crawler keeps
-only a slim stub per comment (what the completeness verdict needs) and hands every page
-to a ``Spool``, which buffers a few thousand rows as table rows and spills them to
-``<data_dir>/.spool/<run>/<post>/NNNNN.parquet``. When the thread is done the spool is
-merged — latest snapshot per comment, rejected paths dropped — into one frame for the
-thread's part file, and removed.
+only a slim stub per comment (what the completeness verdict needs) and hands the
+comments of every page that are new or newer than what it had to a ``Spool``, which
+buffers a few thousand rows and spills them to ``<data_dir>/.spool/<run>/<post>/``. When
+the thread is done, the spilled rows are streamed into the thread's part file: one row
+per comment (where a comment came again with newer counts, its latest batch), rejected
+paths left out. Memory stays at one buffer, whatever the thread's size.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from fedithreads import schema
 from fedithreads.frames import comments_frame
-from fedithreads.records import Page
-from fedithreads.store import save_atomic
+from fedithreads.records import CommentRecord
+from fedithreads.store import save_atomic, sink_atomic
 
 SPOOL_DIR = ".spool"
+_BATCH = "_batch"
 
 
 class Spool:
-    """Buffers a thread's comment rows; ``write`` merges them into one file."""
+    """Buffers a thread's comment rows on disk; ``write`` streams them into one file."""
 
     def __init__(self, directory: Path, *, flush_rows: int = 2000) -> None:
         self.directory = directory
         self.flush_rows = flush_rows
-        self._frames: list[pl.DataFrame] = []
-        self._buffered = 0
+        self._buffer: list[CommentRecord] = []
+        self._batch_of: list[int] = []
         self._files: list[Path] = []
+        self._batches = 0
+        self._latest: dict[int, int] = {}  # comment id → batch of its newest row, if re-sent
         shutil.rmtree(directory, ignore_errors=True)  # what a killed run left behind
 
-    def add(self, page: Page) -> None:
-        """Take one page's comments (called by the crawler for every page it folds in)."""
-        if not page.comments:
+    def add(self, comments: Sequence[CommentRecord], replaced: Iterable[int] = ()) -> None:
+        """Take the new or newer comments of one page; ``replaced`` names those of them
+        that supersede a row added earlier."""
+        if not comments:
             return
-        self._frames.append(comments_frame(page.comments))
-        self._buffered += len(page.comments)
-        if self._buffered >= self.flush_rows:
+        batch = self._batches
+        self._batches += 1
+        self._latest.update((cid, batch) for cid in replaced)
+        self._buffer.extend(comments)
+        self._batch_of.extend([batch] * len(comments))
+        if len(self._buffer) >= self.flush_rows:
             self._spill()
 
     def _spill(self) -> None:
-        if not self._frames:
+        if not self._buffer:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{len(self._files):05d}.parquet"
-        frame = pl.concat(self._frames)
+        batches = pl.Series(_BATCH, self._batch_of, dtype=pl.UInt32)
+        frame = comments_frame(self._buffer, sort=False).with_columns(batches)
         save_atomic(path, lambda fh: frame.write_parquet(fh, compression="lz4", statistics=False))
         self._files.append(path)
-        self._frames, self._buffered = [], 0
+        self._buffer, self._batch_of = [], []
 
-    def merged(self, drop: frozenset[int]) -> pl.DataFrame:
-        """Every comment once (its latest snapshot), without the ``drop`` ids, sorted."""
-        parts = [pl.scan_parquet(f) for f in self._files] + [f.lazy() for f in self._frames]
-        if not parts:
-            return schema.empty("comments")
-        return (
-            pl.concat(parts)
-            .filter(~pl.col("comment_id").is_in(sorted(drop)))
-            .sort("comment_id", "collected_at")
-            .unique("comment_id", keep="last", maintain_order=True)
-            .collect()
-        )
+    def rows(self, drop: frozenset[int]) -> pl.LazyFrame | None:
+        """Every comment once, without the ``drop`` ids; ``None`` if there is none."""
+        self._spill()
+        if not self._files:
+            return None
+        rows = pl.scan_parquet(self._files).filter(~pl.col("comment_id").is_in(sorted(drop)))
+        if self._latest:
+            keep = pl.DataFrame(
+                {"comment_id": list(self._latest), "_keep": list(self._latest.values())},
+                schema={"comment_id": pl.Int64, "_keep": pl.UInt32},
+            )
+            rows = rows.join(keep.lazy(), on="comment_id", how="left").filter(
+                pl.col("_keep").is_null() | (pl.col(_BATCH) == pl.col("_keep"))
+            )
+        return rows.select(list(schema.COMMENTS))
+
+    def write(self, target: Path, drop: frozenset[int]) -> bool:
+        """Stream the rows into ``target`` (atomically); False when there were none."""
+        rows = self.rows(drop)
+        if rows is not None:
+            sink_atomic(rows, target)
+        self.discard()
+        return rows is not None
 
     def discard(self) -> None:
-        self._frames, self._files, self._buffered = [], [], 0
+        self._buffer, self._batch_of, self._files, self._latest = [], [], [], {}
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -173,6 +173,36 @@ KEYS = {
 """One row per key in a snapshot table: one snapshot per object per run."""
 
 
+ROW_GROUP = 8192
+"""Rows per Parquet row group when streaming: small enough to keep writers lean."""
+
+
+def sink_atomic(frame: pl.LazyFrame, path: Path) -> None:
+    """Stream ``frame`` into a Parquet file at ``path``, atomically (temp, fsync, rename),
+    without holding all its rows in memory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        frame.sink_parquet(tmp, row_group_size=ROW_GROUP, statistics=True)
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+        _fsync_dir(path.parent)
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
+def part_path(data_dir: Path, table: str, instance: str, run_id: str, part: str | None) -> Path:
+    """Where one instance's rows of a run go: ``<run>.parquet``, or a part of the run."""
+    name = safe_name(run_id) + (f"--{safe_name(part)}" if part else "")
+    return data_dir / "tables" / table / f"instance={safe_name(instance)}" / f"{name}.parquet"
+
+
 def append_snapshots(
     data_dir: Path, run_id: str, table: str, frame: pl.DataFrame, part: str | None = None
 ) -> list[Path]:
@@ -181,30 +211,44 @@ def append_snapshots(
     With ``part``, the rows go to the run's part file of that name (replacing an earlier
     write of the same part); ``compact_run`` later merges the parts.
     """
-    name = safe_name(run_id) + (f"--{safe_name(part)}" if part else "")
     written = []
     for (instance,), rows in frame.partition_by("instance", as_dict=True).items():
-        directory = data_dir / "tables" / table / f"instance={safe_name(str(instance))}"
-        path = directory / f"{name}.parquet"
+        path = part_path(data_dir, table, str(instance), run_id, part)
         write_frame(schema.conform(rows, table), path)
         written.append(path)
     return written
 
 
 def compact_run(data_dir: Path, run_id: str) -> None:
-    """Merge a run's part files into ``<run_id>.parquet`` per instance, then drop them."""
+    """Merge a run's part files into ``<run_id>.parquet`` per instance, then drop them.
+
+    One part is simply renamed. Comment parts (one per thread) never share a row, so
+    they are streamed together; post parts may (a listing and a post target name the
+    same post), and a compacted file left with parts by a killed compaction may too:
+    those are merged in memory keeping one row per key, the later part winning.
+    """
     run = safe_name(run_id)
     for table in schema.SNAPSHOT_TABLES:
         for directory in sorted((data_dir / "tables" / table).glob("instance=*")):
             parts = sorted(directory.glob(f"{run}--*.parquet"))
+            target = directory / f"{run}.parquet"
             if not parts:
                 continue
-            target = directory / f"{run}.parquet"
-            sources = ([target] if target.exists() else []) + parts
-            merged = pl.concat([pl.read_parquet(p) for p in sources]).unique(
-                KEYS[table], keep="last", maintain_order=True
-            )
-            write_frame(schema.conform(merged, table), target)
+            if len(parts) == 1 and not target.exists():
+                try:
+                    parts[0].replace(target)
+                    _fsync_dir(directory)
+                except OSError as exc:
+                    raise _cannot_write(target, exc) from None
+                continue
+            if table == "comments" and not target.exists():
+                sink_atomic(pl.scan_parquet(parts).select(list(schema.COMMENTS)), target)
+            else:
+                sources = ([target] if target.exists() else []) + parts
+                merged = pl.concat([pl.read_parquet(p) for p in sources]).unique(
+                    KEYS[table], keep="last", maintain_order=True
+                )
+                write_frame(schema.conform(merged, table), target)
             for p in parts:
                 p.unlink()
 

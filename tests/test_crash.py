@@ -80,12 +80,17 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if point == "after-compacted-file":          # compacted file in place, parts not yet gone
-    real_write = store.write_frame
-    def write_frame(frame, path, fmt="parquet"):
-        real_write(frame, path, fmt)
+    real_write, real_sink = store.write_frame, store.sink_atomic
+    def compacted(path):
         if "--" not in path.stem and path.parent.name.startswith("instance="):
             die()
-    store.write_frame = write_frame
+    def write_frame(frame, path, fmt="parquet"):
+        real_write(frame, path, fmt)
+        compacted(path)
+    def sink_atomic(frame, path):
+        real_sink(frame, path)
+        compacted(path)
+    store.write_frame, store.sink_atomic = write_frame, sink_atomic
 elif point == "manifest-half-written":        # a temporary manifest, never renamed
     real_atomic = store.write_atomic
     def write_atomic(path, write):
@@ -103,15 +108,15 @@ elif point == "before-final-state":           # manifest written, the run not cl
         real_save(self, data_dir)
     state.State.save = save
 elif point == "after-fifth-part":             # a thread's part written, state not saved
-    real_append = store.append_snapshots
+    import fedithreads.spool as spool
+    real_sink = store.sink_atomic
     count = [0]
-    def append_snapshots(*args, **kwargs):
-        written = real_append(*args, **kwargs)
+    def sink_atomic(*args, **kwargs):
+        real_sink(*args, **kwargs)
         count[0] += 1
         if count[0] == 5:
             die()
-        return written
-    store.append_snapshots = append_snapshots
+    spool.sink_atomic = sink_atomic
 
 from fedithreads.cli import main
 sys.argv = ["fedithreads", *sys.argv[2:]]

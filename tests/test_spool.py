@@ -1,4 +1,4 @@
-"""The spool: comment pages spilled to disk and merged into one part, latest snapshot first."""
+"""The spool: comment rows spilled to disk and streamed into one part, latest batch first."""
 
 from __future__ import annotations
 
@@ -6,48 +6,69 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from fedithreads.records import Page
+import polars as pl
+
 from fedithreads.schema import COMMENTS
 from fedithreads.spool import Spool
 from tests.factories import hand_thread
 
 
-def test_pages_merge_to_one_row_per_comment_with_the_latest_snapshot(tmp_path: Path) -> None:
-    """A comment seen on two pages keeps its later counts; dropped ids are left out."""
+def test_a_resent_comment_keeps_its_newer_row_and_dropped_ids_are_left_out(tmp_path: Path) -> None:
+    """A comment sent again with newer counts keeps only that row; rejected ids are gone."""
     _, comments = hand_thread()
     later = replace(comments[0], score=40, collected_at=comments[0].collected_at + timedelta(1))
     spool = Spool(tmp_path / "s", flush_rows=3)
 
-    spool.add(Page("comment/list", comments=tuple(comments[:4])))
-    spool.add(Page("comment/list", comments=(later, *comments[4:])))
-    merged = spool.merged(frozenset({8}))
+    spool.add(comments[:4])
+    spool.add([later, *comments[4:]], replaced=[later.comment_id])
+    spool.write(tmp_path / "part.parquet", frozenset({8}))
 
+    merged = pl.read_parquet(tmp_path / "part.parquet").sort("comment_id")
     assert merged["comment_id"].to_list() == [1, 2, 3, 4, 5, 6, 7]
-    assert merged.filter(merged["comment_id"] == 1)["score"].to_list() == [40]
+    assert merged.filter(pl.col("comment_id") == 1)["score"].to_list() == [40]
     assert dict(merged.schema) == COMMENTS
 
 
 def test_rows_beyond_the_buffer_are_spilled_and_cleaned_up(tmp_path: Path) -> None:
-    """Past flush_rows the rows go to disk; discard removes every spilled file."""
+    """Past flush_rows the rows go to disk; writing removes every spilled file."""
     _, comments = hand_thread()
     spool = Spool(tmp_path / "s", flush_rows=2)
 
     for c in comments:
-        spool.add(Page("comment/list", comments=(c,)))
+        spool.add([c])
     spilled = sorted(p.name for p in (tmp_path / "s").iterdir())
-    merged = spool.merged(frozenset())
-    spool.discard()
+    wrote = spool.write(tmp_path / "part.parquet", frozenset())
 
     assert spilled == ["00000.parquet", "00001.parquet", "00002.parquet", "00003.parquet"]
-    assert merged.height == 8
+    assert wrote
+    assert pl.read_parquet(tmp_path / "part.parquet").height == 8
     assert not (tmp_path / "s").exists()
 
 
-def test_a_killed_runs_leftovers_are_cleared_on_start(tmp_path: Path) -> None:
+def test_a_killed_runs_leftovers_are_cleared_and_an_empty_spool_writes_nothing(
+    tmp_path: Path,
+) -> None:
     """A spool dir left by a killed run never leaks into the next attempt."""
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "00000.parquet").write_bytes(b"half a file")
 
     spool = Spool(tmp_path / "s")
+    wrote = spool.write(tmp_path / "part.parquet", frozenset())
 
-    assert spool.merged(frozenset()).height == 0
+    assert not wrote
+    assert not (tmp_path / "part.parquet").exists()
+
+
+def test_batches_stay_with_their_rows_when_one_spill_holds_several(tmp_path: Path) -> None:
+    """Out-of-order ids from several pages in one buffer: the resent one keeps its newest."""
+    _, comments = hand_thread()
+    c1, c3, c5 = comments[0], comments[2], comments[4]
+    newer = replace(c3, score=77, collected_at=c3.collected_at + timedelta(hours=1))
+    spool = Spool(tmp_path / "s", flush_rows=100)
+
+    spool.add([c5, c3])
+    spool.add([newer, c1], replaced=[3])
+    spool.write(tmp_path / "part.parquet", frozenset())
+
+    merged = pl.read_parquet(tmp_path / "part.parquet").sort("comment_id")
+    assert merged.select("comment_id", "score").rows() == [(1, c1.score), (3, 77), (5, c5.score)]
