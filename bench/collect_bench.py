@@ -42,6 +42,8 @@ class Servers:
     urls: list[str]
     truth: list[dict[int, set[int]]]
     proc: subprocess.Popen[str] = field(repr=False)
+    logs: list[list[tuple[float, str, str]]] = field(default_factory=list)
+    """Each server's requests (monotonic time, path, outcome), filled in when it stops."""
 
 
 @contextmanager
@@ -56,14 +58,17 @@ def servers(specs: list[dict[str, Any]]) -> Iterator[Servers]:
     assert proc.stdout is not None
     assert proc.stdin is not None
     info = json.loads(proc.stdout.readline())
+    found = Servers(
+        [s["base_url"] for s in info],
+        [{int(k): set(v) for k, v in s["truth"].items()} for s in info],
+        proc,
+    )
     try:
-        yield Servers(
-            [s["base_url"] for s in info],
-            [{int(k): set(v) for k, v in s["truth"].items()} for s in info],
-            proc,
-        )
+        yield found
     finally:
         proc.stdin.close()
+        last = proc.stdout.readline()
+        found.logs = [[tuple(e) for e in log] for log in json.loads(last)] if last else []
         proc.wait(timeout=60)
 
 
@@ -295,32 +300,56 @@ def bench_community(tmp: Path) -> list[Row]:
 
 
 def bench_many_hosts(tmp: Path, hosts: int = 20) -> list[Row]:
-    """Twenty hosts limited to 10 requests/s each, collected at once."""
+    """Twenty hosts limited to 10 requests/s each, collected at once: a community of 40
+    small threads on each (cheap answers, so the servers' own CPU is not the limit). The
+    aggregate rate is measured from the servers' logs over the span in which every host
+    was being crawled (after each had detected its software, before the first finished)."""
     specs = [
         {
             "dialect": "lemmy-v3",
             "version": "0.19.20",
             "quirks": {"rate_limit": [10, 1], "latency_seconds": 0.05},
-            "threads": [thread_spec(2000, 300 + h, 700_000 + h)],
+            "threads": [
+                thread_spec(5, 300 + h * 50 + i, 700_000 + h * 50 + i, depth=2) for i in range(40)
+            ],
         }
         for h in range(hosts)
     ]
     with servers(specs) as s:
         conf = settings(tmp / "hosts")
-        report, ours = run_ours(conf, [f"{u}/post/{700_000 + h}" for h, u in enumerate(s.urls)])
-    requests = requests_of(report)
-    throughput = requests / ours
-    limited = sum(h.rate_limited for h in report.hosts.values())
+        report, ours = run_ours(conf, [f"{u}/c/technology@lemmy.world" for u in s.urls])
+    starts = [min(t for t, path, _ in log if path.endswith("/post/list")) for log in s.logs]
+    ends = [max(t for t, _, _ in log) for log in s.logs]
+    lo, hi = max(starts), min(ends)
+    during = sum(1 for log in s.logs for t, _, _ in log if lo <= t <= hi)
+    throughput = during / (hi - lo)
+    overall = requests_of(report) / ours
+    limited = sum(1 for log in s.logs for _, _, outcome in log if outcome == "rate_limited")
     return [
         (
-            f"{hosts} hosts × 10/s: aggregate requests/s vs sum of limits",
+            f"{hosts} hosts × 10/s, all crawling: aggregate requests/s vs sum of limits",
             f"{throughput:.1f}",
             f"{10 * hosts}",
             f"{throughput / (10 * hosts):.2f}",
             "≥ 0.90",
             throughput >= 0.9 * 10 * hosts,
         ),
-        (f"{hosts} hosts: rate-limited answers", str(limited), "", "", "0", limited == 0),
+        (
+            f"{hosts} hosts: whole run incl. detection, requests/s",
+            f"{overall:.1f}",
+            f"{10 * hosts}",
+            f"{overall / (10 * hosts):.2f}",
+            "(for reference)",
+            True,
+        ),
+        (
+            f"{hosts} hosts: answers refused as rate-limited",
+            str(limited),
+            "",
+            "",
+            "0",
+            limited == 0,
+        ),
     ]
 
 

@@ -4,7 +4,8 @@
 
 SPEC is a list of servers: {"dialect", "quirks": {Quirks fields}, "threads": [{"seed",
 "n", "post_id", "id_base", "top_level"}]}. Prints one JSON line with each server's base
-URL and its ground truth (comment ids per post), then serves until stdin closes. Running
+URL and its ground truth (comment ids per post), then serves until stdin closes, and
+prints every server's request log (time, path, outcome) as a last JSON line. Running
 the servers apart keeps their CPU out of the collector's measurements.
 """
 
@@ -61,6 +62,10 @@ def main() -> None:
         flush=True,
     )
     sys.stdin.read()
+    print(
+        json.dumps([[[e.time, e.path, e.outcome] for e in s.log.entries()] for s in servers]),
+        flush=True,
+    )
     for s in servers:
         s.stop()
 

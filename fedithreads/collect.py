@@ -14,12 +14,14 @@ import asyncio
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from fedithreads import store
 from fedithreads.api import ThreadApi
+from fedithreads.batch import Finished, PartBatch
 from fedithreads.client import Client, Fetched, utcnow
 from fedithreads.config import Settings, duration_seconds
 from fedithreads.crawl import ThreadCrawler
@@ -33,6 +35,9 @@ from fedithreads.spool import SPOOL_DIR, Spool
 from fedithreads.state import RunInProgress, RunLock, State, ThreadSeen
 from fedithreads.store import safe_name
 from fedithreads.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
+
+STATE_SAVE_INTERVAL = 1.0
+"""Seconds between saves of the run's progress to state.json while threads finish."""
 
 Progress = Callable[[str, int], None]
 """Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished one."""
@@ -62,6 +67,7 @@ class Collector:
         self.run_state = RunInProgress("", "")
         self._threads_in_flight: dict[str, asyncio.Semaphore] = {}
         self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
+        self._saved_at = float("-inf")
 
     async def run(self, targets: Sequence[Target]) -> RunReport:
         with RunLock(self.data_dir):
@@ -69,6 +75,15 @@ class Collector:
             self.run_state, resumed = self.state.begin(self.now())
             self.state.save(self.data_dir)
             report = RunReport(self.run_state.run_id, resumed, self.run_state.started_at)
+            if resumed:
+                self._settle_pending()
+            self.batch = PartBatch(
+                self.data_dir,
+                self.run_state.run_id,
+                on_pending=self._announce,
+                on_written=self._written,
+                clock=self.clock,
+            )
             archive = store.RawArchive(self.data_dir, self.run_state.run_id)
             async with Client(
                 self.settings,
@@ -83,6 +98,8 @@ class Collector:
                     await asyncio.gather(*(self._target(client, detector, t) for t in targets))
                 )
                 report.hosts = client.stats
+            self.batch.flush()
+            self.state.save(self.data_dir)  # every written thread recorded before compacting
             store.compact_run(self.data_dir, self.run_state.run_id)
             shutil.rmtree(self.data_dir / SPOOL_DIR / safe_name(self.run_state.run_id), True)
             report.finished_at = self.now().isoformat()
@@ -184,12 +201,58 @@ class Collector:
         async with self._thread_slots(post.instance):
             if reason is None:
                 outcome = self._skip(post, with_post)
+                self._commit([Finished(key, outcome.as_dict())])
             else:
                 outcome = await self._crawl(api, post, reason, with_post)
-        self.run_state.done[key] = outcome.as_dict()
-        self.state.save(self.data_dir)
         self.progress("done", 1)
         return outcome
+
+    def _announce(self, part: str, finished: list[Finished]) -> None:
+        """Record a batch before its part is written (saved at once)."""
+        self.run_state.pending[part] = {
+            f.key: {"outcome": f.outcome, "seen": asdict(f.seen) if f.seen else None}
+            for f in finished
+        }
+        self.state.save(self.data_dir)
+
+    def _written(self, part: str, finished: list[Finished]) -> None:
+        self.run_state.pending.pop(part, None)
+        self._commit(finished)
+
+    def _settle_pending(self) -> None:
+        """Batches a killed run announced: done if their part made it to disk, else
+        forgotten (their threads are crawled again)."""
+        run = safe_name(self.run_state.run_id)
+        comments = self.data_dir / "tables" / "comments"
+        compacted = any(comments.glob(f"instance=*/{run}.parquet"))  # holds every written part
+        for part, threads in list(self.run_state.pending.items()):
+            name = f"{run}--{safe_name(part)}.parquet"
+            if compacted or any(comments.glob(f"instance=*/{name}")):
+                self._commit(
+                    [
+                        Finished(k, v["outcome"], ThreadSeen(**v["seen"]) if v["seen"] else None)
+                        for k, v in threads.items()
+                    ]
+                )
+            del self.run_state.pending[part]
+        self.state.save(self.data_dir)
+
+    def _commit(self, finished: list[Finished]) -> None:
+        """Threads whose rows are on disk: done for this run, their counts remembered."""
+        for item in finished:
+            self.run_state.done[item.key] = item.outcome
+            if item.seen is not None:
+                self.state.threads[item.key] = item.seen
+        self._save_state_soon()
+
+    def _save_state_soon(self) -> None:
+        """Record finished threads at most once a second (and always at the end of the
+        run). A kill loses at most that second's record: those threads are crawled again
+        and their part files rewritten under the same names, never doubled."""
+        now = self.clock()
+        if now - self._saved_at >= STATE_SAVE_INTERVAL:
+            self.state.save(self.data_dir)
+            self._saved_at = now
 
     def _thread_slots(self, host: str) -> asyncio.Semaphore:
         """Threads crawled at once on one host (hosts do not wait for each other; the
@@ -245,25 +308,35 @@ class Collector:
             window=2 * api.client.limiter(server.host).concurrency,
             sink=spool.add,
         )
+        key = f"{post.instance}/{post.post_id}"
         try:
             result = await crawler.crawl(post.post_id, post)
         except FedithreadsError as exc:
             spool.discard()
-            return ThreadOutcome.failed(post, reason, str(exc))
+            outcome = ThreadOutcome.failed(post, reason, str(exc))
+            self._commit([Finished(key, outcome.as_dict())])
+            return outcome
         verdict = result.completeness
         if with_post:
             self._write_post(result.post)
-        part = f"thread-{post.post_id}"
-        target = store.part_path(self.data_dir, "comments", post.instance, run_id, part)
-        spool.write(target, verdict.rejected)
-        rejected = len(verdict.rejected)
-        self.state.threads[f"{post.instance}/{post.post_id}"] = ThreadSeen(
+        outcome = ThreadOutcome.from_result(result, reason, len(verdict.rejected))
+        seen = ThreadSeen(
             result.post.comments,
             _iso(result.post.newest_comment_time),
             self.now().isoformat(),
             verdict.complete,
         )
-        return ThreadOutcome.from_result(result, reason, rejected)
+        finished = Finished(key, outcome.as_dict(), seen)
+        small = spool.buffered(verdict.rejected)
+        if small is not None:  # written with other small threads, done once written
+            spool.discard()
+            self.batch.add(finished, small)
+        else:
+            part = f"thread-{post.post_id}"
+            target = store.part_path(self.data_dir, "comments", post.instance, run_id, part)
+            spool.write(target, verdict.rejected)
+            self._commit([finished])
+        return outcome
 
     def _write_post(self, post: PostRecord) -> None:
         """The post row of a thread that a target named (communities list theirs)."""

@@ -28,6 +28,7 @@ import asyncio
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from fedithreads.api import LIMIT, Listing, ThreadApi, Token
 from fedithreads.errors import FetchError
@@ -247,5 +248,19 @@ def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:
 
 
 def _stub(c: CommentRecord) -> CommentRecord:
-    """What the verdict needs of a comment (ids, path, times, counts, flags)."""
-    return replace(c, ap_id="", post_ap_id=None, author="", author_ap_id="", content=None)
+    """What the verdict needs of a comment: ids, path, counts, flags and when it was seen
+    (snapshots are compared by it). The rest, its text and times included, is in the
+    spool; the verdict orders siblings by id instead of time, which it does not need."""
+    return replace(
+        c,
+        ap_id="",
+        post_ap_id=None,
+        author="",
+        author_ap_id="",
+        content=None,
+        published=_EPOCH,
+        updated=None,
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 from fedithreads.client import Client, Fetched
 from fedithreads.dialects.common import Model, validate
 from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
-from fedithreads.errors import FetchError, ServerError
+from fedithreads.errors import FetchError, ParseError, ServerError
 from fedithreads.ratelimit import Rate
 from fedithreads.records import host_of
 
+DIRECT_NODEINFO = "/nodeinfo/2.1"
 API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
 _SITE_MODELS: dict[str, type[V3Site | V4Site | PiefedSite]] = {
     "lemmy-v3": V3Site,
@@ -112,6 +113,17 @@ class Detector:
         return Server(base_url, host, info.software.name.lower(), version, dialect, rate, ceiling)
 
     async def _nodeinfo(self, base_url: str) -> NodeInfo:
+        """``/nodeinfo/2.1`` straight away (Lemmy 0.19+, 1.0, PieFed serve it); where it is
+        missing (Lemmy 0.18), the document ``/.well-known/nodeinfo`` names."""
+        try:
+            return await self.client.get(
+                base_url, DIRECT_NODEINFO, {}, _parser(NodeInfo, "nodeinfo")
+            )
+        except FetchError as exc:
+            if exc.kind not in ("not_found", "redirect", "refused"):
+                raise
+        except ParseError:
+            pass
         links = await self.client.get(
             base_url, "/.well-known/nodeinfo", {}, _parser(NodeInfoLinks, "nodeinfo")
         )

@@ -6,7 +6,8 @@ comments of every page that are new or newer than what it had to a ``Spool``, wh
 buffers a few thousand rows and spills them to ``<data_dir>/.spool/<run>/<post>/``. When
 the thread is done, the spilled rows are streamed into the thread's part file: one row
 per comment (where a comment came again with newer counts, its latest batch), rejected
-paths left out. Memory stays at one buffer, whatever the thread's size.
+paths left out. Memory stays at one buffer, whatever the thread's size. A thread that
+never filled the buffer is handed back whole (``buffered``), to be written with others.
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ class Spool:
             sink_atomic(rows, target)
         self.discard()
         return rows is not None
+
+    def buffered(self, drop: frozenset[int]) -> list[CommentRecord] | None:
+        """Every comment once, without ``drop``, while nothing has been spilled to disk
+        (the rows are all in memory); ``None`` once something has."""
+        if self._files:
+            return None
+        latest = {c.comment_id: c for c in self._buffer if c.comment_id not in drop}
+        return list(latest.values())
 
     def discard(self) -> None:
         self._buffer, self._batch_of, self._files, self._latest = [], [], [], {}

@@ -105,6 +105,9 @@ class RunInProgress:
     started_at: str
     done: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Finished work of this run by key (a thread or a listing), with its summary."""
+    pending: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Batches being written: part name → thread key → {"outcome", "seen"}. Recorded
+    before the part is written, so that a resumed run can tell whether it was."""
 
 
 @dataclass(slots=True)
@@ -146,7 +149,7 @@ class State:
             "run": _plain(self.run) if self.run else None,
             "servers": {k: _plain(v) for k, v in sorted(self.servers.items())},
         }
-        text = json.dumps(doc, indent=1, sort_keys=True).encode()
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()  # C encoder
         save_atomic(data_dir / STATE_FILE, lambda fh: fh.write(text))
 
     def note_server(self, host: str, software: str, dialect: str, version: str) -> bool:

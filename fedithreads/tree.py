@@ -181,6 +181,11 @@ def _place(thread: Thread, c: CommentRecord, merged: dict[tuple[str, int], Comme
         parent = merged.get((c.instance, labels[-2]))
         if parent is not None and parent.post_id != c.post_id:
             problem = f"parent {labels[-2]} belongs to post {parent.post_id}, not {c.post_id}"
+    if problem is None and _under_placed_parent(thread, c, labels):
+        placed = Node(c.comment_id, labels[-2], len(labels) - 1, c)
+        thread.nodes[c.comment_id] = placed
+        _link(thread, placed)
+        return
     if problem is None:
         problem = _ancestry_conflict(thread, labels[1:])
     if problem is not None:
@@ -194,6 +199,19 @@ def _place(thread: Thread, c: CommentRecord, merged: dict[tuple[str, int], Comme
         _link(thread, node)
     node.record = c
     node.orphan = parent_id is not None and thread.nodes[parent_id].record is None
+
+
+def _under_placed_parent(thread: Thread, c: CommentRecord, labels: tuple[int, ...]) -> bool:
+    """The common case, settled in O(1): the parent is a collected comment already placed
+    with exactly this path's chain, so no ancestor can conflict and none is missing."""
+    if len(labels) < 3 or c.comment_id in thread.nodes:
+        return False
+    parent = thread.nodes.get(labels[-2])
+    return (
+        parent is not None
+        and parent.record is not None
+        and parent.record.path == c.path[: c.path.rfind(".")]
+    )
 
 
 def _ancestry_conflict(thread: Thread, chain: tuple[int, ...]) -> str | None:

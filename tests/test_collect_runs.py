@@ -153,20 +153,19 @@ def test_a_run_killed_mid_crawl_and_run_again_equals_an_uninterrupted_run(tmp_pa
         target = f"{server.base_url}/c/technology@lemmy.world"
         killed_dir = tmp_path / "killed"
         proc = run_cli(target, killed_dir, config)
-        parts = killed_dir / "tables" / "comments"
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(list(parts.rglob("*--*.parquet"))) < 10:
-            time.sleep(0.02)
+        while time.monotonic() < deadline and server.count("/api/v3/comment/list") < 15:
+            time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-        parts_at_kill = len(list(parts.rglob("*--*.parquet")))
+        crawled_at_kill = server.count("/api/v3/comment/list")
 
         rerun = run_cli(target, killed_dir, config)
         _rerun_out, rerun_err = rerun.communicate(timeout=120)
         clean = run_cli(target, tmp_path / "clean", config)
         clean.communicate(timeout=120)
 
-    assert 10 <= parts_at_kill < 60
+    assert 15 <= crawled_at_kill < 60, "the kill must land mid-crawl"
     assert rerun.returncode == 0, rerun_err
     killed, uninterrupted = (
         tables_without_run_columns(killed_dir),

@@ -131,4 +131,33 @@ async def test_each_host_is_detected_once_per_run(tmp_path: Any) -> None:
         detector = Detector(client)
         await asyncio.gather(*(detector.server("https://x.example") for _ in range(5)))
 
-    assert calls == ["/.well-known/nodeinfo", "/nodeinfo/2.1", "/api/v3/site"]
+    assert calls == ["/nodeinfo/2.1", "/api/v3/site"]
+
+
+async def test_without_nodeinfo_2_1_the_well_known_document_is_followed(tmp_path: Any) -> None:
+    """Lemmy 0.18 serves /nodeinfo/2.0.json only: /.well-known/nodeinfo leads there."""
+    calls: list[str] = []
+    links = {
+        "links": [
+            {
+                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+                "href": "https://x.example/nodeinfo/2.0.json",
+            }
+        ]
+    }
+
+    def route(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path == "/.well-known/nodeinfo":
+            return json_response(links)
+        if request.url.path == "/nodeinfo/2.0.json":
+            return json_response({"software": {"name": "lemmy", "version": "0.18.5"}})
+        if request.url.path == "/api/v3/site":
+            return json_response({"version": "0.18.5"})
+        return json_response({"error": "not_found"}, 404)
+
+    async with Client(settings_for(tmp_path), transport=httpx.MockTransport(route)) as client:
+        found = await Detector(client).server("https://x.example")
+
+    assert (found.dialect, found.version) == ("lemmy-v3", "0.18.5")
+    assert calls == ["/nodeinfo/2.1", "/.well-known/nodeinfo", "/nodeinfo/2.0.json", "/api/v3/site"]
