@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from fedithreads.records import CommentRecord, PostRecord
 
@@ -120,25 +121,17 @@ def _labels_problem(comment: CommentRecord, labels: tuple[int, ...] | None) -> s
     return None
 
 
-def merge_snapshots(comments: Iterable[CommentRecord]) -> dict[tuple[str, int], CommentRecord]:
-    """One record per (instance, comment_id): latest ``collected_at``, ties to the later."""
-    latest: dict[tuple[str, int], CommentRecord] = {}
-    for c in comments:
-        key = (c.instance, c.comment_id)
-        seen = latest.get(key)
-        if seen is None or c.collected_at >= seen.collected_at:
-            latest[key] = c
-    return latest
+R = TypeVar("R", PostRecord, CommentRecord)
 
 
-def merge_posts(posts: Iterable[PostRecord]) -> dict[ThreadKey, PostRecord]:
-    """One record per (instance, post_id), by the same rule as comments."""
-    latest: dict[ThreadKey, PostRecord] = {}
-    for p in posts:
-        key = (p.instance, p.post_id)
+def latest_snapshots(records: Iterable[R]) -> dict[tuple[str, int], R]:
+    """One record per (instance, id): the latest ``collected_at``, ties to the later."""
+    latest: dict[tuple[str, int], R] = {}
+    for r in records:
+        key = (r.instance, r.comment_id if isinstance(r, CommentRecord) else r.post_id)
         seen = latest.get(key)
-        if seen is None or p.collected_at >= seen.collected_at:
-            latest[key] = p
+        if seen is None or r.collected_at >= seen.collected_at:
+            latest[key] = r
     return latest
 
 
@@ -146,8 +139,8 @@ def build_threads(
     posts: Iterable[PostRecord], comments: Iterable[CommentRecord]
 ) -> dict[ThreadKey, Thread]:
     """Every thread named by a post or a comment, keyed by (instance, post_id), sorted."""
-    post_by_key = merge_posts(posts)
-    merged = merge_snapshots(comments)
+    post_by_key = latest_snapshots(posts)
+    merged = latest_snapshots(comments)
     threads = {k: Thread(k[0], k[1], p) for k, p in post_by_key.items()}
     for c in merged.values():
         key = (c.instance, c.post_id)
