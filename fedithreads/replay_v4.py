@@ -23,22 +23,10 @@ from fedithreads.records import CommentRecord, PostRecord
 from fedithreads.replay_api import Api, Handler, patched
 from fedithreads.replay_http import ApiError, Headers, Params, Response
 from fedithreads.replay_limits import Decision
-from fedithreads.replay_order import Key, nlevel
+from fedithreads.replay_order import COMMENT_SORTS, POST_SORTS, Key, nlevel
 from fedithreads.replay_select import CommentQuery, Listing, PostQuery, R
 from fedithreads.replay_v3 import FETCH_LIMIT_MAX
 
-COMMENT_SORTS = ("hot", "top", "new", "old", "controversial")
-POST_SORTS = (
-    "active",
-    "hot",
-    "new",
-    "old",
-    "top",
-    "most_comments",
-    "new_comments",
-    "controversial",
-    "scaled",
-)
 DEFAULT_LIMIT = 20
 BAD_CURSOR = ApiError(400, "couldnt_parse_pagination_token")
 
