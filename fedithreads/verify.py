@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fedithreads.records import CommentRecord, PostRecord
-from fedithreads.tree import Thread, build_thread
+from fedithreads.tree import Thread, build_thread, cycle_collector_paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class Completeness:
         return self.reported is not None and self.missing == 0
 
 
+@cycle_collector_paused()
 def assess(post: PostRecord | None, comments: Iterable[CommentRecord]) -> Completeness:
     """Completeness of ``post``'s thread from the comments collected so far."""
     thread = build_thread(post, comments)

@@ -6,12 +6,15 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fedithreads import tree
 from fedithreads.records import CommentRecord
 from fedithreads.tree import build_thread, build_threads, path_problem
 from tests.factories import T0, comment, hand_thread, post
+from tests.test_frames_fast_path import comment_records
 
 
 def test_depth_and_parent_come_from_the_path() -> None:
@@ -198,3 +201,31 @@ def test_records_are_immutable_so_merging_never_changes_the_input() -> None:
     build_thread(p, comments)
 
     assert comments == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(comment_records(), st.booleans())
+def test_placing_without_parsing_builds_what_parsing_builds(
+    comments: list[CommentRecord], zero_padded: bool
+) -> None:
+    """The shortcut for well-formed paths gives the same trees and rejections as the
+    full path check, on corrupted paths too (and zero-padded labels, which it leaves
+    to the full check)."""
+    if zero_padded:
+        comments = [replace(c, path=c.path.replace(".", ".0")) for c in comments]
+    posts = [post(100), post(200)]
+
+    fast = build_threads(posts, comments)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tree, "_placed_at_once", lambda _thread, _c: False)
+        slow = build_threads(posts, comments)
+
+    assert fast == slow
+
+
+def test_ids_that_are_not_positive_never_take_the_shortcut() -> None:
+    """``0.0`` repeats the root label and ``0.-5`` is not integers: both rejected."""
+    thread = build_thread(post(100), [comment(0, "0.0"), comment(-5, "0.-5")])
+
+    assert thread.nodes == {}
+    assert sorted(r.record.comment_id for r in thread.rejected) == [-5, 0]
