@@ -119,17 +119,40 @@ class Collector:
     async def _target(self, client: Client, detector: Detector, target: Target) -> TargetOutcome:
         outcome = TargetOutcome(target.raw, target_key(target))
         try:
-            server = await detector.server(target.base_url)
-            self.state.note_server(server.host, server.software, server.dialect, server.version)
-            api = ThreadApi(client, server, self.run_state.run_id)
             if isinstance(target, CommunityTarget):
+                api = await self._api(client, detector, target)
                 await self._community(api, target, outcome)
             else:
-                post = await self._post(api, target)
+                api, post = await self._api_and_post(client, detector, target)
                 outcome.threads.append(await self._thread(api, post, with_post=True))
         except FedithreadsError as exc:
             outcome.error = str(exc)
         return outcome
+
+    async def _api(self, client: Client, detector: Detector, target: Target) -> ThreadApi:
+        server = await detector.server(target.base_url)
+        self.state.note_server(server.host, server.software, server.dialect, server.version)
+        return ThreadApi(client, server, self.run_state.run_id)
+
+    async def _api_and_post(
+        self, client: Client, detector: Detector, target: PostTarget | ApIdTarget
+    ) -> tuple[ThreadApi, PostRecord]:
+        """The post is asked for as soon as nodeinfo has named the dialect and version,
+        while /site (the rate limit) is still on its way: one round trip less."""
+        early = await detector.sighted(target.base_url)
+        if early is None:  # the version, part of every row, has to come from /site
+            api = await self._api(client, detector, target)
+            return api, await self._post(api, target)
+        asking = asyncio.ensure_future(
+            self._post(ThreadApi(client, early, self.run_state.run_id), target)
+        )
+        try:
+            api = await self._api(client, detector, target)
+        except BaseException:
+            asking.cancel()
+            await asyncio.gather(asking, return_exceptions=True)
+            raise
+        return api, await asking
 
     async def _post(self, api: ThreadApi, target: PostTarget | ApIdTarget) -> PostRecord:
         if isinstance(target, PostTarget):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -91,26 +91,51 @@ class Detector:
 
     def __init__(self, client: Client) -> None:
         self.client = client
-        self._found: dict[str, asyncio.Task[Server]] = {}
+        self._sighted: dict[str, asyncio.Future[Server]] = {}
+        self._found: dict[str, asyncio.Future[Server]] = {}
 
     async def server(self, base_url: str) -> Server:
+        """Everything about the host, its published rate limit adopted by the client."""
+        return await self._found[self._start(base_url)]
+
+    async def sighted(self, base_url: str) -> Server | None:
+        """The host as nodeinfo alone describes it (no rate limit yet, /site possibly
+        still on its way), or None when nodeinfo names no version: enough to ask for a
+        post while ``server`` finishes."""
+        host = self._start(base_url)
+        try:
+            server = await self._sighted[host]
+        except BaseException:
+            await asyncio.gather(self._found[host], return_exceptions=True)  # the same error
+            raise
+        return server if server.version else None
+
+    def _start(self, base_url: str) -> str:
         host = host_of(base_url)
         if host not in self._found:
-            self._found[host] = asyncio.ensure_future(self._detect(base_url))
-        return await self._found[host]
+            sighted = asyncio.ensure_future(self._sight(base_url))
+            self._sighted[host] = sighted
+            self._found[host] = asyncio.ensure_future(self._detect(base_url, sighted))
+        return host
 
-    async def _detect(self, base_url: str) -> Server:
-        host = host_of(base_url)
-        info = await self._nodeinfo(base_url)
-        dialect = dialect_for(host, info.software.name, info.software.version)
-        site = await self._site(base_url, dialect)
-        version = info.software.version or site.version or ""
+    async def _detect(self, base_url: str, sighted: asyncio.Future[Server]) -> Server:
+        early = await sighted
+        site = await self._site(base_url, early.dialect)
+        version = early.version or site.version or ""
         limit = site.message_limit()
         rate = Rate(*limit) if limit else None
         if rate is not None:
-            self.client.adopt_published_rate(host, rate)
+            self.client.adopt_published_rate(early.host, rate)
+        ceiling = known_page_ceiling(early.dialect, version)
+        return replace(early, version=version, rate=rate, page_ceiling=ceiling)
+
+    async def _sight(self, base_url: str) -> Server:
+        host = host_of(base_url)
+        info = await self._nodeinfo(base_url)
+        dialect = dialect_for(host, info.software.name, info.software.version)
+        version = info.software.version or ""
         ceiling = known_page_ceiling(dialect, version)
-        return Server(base_url, host, info.software.name.lower(), version, dialect, rate, ceiling)
+        return Server(base_url, host, info.software.name.lower(), version, dialect, None, ceiling)
 
     async def _nodeinfo(self, base_url: str) -> NodeInfo:
         """``/nodeinfo/2.1`` straight away (Lemmy 0.19+, 1.0, PieFed serve it); where it is
