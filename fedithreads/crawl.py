@@ -242,9 +242,16 @@ class ThreadCrawler:
 
 def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:
     """Pages a listing of ``expected`` rows should fill. A post's count leaves out deleted
-    and removed comments, which lists still return: scale it by the share seen so far."""
-    share = run.visible / run.rows if counts_visible_only and run.rows else 1.0
-    return max(1, math.ceil(expected / max(share, 0.5) / LIMIT))
+    and removed comments, which lists still return: scale it by the share seen so far,
+    with a margin of 1 % (half a page at most), so that an estimate a hair short does not
+    leave the last page to be asked for alone, a round trip after all the others."""
+    if not (counts_visible_only and run.rows):
+        return max(1, math.ceil(expected / LIMIT))
+    rows = expected / max(run.visible / run.rows, 0.5)
+    return max(1, math.ceil((rows + min(rows * ESTIMATE_MARGIN, LIMIT / 2)) / LIMIT))
+
+
+ESTIMATE_MARGIN = 0.01
 
 
 def _stub(c: CommentRecord) -> CommentRecord:
