@@ -89,7 +89,8 @@ def test_mutated_pages_agree_with_the_models_or_are_declined(data: st.DataObject
         view[part][key] = data.draw(VALUES)
     else:
         del view[part][key]
-    body = json.dumps(doc)
+    text = json.dumps(doc, ensure_ascii=data.draw(st.booleans()))
+    body: bytes | str = text.encode() if data.draw(st.booleans()) else text
 
     fast = comment_list_v3(body, PROV)
     try:
@@ -101,3 +102,15 @@ def test_mutated_pages_agree_with_the_models_or_are_declined(data: st.DataObject
         assert fast is None
     elif fast is not None:
         assert fast == expected
+
+
+def test_invalid_utf8_where_no_record_reads_declines_as_the_models_refuse() -> None:
+    """The fast path skips most of each view, but not the UTF-8 check the models make."""
+    doc = json.loads(PAGES[0].read_bytes())
+    doc["comments"][0]["community"]["title"] = "MARK"
+    body = json.dumps(doc).encode().replace(b"MARK", b"\xff\xfe")
+
+    with pytest.raises(ParseError):
+        via_models(body)
+    assert comment_list_v3(body, PROV) is None
+    assert comment_list_v3(body.replace(b"\xff\xfe", "é".encode()), PROV) is not None
