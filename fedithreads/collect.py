@@ -98,7 +98,7 @@ class Collector:
                     await asyncio.gather(*(self._target(client, detector, t) for t in targets))
                 )
                 report.hosts = client.stats
-            self.batch.flush()
+            await self.batch.flush()
             self.state.save(self.data_dir)  # every written thread recorded before compacting
             store.compact_run(self.data_dir, self.run_state.run_id)
             shutil.rmtree(self.data_dir / SPOOL_DIR / safe_name(self.run_state.run_id), True)
@@ -353,11 +353,11 @@ class Collector:
         small = spool.buffered(verdict.rejected)
         if small is not None:  # written with other small threads, done once written
             spool.discard()
-            self.batch.add(finished, small)
+            await self.batch.add(finished, small)
         else:
             part = f"thread-{post.post_id}"
             target = store.part_path(self.data_dir, "comments", post.instance, run_id, part)
-            spool.write(target, verdict.rejected)
+            await asyncio.to_thread(spool.write, target, verdict.rejected)  # off the loop
             self._commit([finished])
         return outcome
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from fedithreads import store
 from fedithreads.batch import Finished, PartBatch
 from tests.factories import hand_thread
 from tests.fakes import FakeClock
 
+pytestmark = pytest.mark.anyio
 
-def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -> None:
+
+async def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -> None:
     """At max_rows the part is written between its announcement and its report."""
     _, comments = hand_thread()
     events: list[tuple[str, str, int]] = []
@@ -29,16 +32,16 @@ def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -> None
         max_rows=5,
     )
 
-    batch.add(Finished("a/1", {}), comments[:3])
+    await batch.add(Finished("a/1", {}), comments[:3])
     assert events == []
-    batch.add(Finished("a/2", {}), comments[3:6])
+    await batch.add(Finished("a/2", {}), comments[3:6])
 
     assert [(e[0], e[2]) for e in events] == [("pending", 0), ("written", 1)]
     assert events[0][1] == events[1][1]
     assert store.read_table(tmp_path, "comments").height == 6
 
 
-def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_path: Path) -> None:
+async def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_path: Path) -> None:
     """After max_seconds the next thread flushes; flush() writes what is left."""
     _, comments = hand_thread()
     clock = FakeClock()
@@ -51,11 +54,11 @@ def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_path: Pat
         clock=clock,
     )
 
-    batch.add(Finished("a/1", {}), comments[:1])
+    await batch.add(Finished("a/1", {}), comments[:1])
     clock.t += 5
-    batch.add(Finished("a/2", {}), comments[1:2])
-    batch.add(Finished("a/3", {}), [])
-    batch.flush()
+    await batch.add(Finished("a/2", {}), comments[1:2])
+    await batch.add(Finished("a/3", {}), [])
+    await batch.flush()
 
     assert written == [["a/1", "a/2"], ["a/3"]]
     assert store.read_table(tmp_path, "comments")["comment_id"].sort().to_list() == [1, 2]
