@@ -7,6 +7,11 @@ SPEC is a list of servers: {"dialect", "quirks": {Quirks fields}, "threads": [{"
 URL and its ground truth (comment ids per post), then serves until stdin closes, and
 prints every server's request log (time, path, outcome) as a last JSON line. Running
 the servers apart keeps their CPU out of the collector's measurements.
+
+Before it says it is ready, each server sorts every thread both ways a flat listing asks
+for (``Old``, ``New``), as a real server's indexes already have: otherwise the first
+page of a big thread pays for a sort that whoever asks first (our collector, not the
+naive loop measured after it) would be charged for.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay_http import Request
 from fedithreads.synth import generate_thread
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -44,9 +50,22 @@ def build(spec: dict) -> ReplayServer:  # type: ignore[type-arg]
     )
 
 
+def warm(server: ReplayServer) -> None:
+    """Sort every thread's flat listings once, outside the log, limiter and latency."""
+    root = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
+    for post_id in server.dataset.post_ids():
+        for sort in ("Old", "New"):
+            params = {"post_id": str(post_id), "type_": "All", "sort": sort, "limit": "50"}
+            server.api.handle(
+                Request("GET", root[server.dialect] + "/comment/list", params, "warm-up")
+            )
+
+
 def main() -> None:
     specs = json.loads(sys.argv[1])
     servers = [build(s).start() for s in specs]
+    for s in servers:
+        warm(s)
     print(
         json.dumps(
             [
