@@ -48,6 +48,7 @@ def test_canonical_pages_take_the_fast_path_and_agree(page: Path) -> None:
         (lambda c: c["counts"].update(score="3"), "a number as a string"),
         (lambda c: c["comment"].update(published="2026-01-01T00:00:00.123456789Z"), "nanoseconds"),
         (lambda c: c["comment"].update(published="2026-01-01T00:00:00"), "a 0.18 naive stamp"),
+        (lambda c: c["comment"].update(published="2026-13-01T00:00:00Z"), "an impossible date"),
         (lambda c: c["comment"].update(deleted="true"), "a flag as a string"),
         (lambda c: c["comment"].pop("content"), "content missing (the models read body)"),
         (lambda c: c["creator"].pop("actor_id"), "actor under another name"),

@@ -86,7 +86,7 @@ def comment_list_v3(body: bytes | str, prov: Provenance) -> tuple[CommentRecord,
             body.decode()  # msgspec checks only the strings it builds; the models, all
         page = _DECODER.decode(body)
         return tuple([_record(view, prov) for view in page.comments])
-    except (_Decline, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+    except (_Decline, msgspec.DecodeError, ValueError, RecursionError):  # ValueError: a bad date
         return None
 
 
