@@ -42,7 +42,6 @@ TREE_SORTS = ("old", "new", "top", "hot", "controversial")
 @dataclass(frozen=True, slots=True)
 class ThreadResult:
     post: PostRecord
-    comments: list[CommentRecord]
     completeness: Completeness
     strategy: tuple[str, ...]
     requests: int
@@ -97,7 +96,6 @@ class ThreadCrawler:
             verdict = await self.fill_gaps(post)
         return ThreadResult(
             post,
-            sorted(self.comments.values(), key=lambda c: c.comment_id),
             verdict,
             tuple(self.strategy),
             self.requests,
@@ -141,6 +139,7 @@ class ThreadCrawler:
             await self._chain(listing, run)
         else:
             await self._numbered(listing, run, expected)
+        run.seen = set()  # only the listing's own guard needs it
         end = "end" if run.exhausted else run.stopped_by
         self.strategy.append(f"{listing.describe()}: {run.pages} pages, {run.new} new, {end}")
         return run

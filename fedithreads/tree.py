@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import TypeVar
 
 from fedithreads.records import CommentRecord, PostRecord
@@ -126,14 +127,18 @@ def _labels_problem(comment: CommentRecord, labels: tuple[int, ...] | None) -> s
 R = TypeVar("R", PostRecord, CommentRecord)
 
 
-def latest_snapshots(records: Iterable[R]) -> dict[tuple[str, int], R]:
-    """One record per (instance, id): the latest ``collected_at``, ties to the later."""
-    latest: dict[tuple[str, int], R] = {}
+def latest_snapshots(records: Iterable[R]) -> dict[str, dict[int, R]]:
+    """One record per instance and id: the latest ``collected_at``, ties to the later.
+    (Nested rather than keyed by pairs: a pair per comment is 64 bytes on a big tree.)"""
+    latest: dict[str, dict[int, R]] = {}
     for r in records:
-        key = (r.instance, r.comment_id if isinstance(r, CommentRecord) else r.post_id)
-        seen = latest.get(key)
+        ids = latest.get(r.instance)
+        if ids is None:
+            ids = latest[r.instance] = {}
+        key = r.comment_id if isinstance(r, CommentRecord) else r.post_id
+        seen = ids.get(key)
         if seen is None or r.collected_at >= seen.collected_at:
-            latest[key] = r
+            ids[key] = r
     return latest
 
 
@@ -157,15 +162,20 @@ def build_threads(
     posts: Iterable[PostRecord], comments: Iterable[CommentRecord]
 ) -> dict[ThreadKey, Thread]:
     """Every thread named by a post or a comment, keyed by (instance, post_id), sorted."""
-    post_by_key = latest_snapshots(posts)
+    threads = {
+        (instance, post_id): Thread(instance, post_id, p)
+        for instance, by_id in latest_snapshots(posts).items()
+        for post_id, p in by_id.items()
+    }
     merged = latest_snapshots(comments)
-    threads = {k: Thread(k[0], k[1], p) for k, p in post_by_key.items()}
-    for c in merged.values():
+    every = [c for by_id in merged.values() for c in by_id.values()]
+    for c in every:
         key = (c.instance, c.post_id)
         if key not in threads:
             threads[key] = Thread(c.instance, c.post_id, None)
-    by_depth = sorted(merged.values(), key=lambda c: (c.path.count("."), c.comment_id))
-    for c in by_depth:
+    every.sort(key=attrgetter("comment_id"))
+    every.sort(key=_depth)  # stable: by depth, then id (int keys: no tuple per comment)
+    for c in every:
         thread = threads[(c.instance, c.post_id)]
         if not _placed_at_once(thread, c):
             _place(thread, c, merged)
@@ -209,13 +219,17 @@ def _placed_at_once(thread: Thread, c: CommentRecord) -> bool:
     return True
 
 
-def _place(thread: Thread, c: CommentRecord, merged: dict[tuple[str, int], CommentRecord]) -> None:
+def _depth(c: CommentRecord) -> int:
+    return c.path.count(".")
+
+
+def _place(thread: Thread, c: CommentRecord, merged: dict[str, dict[int, CommentRecord]]) -> None:
     """Insert one comment (parents come first: callers sort by depth)."""
     found = path_labels(c.path)
     problem = _labels_problem(c, found)
     labels = found or ()
     if problem is None and len(labels) > 2:
-        parent = merged.get((c.instance, labels[-2]))
+        parent = merged[c.instance].get(labels[-2])
         if parent is not None and parent.post_id != c.post_id:
             problem = f"parent {labels[-2]} belongs to post {parent.post_id}, not {c.post_id}"
     if problem is None:
