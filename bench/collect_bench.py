@@ -444,23 +444,24 @@ def bench_memory(tmp: Path) -> list[Row]:
         peak_rss_of_collect(1_000, tmp),
         peak_rss_of_collect(50_000, tmp),
     )
-    growth = large - small
+    growth, seen = large - small, large_seen - small_seen
+    worst = max(growth, seen)  # a short fixed peak in ru_maxrss can hide the growth
     return [
         (
             "peak RSS growth, 1,000 → 50,000-comment thread (ru_maxrss)",
             f"{growth:.0f} MB",
             f"{small:.0f} → {large:.0f} MB",
             "",
-            "< 50 MB",
-            growth < 50,
+            "< 50 MB (both)",
+            worst < 50,
         ),
         (
             "the same, sampled every 10 ms",
-            f"{large_seen - small_seen:.0f} MB",
+            f"{seen:.0f} MB",
             f"{small_seen:.0f} → {large_seen:.0f} MB",
             "",
-            "(for reference)",
-            True,
+            "< 50 MB (both)",
+            worst < 50,
         ),
     ]
 
