@@ -20,6 +20,7 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
+from fedithreads.detect import API_ROOTS
 from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
 from fedithreads.replay_http import Request
 from fedithreads.synth import generate_thread
@@ -52,12 +53,11 @@ def build(spec: dict) -> ReplayServer:  # type: ignore[type-arg]
 
 def warm(server: ReplayServer) -> None:
     """Sort every thread's flat listings once, outside the log, limiter and latency."""
-    root = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
     for post_id in server.dataset.post_ids():
         for sort in ("Old", "New"):
             params = {"post_id": str(post_id), "type_": "All", "sort": sort, "limit": "50"}
             server.api.handle(
-                Request("GET", root[server.dialect] + "/comment/list", params, "warm-up")
+                Request("GET", API_ROOTS[server.dialect] + "/comment/list", params, "warm-up")
             )
 
 
