@@ -339,7 +339,7 @@ class Collector:
             outcome = ThreadOutcome.failed(post, reason, str(exc))
             self._commit([Finished(key, outcome.as_dict())])
             return outcome
-        del crawler  # its stubs: the rows themselves are in the spool
+        del crawler  # its columns: the rows themselves are in the spool
         verdict = result.completeness
         if with_post:
             self._write_post(result.post)

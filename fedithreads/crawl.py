@@ -18,8 +18,9 @@ Naive paging misses comments (reference/lemmy-api.md §2), so a thread is collec
 
 Guards on every pager: a hard page cap, and a page that brings no id the same listing has
 not returned already ends it (Lemmy 1.0's v3 layer repeats page 1 forever; issue 5861).
-Duplicates merge, the latest snapshot winning. The verdict (``verify.assess``) compares
-with the post's ``comments`` and every ``child_count``.
+Duplicates merge, the latest snapshot winning. The verdict (``verify.assess``, computed
+from columns by ``verdict.assess_frame``) compares with the post's ``comments`` and every
+``child_count``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
 
 from fedithreads.api import LIMIT, Listing, ThreadApi, Token
 from fedithreads.errors import FetchError
 from fedithreads.records import CommentRecord, Page, PostRecord
-from fedithreads.verify import Completeness, assess
+from fedithreads.verdict import Columns, assess_frame
+from fedithreads.verify import Completeness
 
 OTHER_SORTS = ("top", "hot", "controversial")
 TREE_SORTS = ("old", "new", "top", "hot", "controversial")
@@ -77,9 +81,11 @@ class ThreadCrawler:
     ceiling: int | None = None
     window: int = 8
     sink: Callable[[list[CommentRecord], list[int]], None] | None = None
-    """Given each page's new or newer comments and which of them replace earlier ones;
-    with a sink, only a slim stub of each comment is kept in memory."""
-    comments: dict[int, CommentRecord] = field(default_factory=dict)
+    """Given each page's new or newer comments and which of them replace earlier ones:
+    the crawler itself keeps no record, only what the verdict reads (``columns``)."""
+    seen_at: dict[int, datetime] = field(default_factory=dict)
+    """When the snapshot kept of each comment was collected (the latest wins)."""
+    columns: Columns = field(default_factory=Columns)
     strategy: list[str] = field(default_factory=list)
     requests: int = 0
 
@@ -107,18 +113,25 @@ class ThreadCrawler:
         """Fetch gap subtrees until none is left or a round brings nothing new."""
         tried: set[int] = set()
         while True:
-            verdict = assess(post, self.comments.values())
+            frame = self.columns.frame()
+            verdict = assess_frame(post, frame)
             todo = [g for g in verdict.gaps if g not in tried]
             if not todo:
                 return verdict
             tried.update(todo)
-            before = len(self.comments)
-            await asyncio.gather(*(self.subtree(post.post_id, g) for g in todo))
-            self.strategy.append(f"subtrees: {len(todo)} ({len(self.comments) - before} new)")
+            before = len(self.seen_at)
+            counts = dict(
+                frame.filter(pl.col("comment_id").is_in(todo))
+                .select("comment_id", "child_count")
+                .iter_rows()
+            )
+            del frame
+            await asyncio.gather(*(self.subtree(post.post_id, g, counts.get(g)) for g in todo))
+            self.strategy.append(f"subtrees: {len(todo)} ({len(self.seen_at) - before} new)")
 
-    async def subtree(self, post_id: int, parent_id: int) -> None:
-        known = self.comments.get(parent_id)
-        expected = known.child_count + 1 if known else LIMIT
+    async def subtree(self, post_id: int, parent_id: int, child_count: int | None) -> None:
+        """The comments under ``parent_id`` (``child_count`` of them if it was seen)."""
+        expected = child_count + 1 if child_count is not None else LIMIT
         run = await self.listing(Listing(post_id, "old", parent_id=parent_id), expected=expected)
         if not run.exhausted:
             await self.listing(Listing(post_id, "new", parent_id=parent_id), expected=expected)
@@ -227,15 +240,17 @@ class ThreadCrawler:
         fresh: dict[int, CommentRecord] = {}
         replaced: list[int] = []
         for c in page.comments:
-            seen = self.comments.get(c.comment_id)
-            if seen is not None and c.collected_at < seen.collected_at:
+            seen = self.seen_at.get(c.comment_id)
+            if seen is not None and c.collected_at < seen:
                 continue
             if seen is not None and c.comment_id not in fresh:
                 replaced.append(c.comment_id)
             fresh[c.comment_id] = c
-            self.comments[c.comment_id] = c if self.sink is None else _stub(c)
+            self.seen_at[c.comment_id] = c.collected_at
+        kept = list(fresh.values())
+        self.columns.add(kept)
         if self.sink is not None:
-            self.sink(list(fresh.values()), replaced)
+            self.sink(kept, replaced)
         return len(fresh) - len(replaced)
 
 
@@ -251,22 +266,3 @@ def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:
 
 
 ESTIMATE_MARGIN = 0.01
-
-
-def _stub(c: CommentRecord) -> CommentRecord:
-    """What the verdict needs of a comment: ids, path, counts, flags and when it was seen
-    (snapshots are compared by it). The rest, its text and times included, is in the
-    spool; the verdict orders siblings by id instead of time, which it does not need."""
-    return replace(
-        c,
-        ap_id="",
-        post_ap_id=None,
-        author="",
-        author_ap_id="",
-        content=None,
-        published=_EPOCH,
-        updated=None,
-    )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

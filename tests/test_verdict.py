@@ -1,0 +1,108 @@
+"""The crawl's verdict from columns gives verify.assess's answer, on any thread."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fedithreads import verdict
+from fedithreads.records import CommentRecord
+from fedithreads.verdict import Columns, assess_frame, slim_records
+from fedithreads.verify import assess
+from tests.factories import comment, post
+from tests.test_frames_fast_path import comment_records
+from tests.test_verify import full_threads, reported
+
+
+def _columns(comments: list[CommentRecord], chunk_rows: int) -> pl.DataFrame:
+    cols = Columns(chunk_rows=chunk_rows)
+    for start in range(0, len(comments), 7):  # pages of 7
+        cols.add(comments[start : start + 7])
+    return cols.frame()
+
+
+def _expected(comments: list[CommentRecord], reported_count: int) -> object:
+    """verify.assess on what the crawler kept: the latest snapshot of each id, no times."""
+    p = post(comments=reported_count)
+    return assess(p, slim_records(p, _columns(comments, chunk_rows=10**6)))
+
+
+@st.composite
+def crawled(draw: st.DrawFn) -> tuple[list[CommentRecord], int]:
+    """A server thread, partly collected: some comments missing, some seen twice with
+    other counts (a reply landed between the two), counts that are stale or too high."""
+    full = draw(full_threads())
+    dropped = draw(st.sets(st.sampled_from([c.comment_id for c in full])))
+    kept = [c for c in full if c.comment_id not in dropped]
+    for c in draw(st.lists(st.sampled_from(full), max_size=5)):
+        kept.append(replace(c, child_count=draw(st.integers(0, 6))))
+    return draw(st.permutations(kept)), reported(full) + draw(st.integers(-2, 2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(crawled(), st.integers(1, 40))
+def test_the_columns_verdict_is_assess_on_partial_threads(
+    thread: tuple[list[CommentRecord], int], chunk_rows: int
+) -> None:
+    """Missing comments, orphans, repeated snapshots, wrong counts: every field equal,
+    the gaps in the same order, whatever the chunking of the columns."""
+    comments, count = thread
+    p = post(comments=count)
+
+    assert assess_frame(p, _columns(comments, chunk_rows)) == _expected(comments, count)
+
+
+@settings(max_examples=200, deadline=None)
+@given(comment_records())
+def test_the_columns_verdict_is_assess_on_corrupted_paths(comments: list[CommentRecord]) -> None:
+    """Bad labels, missing roots, repeated labels, contradicting parents, other posts,
+    zero-padded ids: left to verify.assess, with its rejections."""
+    assert assess_frame(post(comments=5), _columns(comments, 9)) == _expected(comments, 5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(full_threads(), st.data())
+def test_clean_threads_never_fall_back(full: list[CommentRecord], data: st.DataObject) -> None:
+    """Well-formed paths are answered by Polars, with ancestors (orphans) or without."""
+    dropped = data.draw(st.sets(st.sampled_from([c.comment_id for c in full])))
+    kept = [c for c in full if c.comment_id not in dropped] or full
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(verdict, "assess", _no_fallback)
+        got = assess_frame(post(comments=reported(full)), _columns(kept, 5))
+
+    assert got == _expected(kept, reported(full))
+
+
+def _no_fallback(*_args: object) -> None:
+    raise AssertionError("a clean thread fell back to verify.assess")
+
+
+def test_a_complete_thread_has_no_gap_and_a_short_one_names_its_gaps() -> None:
+    """Worked by hand: 1 promises two replies, only 2 came; 5's parent 4 never came.
+    The server counts 5 visible comments (1, 2, 1's second reply, 4, 5; 3 is deleted)."""
+    comments = [
+        comment(1, "0.1", child_count=2),
+        comment(2, "0.1.2"),
+        comment(3, "0.3", child_count=2, deleted=True),
+        comment(5, "0.3.4.5"),
+    ]
+    p = post(comments=5)
+
+    got = assess_frame(p, _columns(comments, 100))
+
+    assert (got.collected, got.visible, got.orphans, got.gaps) == (4, 3, 1, (1, 4))
+    assert got.missing == 2  # 1's second reply, and 4
+    assert got == assess(p, slim_records(p, _columns(comments, 1)))
+
+
+def test_the_latest_row_of_an_id_wins() -> None:
+    """A comment seen again with a higher count replaces the earlier row."""
+    cols = Columns(chunk_rows=1)
+    cols.add([comment(1, "0.1", child_count=0)])
+    cols.add([comment(1, "0.1", child_count=3)])
+
+    assert cols.frame().rows() == [(1, 100, "0.1", 3, False)]
