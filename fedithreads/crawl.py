@@ -7,7 +7,9 @@ Naive paging misses comments (reference/lemmy-api.md §2), so a thread is collec
    fetched concurrently; then one by one until the dialect's end signal. ``Old`` is
    append-only, so earlier pages stay put while the crawl runs.
 2. if a **page ceiling** stopped it (``couldnt_get_comments`` past page 10/100 on Lemmy
-   0.19.14+, or a configured cap): the other end, ``sort=New``.
+   0.19.14+, or a configured cap): the other end, ``sort=New``, as many pages at once as
+   the comments still missing fill, and only until a page brings nothing new (the two
+   ends have met: a thread just past the ceiling costs a few pages, not another 100).
 3. **gaps**: every collected comment whose ``child_count`` is not accounted for by its
    collected children, and every missing ancestor an orphan's path names, is fetched as a
    ``parent_id`` subtree (flat; it includes the parent), with the same rules, until no gap
@@ -63,6 +65,9 @@ class _Run:
     seen: set[int] = field(default_factory=set)
     rows: int = 0
     visible: int = 0
+    until_known: bool = False
+    """End at a page that brings nothing the crawl lacks: the other end of a thread whose
+    oldest comments are in, once it reaches them (``New`` behind a ceiling)."""
 
     def fresh(self, page: Page) -> int:
         """How many of the page's comments this listing had not returned before."""
@@ -95,7 +100,8 @@ class ThreadCrawler:
             post = await self.api.fetch_post(post_id)
         first = await self.listing(Listing(post_id, "old"), expected=post.comments + 1)
         if not first.exhausted:
-            await self.listing(Listing(post_id, "new"), expected=post.comments + 1)
+            rest = max(1, post.comments - first.visible)  # what the newest end should hold
+            await self.listing(Listing(post_id, "new"), expected=rest + 1, until_known=True)
         verdict = await self.fill_gaps(post)
         if verdict.missing and not first.exhausted:
             await self.other_windows(post_id)
@@ -145,9 +151,9 @@ class ThreadCrawler:
                 await self.listing(Listing(post_id, sort, max_depth=1), expected=LIMIT)
 
     # ------------------------------------------------------------------ pagers
-    async def listing(self, listing: Listing, *, expected: int) -> _Run:
+    async def listing(self, listing: Listing, *, expected: int, until_known: bool = False) -> _Run:
         """Page through one listing; log what it did."""
-        run = _Run()
+        run = _Run(until_known=until_known)
         if self.api.server.dialect == "lemmy-v4" or listing.max_depth is not None:
             await self._chain(listing, run)
         else:
@@ -206,17 +212,24 @@ class ThreadCrawler:
         if isinstance(answer, BaseException):
             raise answer
         page, token = answer
-        run.new += self._add(page)
+        added = self._add(page)
+        run.new += added
         run.pages += 1
         run.rows += len(page.comments)
         run.visible += sum(1 for c in page.comments if not (c.deleted or c.removed))
         if token is None:
             run.exhausted = True
             return False
+        return self._goes_on(run, page, added, number)
+
+    @staticmethod
+    def _goes_on(run: _Run, page: Page, added: int, number: int) -> bool:
+        """Whether a listing that has more pages should be followed further."""
         if run.fresh(page) == 0 and number > 1:
             run.stopped_by = "a page that repeats earlier ones"
-            return False
-        return True
+        elif run.until_known and added == 0:
+            run.stopped_by = "a page already collected"
+        return not run.stopped_by
 
     async def _chain(self, listing: Listing, run: _Run) -> None:
         """Cursors (v4), or a single tree page (v3 ``max_depth``): strictly in sequence."""
@@ -224,14 +237,14 @@ class ThreadCrawler:
         while run.pages < self.max_pages:
             self.requests += 1
             page, token = await self.api.fetch_comments(listing, token)
-            run.new += self._add(page)
+            added = self._add(page)
+            run.new += added
             run.pages += 1
             if token is None:
                 run.exhausted = listing.max_depth is None
                 run.stopped_by = run.stopped_by or "one tree page"
                 return
-            if run.fresh(page) == 0:
-                run.stopped_by = "a page that repeats earlier ones"
+            if not self._goes_on(run, page, added, run.pages):
                 return
         run.stopped_by = "page cap"
 

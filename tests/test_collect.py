@@ -176,3 +176,21 @@ def test_hosts_are_collected_at_once_each_within_its_own_limit(tmp_path: Path) -
     assert limited == [0, 0, 0]
     first_end = min(end for _, end in spans)
     assert all(start < first_end for start, _ in spans), "hosts must overlap in time"
+
+
+def test_a_thread_just_past_the_ceiling_costs_a_few_pages_more_not_another_ceiling(
+    tmp_path: Path,
+) -> None:
+    """1,580 comments behind a 30-page ceiling: Old brings 1,500, New the last 80 and
+    stops where the two ends meet, within 1.3 × ceil(N / 50) + 10 comment requests."""
+    thread = big_thread(1580, seed=8)
+    dataset = ReplayDataset.from_threads([thread])
+    quirks = Quirks(page_ceiling=30, published_rate_limit=QUICK)
+    with ReplayServer(dataset, dialect="lemmy-v3", quirks=quirks) as server:
+        report = collect(settings_for(tmp_path), f"{server.base_url}/post/{thread.post.post_id}")
+        comment_requests = server.count("/api/v3/comment/list")
+
+    assert collected_ids(tmp_path) == dataset.comment_ids(thread.post.post_id)
+    (outcome,) = report.targets[0].threads
+    assert outcome.complete
+    assert comment_requests <= 1.3 * 32 + 10
