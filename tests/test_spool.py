@@ -39,7 +39,7 @@ def test_rows_beyond_the_buffer_are_spilled_and_cleaned_up(tmp_path: Path) -> No
     spilled = sorted(p.name for p in (tmp_path / "s").iterdir())
     wrote = spool.write(tmp_path / "part.parquet", frozenset())
 
-    assert spilled == ["00000.parquet", "00001.parquet", "00002.parquet", "00003.parquet"]
+    assert spilled == ["00000.arrow", "00001.arrow", "00002.arrow", "00003.arrow"]
     assert wrote
     assert pl.read_parquet(tmp_path / "part.parquet").height == 8
     assert not (tmp_path / "s").exists()
@@ -50,7 +50,7 @@ def test_a_killed_runs_leftovers_are_cleared_and_an_empty_spool_writes_nothing(
 ) -> None:
     """A spool dir left by a killed run never leaks into the next attempt."""
     (tmp_path / "s").mkdir()
-    (tmp_path / "s" / "00000.parquet").write_bytes(b"half a file")
+    (tmp_path / "s" / "00000.arrow").write_bytes(b"half a file")
 
     spool = Spool(tmp_path / "s")
     wrote = spool.write(tmp_path / "part.parquet", frozenset())
