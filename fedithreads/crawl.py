@@ -21,7 +21,7 @@ Naive paging misses comments (reference/lemmy-api.md §2), so a thread is collec
 Guards on every pager: a hard page cap, and a page that brings no id the same listing has
 not returned already ends it (Lemmy 1.0's v3 layer repeats page 1 forever; issue 5861).
 Duplicates merge, the latest snapshot winning. The verdict (``verify.assess``, computed
-from columns by ``verdict.assess_frame``) compares with the post's ``comments`` and every
+from columns by ``verdict.Columns``) compares with the post's ``comments`` and every
 ``child_count``.
 """
 
@@ -33,12 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import polars as pl
-
 from fedithreads.api import LIMIT, Listing, ThreadApi, Token
 from fedithreads.errors import FetchError
 from fedithreads.records import CommentRecord, Page, PostRecord
-from fedithreads.verdict import Columns, assess_frame
+from fedithreads.verdict import Columns
 from fedithreads.verify import Completeness
 
 OTHER_SORTS = ("top", "hot", "controversial")
@@ -119,19 +117,13 @@ class ThreadCrawler:
         """Fetch gap subtrees until none is left or a round brings nothing new."""
         tried: set[int] = set()
         while True:
-            frame = self.columns.frame()
-            verdict = assess_frame(post, frame)
+            verdict = self.columns.assess(post)
             todo = [g for g in verdict.gaps if g not in tried]
             if not todo:
                 return verdict
             tried.update(todo)
             before = len(self.seen_at)
-            counts = dict(
-                frame.filter(pl.col("comment_id").is_in(todo))
-                .select("comment_id", "child_count")
-                .iter_rows()
-            )
-            del frame
+            counts = self.columns.child_counts(todo)
             await asyncio.gather(*(self.subtree(post.post_id, g, counts.get(g)) for g in todo))
             self.strategy.append(f"subtrees: {len(todo)} ({len(self.seen_at) - before} new)")
 

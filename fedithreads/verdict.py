@@ -3,8 +3,9 @@
 A 50,000-comment thread should not cost 50,000 records, nor a tree of 50,000 nodes, each
 time the crawler asks how complete it is. The crawler appends what the verdict reads of
 each comment (id, post, path, child_count, hidden) to ``Columns``, which moves them into
-a Polars frame every few thousand rows, and ``assess_frame`` answers as
-``verify.assess`` does, with path arithmetic in Polars:
+a Polars frame every few thousand rows. A small thread is judged by ``verify.assess`` on
+slim records; a big one by ``assess_frame``, which answers as ``verify.assess`` does,
+with path arithmetic in Polars:
 
 * every label of every path becomes a node, its parent the label before it; a label that
   is no collected comment is a placeholder;
@@ -22,7 +23,7 @@ times. A property test holds both ways to ``verify.assess``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 import polars as pl
@@ -41,14 +42,20 @@ _CLEAN_PATH = r"^0(\.[1-9][0-9]{0,17})+$"  # positive labels that fit an Int64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+Row = tuple[int, int, str, int, bool]
+"""comment_id, post_id, path, child_count, hidden: ``COLUMNS`` as a tuple."""
+
+
 class Columns:
     """The verdict's view of every comment collected so far, a later row of an id
-    replacing earlier ones."""
+    replacing earlier ones. Rows stay Python tuples until there are ``chunk_rows`` of
+    them, then move into Polars frames: a Polars verdict costs milliseconds whatever the
+    size of the thread, the Python one about as much per 4,000 comments."""
 
     def __init__(self, chunk_rows: int = 4096) -> None:
         self.chunk_rows = chunk_rows
         self._chunks: list[pl.DataFrame] = []
-        self._rows: list[tuple[int, int, str, int, bool]] = []
+        self._rows: list[Row] = []
 
     def add(self, comments: Iterable[CommentRecord]) -> None:
         self._rows.extend(
@@ -58,10 +65,19 @@ class Columns:
         if len(self._rows) >= self.chunk_rows:
             self._move()
 
-    def _move(self) -> None:
-        if self._rows:
-            self._chunks.append(pl.DataFrame(self._rows, schema=COLUMNS, orient="row"))
-            self._rows = []
+    def assess(self, post: PostRecord) -> Completeness:
+        """``verify.assess`` of ``post``'s thread from the rows added so far."""
+        if not self._chunks:
+            return assess(post, slim_records(post, self._latest().values()))
+        return assess_frame(post, self.frame())
+
+    def child_counts(self, ids: Collection[int]) -> dict[int, int]:
+        """The latest ``child_count`` of each of ``ids`` that was added."""
+        if not self._chunks:
+            latest = self._latest()
+            return {i: latest[i][3] for i in ids if i in latest}
+        wanted = self.frame().filter(pl.col("comment_id").is_in(list(ids)))
+        return dict(wanted.select("comment_id", "child_count").iter_rows())
 
     def frame(self) -> pl.DataFrame:
         """One row per comment, the latest."""
@@ -71,13 +87,22 @@ class Columns:
         self._chunks = [pl.concat(self._chunks, rechunk=True)]
         return self._chunks[0].unique("comment_id", keep="last", maintain_order=True)
 
+    def _latest(self) -> dict[int, Row]:
+        return {row[0]: row for row in self._rows}
+
+    def _move(self) -> None:
+        if self._rows:
+            self._chunks.append(pl.DataFrame(self._rows, schema=COLUMNS, orient="row"))
+            self._rows = []
+
 
 def assess_frame(post: PostRecord, frame: pl.DataFrame) -> Completeness:
     """``verify.assess`` of ``post``'s thread from a frame of ``COLUMNS``, one row per id."""
-    return _clean_verdict(post, frame) or assess(post, slim_records(post, frame))
+    rows = frame.select(list(COLUMNS)).iter_rows()
+    return _clean_verdict(post, frame) or assess(post, slim_records(post, rows))
 
 
-def slim_records(post: PostRecord, frame: pl.DataFrame) -> list[CommentRecord]:
+def slim_records(post: PostRecord, rows: Iterable[Row]) -> list[CommentRecord]:
     """Records that hold only what the verdict reads, ``hidden`` as ``deleted``."""
     return [
         CommentRecord(
@@ -104,7 +129,7 @@ def slim_records(post: PostRecord, frame: pl.DataFrame) -> list[CommentRecord]:
             collected_at=_EPOCH,
             run_id="",
         )
-        for cid, pid, path, count, hidden in frame.select(list(COLUMNS)).iter_rows()
+        for cid, pid, path, count, hidden in rows
     ]
 
 
@@ -120,32 +145,49 @@ def _clean_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness | None
 def _whole_tree_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness | None:
     """The common case, and the usual end of a crawl, without a row per ancestor: every
     comment's parent was collected and its path is its parent's plus its own id (then no
-    path repeats a label or contradicts another). ``None`` if that is not so."""
-    head = pl.col("path").str.replace(r"\.[0-9]+$", "")
-    rows = frame.with_columns(
-        head=head,
+    path repeats a label or contradicts another). ``None`` if that is not so.
+
+    Run by the streaming engine: the thread's part file is written by it next, and
+    reuses its buffers (a 50,000-comment collect measured ~6 MB lower at its peak).
+    """
+    own = pl.col("comment_id").cast(pl.String)
+    head = pl.col("path").str.head(-(own.str.len_bytes().cast(pl.Int64) + 1))
+    rows = frame.lazy().select(
+        "comment_id",
+        "child_count",
+        "path",
+        head.alias("head"),
         parent=head.str.extract(r"\.([0-9]+)$").cast(pl.Int64),
         top=pl.col("path").str.extract(r"^0\.([0-9]+)").cast(pl.Int64),
+        own=pl.col("path").str.ends_with(pl.lit(".") + own),
     )
-    paths = frame.select(parent="comment_id", parent_path="path")
-    rows = rows.join(paths, on="parent", how="left")
-    if not _all(
-        rows,
-        pl.col("path") == pl.col("head") + "." + pl.col("comment_id").cast(pl.String),
-        pl.col("parent").is_null() | (pl.col("parent_path") == pl.col("head")),
-    ):
-        return None
+    paths = frame.lazy().select(parent="comment_id", parent_path="path")
+    checked = rows.join(paths, on="parent", how="left").select(
+        pl.col("own").all(),
+        (pl.col("parent").is_null() | (pl.col("parent_path") == pl.col("head")))
+        .fill_null(False)
+        .all()
+        .alias("agrees"),
+    )
     accounted = rows.group_by("parent").agg(accounted=(1 + pl.col("child_count")).sum())
-    sizes = rows.group_by("top").agg(below=pl.len() - 1)
-    rows = (
-        rows.join(accounted.rename({"parent": "comment_id"}), on="comment_id", how="left")
-        .join(sizes.rename({"top": "comment_id"}), on="comment_id", how="left")
+    below = rows.group_by("top").agg(below=pl.len() - 1)
+    judged = (
+        rows.select("comment_id", "child_count", "parent")
+        .join(accounted.rename({"parent": "comment_id"}), on="comment_id", how="left")
+        .join(below.rename({"top": "comment_id"}), on="comment_id", how="left")
         .with_columns(gap=pl.col("child_count") > pl.col("accounted").fill_null(0))
     )
-    structural = rows.filter(pl.col("parent").is_null()).select(
+    structural = judged.filter(pl.col("parent").is_null()).select(
         (pl.col("child_count") - pl.col("below")).clip(0).sum()
     )
-    gaps = dict(rows.filter("gap").select("comment_id", "path").iter_rows())
+    gap_ids = judged.filter("gap").select("comment_id")
+    checks, structural_sum, gap_frame = pl.collect_all(
+        [checked, structural, gap_ids], engine="streaming"
+    )
+    if not all(checks.row(0)):
+        return None
+    gap_rows = frame.join(gap_frame, on="comment_id", how="semi")
+    gaps = dict(gap_rows.select("comment_id", "path").iter_rows())
     chains = [tuple(map(int, path.split(".")[1:])) for path in gaps.values()]
     topmost = sorted(chain for chain in chains if not any(a in gaps for a in chain[:-1]))
     visible = frame.height - int(frame.get_column("hidden").sum())
@@ -153,7 +195,7 @@ def _whole_tree_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness |
         collected=frame.height,
         visible=visible,
         reported=post.comments,
-        missing=max(0, post.comments - visible, int(structural.item() or 0)),
+        missing=max(0, post.comments - visible, int(structural_sum.item() or 0)),
         orphans=0,
         gaps=tuple(chain[-1] for chain in topmost),
     )

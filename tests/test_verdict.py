@@ -28,7 +28,7 @@ def _columns(comments: list[CommentRecord], chunk_rows: int) -> pl.DataFrame:
 def _expected(comments: list[CommentRecord], reported_count: int) -> object:
     """verify.assess on what the crawler kept: the latest snapshot of each id, no times."""
     p = post(comments=reported_count)
-    return assess(p, slim_records(p, _columns(comments, chunk_rows=10**6)))
+    return assess(p, slim_records(p, _columns(comments, chunk_rows=10**6).iter_rows()))
 
 
 @st.composite
@@ -54,6 +54,27 @@ def test_the_columns_verdict_is_assess_on_partial_threads(
     p = post(comments=count)
 
     assert assess_frame(p, _columns(comments, chunk_rows)) == _expected(comments, count)
+
+
+@settings(max_examples=150, deadline=None)
+@given(crawled(), st.integers(1, 60))
+def test_small_threads_are_judged_in_python_and_big_ones_in_polars_alike(
+    thread: tuple[list[CommentRecord], int], chunk_rows: int
+) -> None:
+    """Columns.assess answers the same below and above the rows it keeps in Python, and
+    names the same latest child_count of each gap."""
+    comments, count = thread
+    p = post(comments=count)
+    cols = Columns(chunk_rows=chunk_rows)
+    for start in range(0, len(comments), 7):
+        cols.add(comments[start : start + 7])
+
+    got = cols.assess(p)
+    counts = cols.child_counts(got.gaps)
+
+    assert got == _expected(comments, count)
+    latest = {c.comment_id: c.child_count for c in comments}
+    assert counts == {g: latest[g] for g in got.gaps if g in latest}
 
 
 @settings(max_examples=200, deadline=None)
@@ -96,7 +117,7 @@ def test_a_complete_thread_has_no_gap_and_a_short_one_names_its_gaps() -> None:
 
     assert (got.collected, got.visible, got.orphans, got.gaps) == (4, 3, 1, (1, 4))
     assert got.missing == 2  # 1's second reply, and 4
-    assert got == assess(p, slim_records(p, _columns(comments, 1)))
+    assert got == assess(p, slim_records(p, _columns(comments, 1).iter_rows()))
 
 
 def test_the_latest_row_of_an_id_wins() -> None:
