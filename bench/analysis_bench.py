@@ -6,7 +6,7 @@ prints one row per measure: (measure, ours, baseline_or_floor, ratio, target, pa
 ``rows(full=…, work_dir=…)`` (and ``run_all(full=…)``, which ``bench/run.py`` calls)
 return the same rows. Every workload runs
 in a child process of its own, which reports its wall time, CPU time and peak RSS
-(``ru_maxrss``), so one measure's memory never counts towards another's.
+(VmHWM), so one measure's memory never counts towards another's.
 
 * all five tables (``pipeline.analyze`` on a data dir) for the 1M-comment corpus
   (``bench/corpus.py``): ≤ 10 s and ≤ 2 GB peak RSS;
@@ -98,9 +98,20 @@ def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
     return {
         "seconds": time.perf_counter() - started,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss * 1024 / MB,
+        "rss_mb": _peak_rss_mb(usage),
         **extra,
     }
+
+
+def _peak_rss_mb(usage: resource.struct_rusage) -> float:
+    """This process's own peak RSS: VmHWM where /proc has it. ru_maxrss also counts the
+    parent's RSS at the fork before exec (Linux carries the peak across exec)."""
+    try:
+        with Path("/proc/self/status").open() as status:
+            kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        return int(kib) * 1024 / MB
+    except (OSError, StopIteration):
+        return usage.ru_maxrss * 1024 / MB
 
 
 def _count_calls(work: Any) -> int:
