@@ -85,8 +85,8 @@ class Spool:
     def write(self, target: Path, drop: frozenset[int]) -> bool:
         """Stream the rows into ``target`` (atomically); False when there were none."""
         rows = self.rows(drop)
-        if rows is not None:
-            sink_atomic(rows, target)
+        if rows is not None:  # row groups of a spill's size: the writer holds less
+            sink_atomic(rows, target, row_group_size=self.flush_rows)
         self.discard()
         return rows is not None
 

@@ -177,15 +177,15 @@ ROW_GROUP = 8192
 """Rows per Parquet row group when streaming: small enough to keep writers lean."""
 
 
-def sink_atomic(frame: pl.LazyFrame, path: Path) -> None:
+def sink_atomic(frame: pl.LazyFrame, path: Path, *, row_group_size: int = ROW_GROUP) -> None:
     """Stream ``frame`` into a Parquet file at ``path``, atomically (temp, fsync, rename),
-    without holding all its rows in memory."""
+    without holding all its rows in memory (the writer holds a few row groups)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
-        frame.sink_parquet(tmp, row_group_size=ROW_GROUP, statistics=True)
+        frame.sink_parquet(tmp, row_group_size=row_group_size, statistics=True)
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         tmp.replace(path)
