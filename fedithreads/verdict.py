@@ -4,14 +4,18 @@ A 50,000-comment thread should not cost 50,000 records, nor a tree of 50,000 nod
 time the crawler asks how complete it is. The crawler appends what the verdict reads of
 each comment (id, post, path, child_count, hidden) to ``Columns``, which moves them into
 a Polars frame every few thousand rows. A small thread is judged by ``verify.assess`` on
-slim records; a big one by ``assess_frame``, which answers as ``verify.assess`` does,
-with path arithmetic in Polars:
+slim records; a big one by ``assess_frame``, which answers as ``verify.assess`` does
+without building a tree:
 
-* every label of every path becomes a node, its parent the label before it; a label that
-  is no collected comment is a placeholder;
-* each node's strict ancestors (one row per pair) give the collected comments below a
-  node, the size of a placeholder's subtree, whether a node sits under a collected
-  comment (the structural count stops there) and whether under a gap (gaps are topmost).
+* when every comment's parent was collected (a whole tree: the usual end of a crawl),
+  by one pass over the columns: each path must be its parent's plus its own id, and
+  each comment's children account for its ``child_count`` or it is a gap;
+* otherwise with path arithmetic in Polars: every label of every path becomes a node,
+  its parent the label before it (a label that is no collected comment is a
+  placeholder), and each node's strict ancestors (one row per pair) give the collected
+  comments below a node, the size of a placeholder's subtree, whether a node sits under
+  a collected comment (the structural count stops there) and under a gap (gaps are
+  topmost).
 
 It does so for **clean** threads only: every path well-formed (``0.`` then positive
 labels, no leading zeros, ending in the comment's own id, no label twice), every comment
@@ -147,47 +151,38 @@ def _whole_tree_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness |
     comment's parent was collected and its path is its parent's plus its own id (then no
     path repeats a label or contradicts another). ``None`` if that is not so.
 
-    Run by the streaming engine: the thread's part file is written by it next, and
-    reuses its buffers (a 50,000-comment collect measured ~6 MB lower at its peak).
-    """
-    own = pl.col("comment_id").cast(pl.String)
-    head = pl.col("path").str.head(-(own.str.len_bytes().cast(pl.Int64) + 1))
-    rows = frame.lazy().select(
-        "comment_id",
-        "child_count",
-        "path",
-        head.alias("head"),
-        parent=head.str.extract(r"\.([0-9]+)$").cast(pl.Int64),
-        top=pl.col("path").str.extract(r"^0\.([0-9]+)").cast(pl.Int64),
-        own=pl.col("path").str.ends_with(pl.lit(".") + own),
-    )
-    paths = frame.lazy().select(parent="comment_id", parent_path="path")
-    checked = rows.join(paths, on="parent", how="left").select(
-        pl.col("own").all(),
-        (pl.col("parent").is_null() | (pl.col("parent_path") == pl.col("head")))
-        .fill_null(False)
-        .all()
-        .alias("agrees"),
-    )
-    accounted = rows.group_by("parent").agg(accounted=(1 + pl.col("child_count")).sum())
-    below = rows.group_by("top").agg(below=pl.len() - 1)
-    judged = (
-        rows.select("comment_id", "child_count", "parent")
-        .join(accounted.rename({"parent": "comment_id"}), on="comment_id", how="left")
-        .join(below.rename({"top": "comment_id"}), on="comment_id", how="left")
-        .with_columns(gap=pl.col("child_count") > pl.col("accounted").fill_null(0))
-    )
-    structural = judged.filter(pl.col("parent").is_null()).select(
-        (pl.col("child_count") - pl.col("below")).clip(0).sum()
-    )
-    gap_ids = judged.filter("gap").select("comment_id")
-    checks, structural_sum, gap_frame = pl.collect_all(
-        [checked, structural, gap_ids], engine="streaming"
-    )
-    if not all(checks.row(0)):
-        return None
-    gap_rows = frame.join(gap_frame, on="comment_id", how="semi")
-    gaps = dict(gap_rows.select("comment_id", "path").iter_rows())
+    One pass in Python over the columns (paths are well-formed, see ``_CLEAN_PATH``):
+    its few dicts are gone when it returns, where the same as a Polars query left the
+    engine's buffers resident (a 50,000-comment collect peaked ~7 MB higher with it
+    run eagerly, ~6 MB with the streaming engine). As quick at 10,000 comments (15 ms),
+    half as quick at 50,000 (~100 ms against ~45 ms)."""
+    ids = frame.get_column("comment_id").to_list()
+    paths = frame.get_column("path").to_list()
+    counts = frame.get_column("child_count").to_list()
+    path_of = dict(zip(ids, paths, strict=True))
+    accounted: dict[int, int] = {}  # Σ (1 + child_count) of each comment's children
+    below: dict[int, int] = {}  # comments under each top-level comment
+    tops: list[tuple[int, int]] = []
+    for cid, path, count in zip(ids, paths, counts, strict=True):
+        cut = path.rfind(".")
+        head = path[:cut]
+        if path[cut + 1 :] != str(cid):
+            return None
+        if head == "0":
+            tops.append((cid, count))
+            continue
+        parent = int(head[head.rfind(".") + 1 :])
+        if path_of.get(parent) != head:
+            return None  # its parent was not collected, or has another path
+        accounted[parent] = accounted.get(parent, 0) + 1 + count
+        top = int(path[2 : path.index(".", 2)])
+        below[top] = below.get(top, 0) + 1
+    structural = sum(max(0, count - below.get(cid, 0)) for cid, count in tops)
+    gaps = {
+        cid: path
+        for cid, path, count in zip(ids, paths, counts, strict=True)
+        if count > accounted.get(cid, 0)
+    }
     chains = [tuple(map(int, path.split(".")[1:])) for path in gaps.values()]
     topmost = sorted(chain for chain in chains if not any(a in gaps for a in chain[:-1]))
     visible = frame.height - int(frame.get_column("hidden").sum())
@@ -195,7 +190,7 @@ def _whole_tree_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness |
         collected=frame.height,
         visible=visible,
         reported=post.comments,
-        missing=max(0, post.comments - visible, int(structural_sum.item() or 0)),
+        missing=max(0, post.comments - visible, structural),
         orphans=0,
         gaps=tuple(chain[-1] for chain in topmost),
     )

@@ -127,3 +127,25 @@ def test_the_latest_row_of_an_id_wins() -> None:
     cols.add([comment(1, "0.1", child_count=3)])
 
     assert cols.frame().rows() == [(1, 100, "0.1", 3, False)]
+
+
+@pytest.mark.parametrize(
+    ("paths", "why"),
+    [
+        (["0.1", "0.1.20", "0.1.3"], "2 does not end in its own id"),
+        (["0.1", "0.3.2", "0.3"], "none: 2 is under 3, a later id (the shortcut holds)"),
+        (["0.1", "0.1.02", "0.1.3"], "2 is zero-padded"),
+        (["0.1", "0.1.1.2", "0.1.3"], "2 repeats a label"),
+        (["0.1", "0.1.2", "0.1.3", "0.3.4"], "4 names 3 as parent, 3 says it is under 1"),
+    ],
+)
+def test_one_bad_path_in_a_whole_tree_is_judged_as_assess_judges_it(
+    paths: list[str], why: str
+) -> None:
+    """Every parent collected, one path wrong: the answer (rejections included) is
+    verify.assess's, not the whole-tree shortcut's."""
+    comments = [comment(i, path, child_count=1) for i, path in enumerate(paths, start=1)]
+
+    got = assess_frame(post(comments=len(paths)), _columns(comments, 100))
+
+    assert got == _expected(comments, len(paths)), why
