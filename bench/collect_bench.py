@@ -211,6 +211,35 @@ def bench_one_thread(n: int, tmp: Path) -> list[Row]:
     return rows
 
 
+def bench_past_the_ceiling(tmp: Path, sizes: tuple[int, ...] = (5_100, 7_500)) -> list[Row]:
+    """Request efficiency behind a 100-page ceiling for threads a little and half again
+    past it (10,000, twice the ceiling, is above): the newest end should cost only the
+    pages the oldest end could not reach. No latency: only requests are counted."""
+    rows: list[Row] = []
+    for n in sizes:
+        spec = big_thread_scenario(n, {"rate_limit": [6000, 1], "page_ceiling": 100}, "0.19.20")
+        with servers([spec]) as s:
+            conf = settings(tmp / f"past-{n}")
+            report, _ = run_ours(conf, [f"{s.urls[0]}/post/900001"])
+            truth = s.truth[0][900001]
+            got = collected(conf.data_dir)
+        minimum = math.ceil(n / 50)
+        requests = report.targets[0].threads[0].requests
+        bound = 1.3 * minimum + 10
+        rows.append(
+            (
+                f"(a) {n} comments behind a 100-page ceiling: comment requests vs ceil(N/50)"
+                + ("" if got == truth else " (INCOMPLETE)"),
+                str(requests),
+                str(minimum),
+                f"{requests / minimum:.2f}",
+                f"≤ {bound:.0f}, complete",
+                requests <= bound and got == truth,
+            )
+        )
+    return rows
+
+
 def _speed_up_rows(
     label: str, ours: float, naive: Naive, got: int, floor: float, ceiling: bool
 ) -> list[Row]:
@@ -497,6 +526,7 @@ def run_all(full: bool = False) -> list[Row]:
         base = Path(tmp)
         warm_up(base)
         rows += bench_one_thread(10_000, base)
+        rows += bench_past_the_ceiling(base)
         rows += bench_community(base)
         rows += bench_default_limit(10_000 if full else 3_000, base)
         rows += bench_many_hosts(base)
