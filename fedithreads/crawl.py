@@ -212,12 +212,12 @@ class ThreadCrawler:
         if token is None:
             run.exhausted = True
             return False
-        return self._goes_on(run, page, added, number)
+        return self._goes_on(run, page, added, repeats_end_it=number > 1)
 
     @staticmethod
-    def _goes_on(run: _Run, page: Page, added: int, number: int) -> bool:
+    def _goes_on(run: _Run, page: Page, added: int, *, repeats_end_it: bool) -> bool:
         """Whether a listing that has more pages should be followed further."""
-        if run.fresh(page) == 0 and number > 1:
+        if run.fresh(page) == 0 and repeats_end_it:
             run.stopped_by = "a page that repeats earlier ones"
         elif run.until_known and added == 0:
             run.stopped_by = "a page already collected"
@@ -236,7 +236,7 @@ class ThreadCrawler:
                 run.exhausted = listing.max_depth is None
                 run.stopped_by = run.stopped_by or "one tree page"
                 return
-            if not self._goes_on(run, page, added, run.pages):
+            if not self._goes_on(run, page, added, repeats_end_it=True):
                 return
         run.stopped_by = "page cap"
 
