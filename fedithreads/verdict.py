@@ -78,16 +78,20 @@ class Columns:
         if not self._chunks:
             latest = self._latest()
             return {i: latest[i][3] for i in ids if i in latest}
-        wanted = self.frame().filter(pl.col("comment_id").is_in(list(ids)))
-        return dict(wanted.select("comment_id", "child_count").iter_rows())
+        wanted = self._every_row().filter(pl.col("comment_id").is_in(list(ids)))
+        return dict(wanted.select("comment_id", "child_count").iter_rows())  # later rows win
 
     def frame(self) -> pl.DataFrame:
         """One row per comment, the latest."""
+        return self._every_row().unique("comment_id", keep="last", maintain_order=True)
+
+    def _every_row(self) -> pl.DataFrame:
+        """Every row added, in order, an id's earlier rows included (one chunk)."""
         self._move()
         if not self._chunks:
             return pl.DataFrame(schema=COLUMNS)
         self._chunks = [pl.concat(self._chunks, rechunk=True)]
-        return self._chunks[0].unique("comment_id", keep="last", maintain_order=True)
+        return self._chunks[0]
 
     def _latest(self) -> dict[int, Row]:
         return {row[0]: row for row in self._rows}
