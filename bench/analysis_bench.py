@@ -10,10 +10,10 @@ in a child process of its own, which reports its wall time, CPU time and peak RS
 
 * all five tables (``pipeline.analyze`` on a data dir) for the 1M-comment corpus
   (``bench/corpus.py``): ≤ 10 s and ≤ 2 GB peak RSS;
-* ``analysis.analyze`` against the pandas baseline (``bench/baseline.py``) on the same
+* ``analyze`` against the pandas baseline (``bench/baseline.py``) on the same
   corpus: ≥ 20× faster, and thread_stats equal on every thread (floats to 1e-9);
 * the first Polars version (``tests/reference_analysis.py``), for the before/after;
-* Python function calls per comment during ``analysis.analyze``: a Python loop per
+* Python function calls per comment during ``analyze``: a Python loop per
   comment would make it ≥ 1; Polars' own Python wrappers make a few thousand calls in
   all, whatever the size;
 * parsing and normalising raw pages (``bench/parse_bench.py``): ≥ 50,000 comments/s on one
@@ -66,16 +66,18 @@ class Row(NamedTuple):
 
 def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
     """Run one workload in this (child) process; return what it measured."""
-    from fedithreads import analysis, pipeline, store
+    from fedithreads.analysis import pipeline
+    from fedithreads.analysis.stats import analyze
+    from fedithreads.storage.tables import scan_table
 
-    posts, comments = store.scan_table(data_dir, "posts"), store.scan_table(data_dir, "comments")
+    posts, comments = scan_table(data_dir, "posts"), scan_table(data_dir, "comments")
     started = time.perf_counter()
     extra: dict[str, Any] = {}
     if kind == "five":
         tables = pipeline.analyze(pipeline.load_snapshots([data_dir], data_dir), bucket="1h")
         extra["rows"] = {name: frame.height for name, frame in tables.items()}
     elif kind in ("derived", "streaming"):
-        result = analysis.analyze(posts, comments, streaming=kind == "streaming")
+        result = analyze(posts, comments, streaming=kind == "streaming")
         result.thread_stats.write_parquet(out)
         extra["threads"] = result.thread_stats.height
     elif kind == "before":
@@ -87,7 +89,7 @@ def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
 
         baseline.baseline_thread_stats(data_dir).to_parquet(out)
     elif kind == "calls":
-        extra["calls"] = _count_calls(lambda: analysis.analyze(posts, comments))
+        extra["calls"] = _count_calls(lambda: analyze(posts, comments))
     elif kind == "parse":
         import parse_bench
 

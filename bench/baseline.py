@@ -5,7 +5,7 @@ keeps the latest snapshot of each object, and then, thread by thread, builds the
 from ``path`` (placeholders for ancestors that were not collected) and walks it
 recursively for depths, subtree sizes, widths, branching, structural virality and the
 child_count shortfall, with reply latencies looked up in dicts. It follows the formulas in
-``fedithreads.analysis.thread_stats`` so the two can be compared column by column.
+``fedithreads.analysis.stats.thread_stats`` so the two can be compared column by column.
 
 Needs the ``bench`` extra (pandas, pyarrow): ``pip install -e '.[bench]'``.
 """
@@ -26,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - explained to the user
         "the pandas baseline needs the bench extra: pip install -e '.[bench]' (pandas and pyarrow)"
     ) from exc
 
-from fedithreads.store import table_files
+from fedithreads.storage.tables import table_files
 
 sys.setrecursionlimit(100_000)
 

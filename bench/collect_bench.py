@@ -27,11 +27,11 @@ from typing import Any
 import httpx
 import polars as pl
 
-from fedithreads import store
-from fedithreads.collect import Collector
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.run import Collector
+from fedithreads.collect.targets import parse_target
 from fedithreads.config import Settings, parse_settings
-from fedithreads.report import RunReport
-from fedithreads.targets import parse_target
+from fedithreads.storage.tables import scan_table
 
 HERE = Path(__file__).resolve().parent
 Row = tuple[str, str, str, str, str, bool]
@@ -90,7 +90,7 @@ def requests_of(report: RunReport) -> int:
 
 
 def collected(data_dir: Path) -> set[int]:
-    return set(store.scan_table(data_dir, "comments").collect()["comment_id"].to_list())
+    return set(scan_table(data_dir, "comments").collect()["comment_id"].to_list())
 
 
 @dataclass
@@ -431,7 +431,7 @@ def _many_hosts(data_dir: Path, hosts: int, fraction: float) -> tuple[float, flo
 # process that had grown to 170 MB reported 170 MB whatever it did itself.
 _COLLECT_AND_REPORT_PEAK = """
 import os, sys
-from fedithreads.cli import main
+from fedithreads.cli.main import main
 try:
     main()
 finally:

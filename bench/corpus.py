@@ -44,7 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fedithreads import store
+from fedithreads.storage.tables import append_snapshots, scan_table
 
 # host, share of threads, downvotes enabled, server version
 INSTANCES = (
@@ -542,8 +542,8 @@ def _append(
     posts = post_rows(threads, server, collected.join(with_post, on="thread"), run)
     kept = server.filter(~(pl.col("lossy") & (pl.col("_lost") < 0.05)))
     rows = comment_rows(kept, collected, texts, run)
-    store.append_snapshots(data_dir, run, "posts", posts)
-    store.append_snapshots(data_dir, run, "comments", rows)
+    append_snapshots(data_dir, run, "posts", posts)
+    append_snapshots(data_dir, run, "comments", rows)
 
 
 def generate(data_dir: Path, spec: Spec) -> dict[str, object]:
@@ -565,7 +565,7 @@ def generate(data_dir: Path, spec: Spec) -> dict[str, object]:
 
 
 def _count(data_dir: Path, table: str) -> int:
-    return int(store.scan_table(data_dir, table).select(pl.len()).collect().item())
+    return int(scan_table(data_dir, table).select(pl.len()).collect().item())
 
 
 def ensure_corpus(root: Path, spec: Spec, *, log: bool = True) -> Path:

@@ -1,10 +1,10 @@
 """Parsing and normalising raw comment-list pages into the tables, on one core.
 
 Pages are built once, outside the timing: deterministic synthetic threads
-(``fedithreads.synth``) encoded as lemmy-v3 ``/comment/list`` responses of 50 comments
-(``fedithreads.encode.Encoder``), as bytes on the wire. The timed work is what ``collect``
-does with them: ``fedithreads.dialects.parse_page`` on each page, then
-``fedithreads.frames.build_tables`` on all the records. Throughput is comments per CPU
+(``fedithreads.synth.generate``) encoded as lemmy-v3 ``/comment/list`` responses of 50
+comments (``fedithreads.replay.encode.documents.Encoder``), as bytes on the wire. The timed
+work is what ``collect`` does with them: ``fedithreads.dialects.parse_page`` on each page, then
+``fedithreads.analysis.frames.build_tables`` on all the records. Throughput is comments per CPU
 second of the process, with Polars limited to one thread (``POLARS_MAX_THREADS=1`` is set
 by the caller before Polars is imported), best of a few repeats.
 """
@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from fedithreads.analysis.frames import build_tables
+from fedithreads.core.records import Provenance
 from fedithreads.dialects import parse_page
-from fedithreads.encode import Encoder
-from fedithreads.frames import build_tables
-from fedithreads.records import Provenance
-from fedithreads.synth import generate_thread
+from fedithreads.replay.encode.documents import Encoder
+from fedithreads.synth.generate import generate_thread
 
 PAGE = 50
 INSTANCE = "lemmy.world"

@@ -20,10 +20,10 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
-from fedithreads.detect import API_ROOTS
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.replay_http import Request
-from fedithreads.synth import generate_thread
+from fedithreads.collect.detect import API_ROOTS
+from fedithreads.replay.http import Request
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.synth.generate import generate_thread
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

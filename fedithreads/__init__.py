@@ -5,7 +5,11 @@ The public surface is what ``__all__`` lists; everything else may change.
 
 from importlib import metadata as _metadata
 
-from fedithreads.analysis import Analysis, analyze
+from fedithreads.analysis.frames import Tables, build_tables
+from fedithreads.analysis.stats import Analysis, analyze
+from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
+from fedithreads.core.schema import TABLES
+from fedithreads.core.tree import Node, Rejected, Thread, build_thread, build_threads
 from fedithreads.dialects import parse_page, sniff
 from fedithreads.errors import (
     ConfigError,
@@ -16,11 +20,7 @@ from fedithreads.errors import (
     StoreError,
     UsageError,
 )
-from fedithreads.frames import Tables, build_tables
-from fedithreads.records import CommentRecord, Page, PostRecord, Provenance
-from fedithreads.schema import TABLES
-from fedithreads.sources import Capture, load_captures
-from fedithreads.tree import Node, Rejected, Thread, build_thread, build_threads
+from fedithreads.storage.sources import Capture, load_captures
 
 try:
     __version__ = _metadata.version("fedithreads")

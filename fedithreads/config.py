@@ -27,8 +27,8 @@ from pydantic import (
     ValidationError,
 )
 
+from fedithreads.collect.targets import TargetProblem, host_key
 from fedithreads.errors import ConfigError, UsageError
-from fedithreads.targets import TargetProblem, host_key
 
 DEFAULT_CONFIG = Path("config.toml")
 MAX_CONFIG_BYTES = 1_000_000

@@ -79,7 +79,7 @@ class FetchError(FedithreadsError):
 
     ``kind`` is the retry classification (``rate_limited``, ``server``, ``not_json``,
     ``network``, ``page_ceiling``, ``not_found``, ``refused``, ``redirect``,
-    ``too_large``, ``tls``; see fedithreads.retry). The URL never carries a secret:
+    ``too_large``, ``tls``; see fedithreads.collect.retry). The URL never carries a secret:
     tokens travel in headers only, and a token a server echoes into an error is
     redacted before it gets here.
     """

@@ -3,7 +3,7 @@
     python scripts/make_fixtures.py [--out DIR]      (default: the repo's fixtures/)
 
 * ``{lemmy-v3,lemmy-v4,piefed}/big-thread``: one synthetic discussion
-  (``fedithreads.synth``, 420 comments in a remote community) served by three instances,
+  (``fedithreads.synth.generate``, 420 comments in a remote community) served by three instances,
   saved as the pages a complete flat crawl receives;
 * ``lemmy-v3/seed-lemmygrad``: a reconstruction of the canonical seed thread
   (``fixtures/seed-text/``) as Lemmy 0.19 responses;
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fedithreads.encode import Encoder, encode_cursor
-from fedithreads.records import CommentRecord, PostRecord, Provenance
-from fedithreads.synth import SynthThread, plan_thread, render_thread
+from fedithreads.core.records import CommentRecord, PostRecord, Provenance
+from fedithreads.replay.encode.documents import Encoder, encode_cursor
+from fedithreads.synth.generate import SynthThread, plan_thread, render_thread
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_TEXT = REPO / "fixtures" / "seed-text" / "000_d428b1840756202e.txt"

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import polars as pl
 
-from fedithreads import store
-from fedithreads.collect import Collector
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.run import Collector
+from fedithreads.collect.targets import parse_target
 from fedithreads.config import Settings, parse_settings
-from fedithreads.replay import ReplayServer
-from fedithreads.report import RunReport
-from fedithreads.targets import parse_target
+from fedithreads.replay.serve import ReplayServer
+from fedithreads.storage.tables import scan_table
 from tests.replay_support import ALL, PREFIX, TLS
 
 FAST = {
@@ -38,14 +38,14 @@ def collect(settings: Settings, *targets: str, full: bool = False) -> RunReport:
 
 def collected_ids(data_dir: Path, table: str = "comments") -> set[int]:
     column = "comment_id" if table == "comments" else "post_id"
-    return set(store.scan_table(data_dir, table).collect()[column].to_list())
+    return set(scan_table(data_dir, table).collect()[column].to_list())
 
 
 def tables_without_run_columns(data_dir: Path) -> dict[str, pl.DataFrame]:
     """The snapshot tables minus what differs between two runs (when, which run)."""
     out = {}
     for table, key in (("posts", "post_id"), ("comments", "comment_id")):
-        frame = store.scan_table(data_dir, table).collect()
+        frame = scan_table(data_dir, table).collect()
         out[table] = frame.drop("collected_at", "run_id").sort("instance", key)
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fedithreads.records import CommentRecord, PostRecord
+from fedithreads.core.records import CommentRecord, PostRecord
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 INSTANCE = "a.example"

@@ -1,6 +1,6 @@
-"""The first, straightforward Polars version of fedithreads.analysis, kept as an oracle.
+"""The first, straightforward Polars version of fedithreads.analysis.stats, kept as an oracle.
 
-fedithreads.analysis computes the same tables faster (integer keys, one sort of the
+fedithreads.analysis.stats computes the same tables faster (integer keys, one sort of the
 snapshots, subtree sizes from one explode); tests/test_analysis_equivalence.py checks
 that the two agree on random snapshot tables. The formulas are documented there.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fedithreads import schema
+from fedithreads.core import schema
 
 THREAD = ["instance", "post_id"]
 

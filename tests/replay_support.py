@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
+from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
 from fedithreads.dialects import parse_page
-from fedithreads.records import CommentRecord, Page, PostRecord, Provenance
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.synth import SynthThread, generate_thread
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.synth.generate import SynthThread, generate_thread
 
 PREFIX = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
 DIALECTS = tuple(PREFIX)

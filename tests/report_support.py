@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import polars as pl
 
-from fedithreads import pipeline
-from fedithreads.frames import build_tables
-from fedithreads.records import CommentRecord, PostRecord
+from fedithreads.analysis import pipeline
+from fedithreads.analysis.frames import build_tables
+from fedithreads.core.records import CommentRecord, PostRecord
 from tests.factories import T0, hand_thread
 
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fedithreads.analysis import Analysis, analyze
-from fedithreads.frames import build_tables
-from fedithreads.records import CommentRecord, PostRecord
-from fedithreads.schema import TABLES
+from fedithreads.analysis.frames import build_tables
+from fedithreads.analysis.stats import Analysis, analyze
+from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.core.schema import TABLES
 from tests.factories import T0, comment, hand_thread, post
 
 
@@ -177,7 +177,7 @@ def test_vote_history_keeps_every_snapshot_and_stats_use_the_latest() -> None:
 
 
 def test_tables_have_the_declared_schemas() -> None:
-    """The derived tables carry exactly the columns and dtypes of fedithreads.schema."""
+    """The derived tables carry exactly the columns and dtypes of fedithreads.core.schema."""
     p, comments = hand_thread()
 
     result = run([p], comments)

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from fedithreads import analysis, schema
+from fedithreads.analysis.stats import analyze, current
+from fedithreads.core import schema
 from tests import reference_analysis as reference
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -105,7 +106,7 @@ def test_all_derived_tables_match_the_first_version(
     """thread_stats, activity and vote_history equal the oracle's, on any snapshots."""
     posts, comments = tables
 
-    ours = analysis.analyze(posts.lazy(), comments.lazy())
+    ours = analyze(posts.lazy(), comments.lazy())
     theirs = reference.analyze(posts.lazy(), comments.lazy())
 
     assert_frame_equal(ours.thread_stats, theirs.thread_stats, rel_tol=1e-12)
@@ -121,7 +122,7 @@ def test_current_keeps_the_same_rows(tables: tuple[pl.DataFrame, pl.DataFrame]) 
     _, comments = tables
     keys = ["instance", "comment_id"]
 
-    ours = analysis.current(comments.lazy(), "comment_id").collect().sort(keys)
+    ours = current(comments.lazy(), "comment_id").collect().sort(keys)
     theirs = reference.current(comments.lazy(), "comment_id").collect().sort(keys)
 
     assert_frame_equal(ours, theirs)
@@ -133,8 +134,8 @@ def test_streaming_gives_the_same_tables(tables: tuple[pl.DataFrame, pl.DataFram
     """analyze(streaming=True) returns exactly what the in-memory run returns."""
     posts, comments = tables
 
-    memory = analysis.analyze(posts.lazy(), comments.lazy())
-    streaming = analysis.analyze(posts.lazy(), comments.lazy(), streaming=True)
+    memory = analyze(posts.lazy(), comments.lazy())
+    streaming = analyze(posts.lazy(), comments.lazy(), streaming=True)
 
     for name in ("thread_stats", "activity", "vote_history"):
         assert_frame_equal(getattr(memory, name), getattr(streaming, name))

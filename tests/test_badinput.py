@@ -12,13 +12,13 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fedithreads import store
-from fedithreads.cli import main
+from fedithreads.analysis.frames import build_tables
+from fedithreads.cli.main import main
+from fedithreads.collect.seeds import MAX_SEED_BYTES
+from fedithreads.collect.targets import CommunityTarget, parse_target, target_key
 from fedithreads.config import MAX_CONFIG_BYTES, load_settings
 from fedithreads.errors import ConfigError, UsageError
-from fedithreads.frames import build_tables
-from fedithreads.seeds import MAX_SEED_BYTES
-from fedithreads.targets import CommunityTarget, parse_target, target_key
+from fedithreads.storage.tables import append_snapshots, read_table, safe_name
 from tests import factories
 
 TARGET = "https://lemmy.example/post/1"
@@ -258,7 +258,7 @@ def test_an_unusable_data_dir_is_one_line_and_exit_1(tmp_path: Path) -> None:
 def test_any_name_becomes_a_file_name_inside_its_directory(text: str) -> None:
     """Hosts, run ids and community names from anywhere map to one path component that
     cannot climb out of the data dir or hide as a dot file."""
-    name = store.safe_name(text)
+    name = safe_name(text)
     root = Path("/data/tables/comments")
 
     assert name
@@ -287,11 +287,11 @@ def test_community_names_and_hosts_stay_inside_the_data_dir(
     assert isinstance(target, CommunityTarget)
     frame = build_tables([factories.post(7, instance=target.host)], []).posts
 
-    (written,) = store.append_snapshots(tmp_path, "run1", "posts", frame, f"list-{target.name}")
+    (written,) = append_snapshots(tmp_path, "run1", "posts", frame, f"list-{target.name}")
 
     assert written.resolve().is_relative_to((tmp_path / "tables" / "posts").resolve())
-    assert written.parent.name == f"instance={store.safe_name(target.host)}"
-    assert store.read_table(tmp_path, "posts")["instance"].to_list() == [target.host]
+    assert written.parent.name == f"instance={safe_name(target.host)}"
+    assert read_table(tmp_path, "posts")["instance"].to_list() == [target.host]
 
 
 def test_an_unreadable_config_path_is_a_config_error(tmp_path: Path) -> None:

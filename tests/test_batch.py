@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fedithreads import store
-from fedithreads.batch import Finished, PartBatch
+from fedithreads.collect.batch import Finished, PartBatch
+from fedithreads.storage.tables import read_table, table_files
 from tests.factories import hand_thread
 from tests.fakes import FakeClock
 
@@ -21,7 +21,7 @@ async def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -
     events: list[tuple[str, str, int]] = []
 
     def files() -> int:
-        return len(store.table_files(tmp_path, "comments"))
+        return len(table_files(tmp_path, "comments"))
 
     batch = PartBatch(
         tmp_path,
@@ -38,7 +38,7 @@ async def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -
 
     assert [(e[0], e[2]) for e in events] == [("pending", 0), ("written", 1)]
     assert events[0][1] == events[1][1]
-    assert store.read_table(tmp_path, "comments").height == 6
+    assert read_table(tmp_path, "comments").height == 6
 
 
 async def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_path: Path) -> None:
@@ -61,5 +61,5 @@ async def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_pat
     await batch.flush()
 
     assert written == [["a/1", "a/2"], ["a/3"]]
-    assert store.read_table(tmp_path, "comments")["comment_id"].sort().to_list() == [1, 2]
-    assert pl.read_parquet(store.table_files(tmp_path, "comments")[0]).height == 2
+    assert read_table(tmp_path, "comments")["comment_id"].sort().to_list() == [1, 2]
+    assert pl.read_parquet(table_files(tmp_path, "comments")[0]).height == 2

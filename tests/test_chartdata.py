@@ -8,7 +8,8 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from fedithreads import chartdata, pipeline
+from fedithreads.analysis import pipeline
+from fedithreads.report import chartdata
 from tests.factories import T0, comment, hand_thread, post
 from tests.report_support import hand_tables, snapshots_of
 

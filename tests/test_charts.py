@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 import pytest
 
-from fedithreads import chartdata, charts
+from fedithreads.report import chartdata, charts
 from tests.report_support import hand_tables
 
 

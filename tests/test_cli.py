@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
-from fedithreads.cli import main
-from fedithreads.schema import TABLES
+from fedithreads.cli.main import main
+from fedithreads.core.schema import TABLES
 
 REPO = Path(__file__).parent.parent
 REAL = REPO / "fixtures" / "real"

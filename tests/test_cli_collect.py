@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner, Result
 
-from fedithreads.cli import main
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.synth import generate_thread
+from fedithreads.cli.main import main
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.synth.generate import generate_thread
 from tests.replay_support import TLS
 
 QUICK = (60_000, 60)

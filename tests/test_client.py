@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from fedithreads.client import Client, Fetched
+from fedithreads.collect.client import Client, Fetched
+from fedithreads.collect.ratelimit import Rate
 from fedithreads.config import parse_settings
 from fedithreads.errors import FetchError
-from fedithreads.ratelimit import Rate
 from tests.fakes import FakeClock, Script, html_response, json_response
 
 pytestmark = pytest.mark.anyio

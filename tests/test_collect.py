@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.store import read_raw
-from fedithreads.synth import SynthThread, generate_thread
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import read_raw
+from fedithreads.synth.generate import SynthThread, generate_thread
 from tests.collect_support import (
     branches_touching,
     collect,

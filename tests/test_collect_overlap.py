@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fedithreads import store
-from fedithreads.collect import Collector
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.report import RunReport
-from fedithreads.synth import generate_thread
-from fedithreads.targets import parse_target
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.run import Collector
+from fedithreads.collect.targets import parse_target
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import scan_table
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collected_ids, settings_for
 
 QUICK = Quirks(published_rate_limit=(60_000, 60))
@@ -96,7 +96,7 @@ def test_the_post_is_asked_for_before_site_answers(tmp_path: Path, thread_server
     assert set(transport.sent[1:3]) == {"/api/v3/site", "/api/v3/post"}
     assert report.targets[0].error is None
     assert collected_ids(tmp_path) == truth
-    versions = store.scan_table(tmp_path, "posts").collect()["server_version"].to_list()
+    versions = scan_table(tmp_path, "posts").collect()["server_version"].to_list()
     assert versions == ["0.19.13"]
 
 
@@ -115,7 +115,7 @@ def test_without_a_version_in_nodeinfo_the_post_waits_for_site(
     assert report.targets[0].error is None
     assert collected_ids(tmp_path) == truth
     for table in ("posts", "comments"):
-        versions = store.scan_table(tmp_path, table).collect()["server_version"].unique()
+        versions = scan_table(tmp_path, table).collect()["server_version"].unique()
         assert versions.to_list() == ["1.3.0"]
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from fedithreads import store
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.state import RunLock
-from fedithreads.synth import generate_thread
+from fedithreads.collect.state import RunLock
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import scan_table
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collect, collected_ids, settings_for, tables_without_run_columns
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -80,7 +80,7 @@ def test_incremental_runs_recrawl_only_changed_threads(tmp_path: Path) -> None:
     assert collected_ids(tmp_path) == set().union(
         *(dataset.comment_ids(p) for p in dataset.post_ids())
     )
-    history = store.scan_table(tmp_path, "posts").collect().filter(pl.col("post_id") == 5003)
+    history = scan_table(tmp_path, "posts").collect().filter(pl.col("post_id") == 5003)
     assert history.sort("collected_at")["score"].to_list() == [
         history["score"][0],
         history["score"][0],

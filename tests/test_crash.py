@@ -30,14 +30,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from fedithreads import store
-from fedithreads.collect import Collector
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.run import Collector
+from fedithreads.collect.state import RunLock, State
+from fedithreads.collect.targets import parse_target
 from fedithreads.config import Settings
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.report import RunReport
-from fedithreads.state import RunLock, State
-from fedithreads.synth import generate_thread
-from fedithreads.targets import parse_target
+from fedithreads.errors import StoreError
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import read_raw, read_table, scan_table
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collect, settings_for, tables_without_run_columns
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -73,7 +74,10 @@ def write_config(directory: Path) -> Path:
 KILL_AT = """\
 import os, signal, sys
 from pathlib import Path
-from fedithreads import state, store
+import fedithreads.collect.batch as batch
+import fedithreads.collect.run as collect_run
+import fedithreads.storage.tables as store
+from fedithreads.collect import state
 point = sys.argv[1]
 
 def die():
@@ -84,7 +88,7 @@ if point == "after-compacted-file":          # parts compacted, the run not yet 
     def compact_run(data_dir, run_id):
         real_compact(data_dir, run_id)
         die()
-    store.compact_run = compact_run
+    collect_run.compact_run = compact_run
 elif point == "manifest-half-written":        # a temporary manifest, never renamed
     real_atomic = store.write_atomic
     def write_atomic(path, write):
@@ -108,9 +112,9 @@ elif point == "after-a-batch-part":             # a batch's part written, its th
         if part and part.startswith("batch-"):
             die()
         return written
-    store.append_snapshots = append_snapshots
+    batch.append_snapshots = append_snapshots
 
-from fedithreads.cli import main
+from fedithreads.cli.main import main
 sys.argv = ["fedithreads", *sys.argv[2:]]
 main()
 """
@@ -149,7 +153,7 @@ class Reader:
         while not self._stop.is_set():
             for table in ("posts", "comments"):
                 try:
-                    store.scan_table(self.data_dir, table).collect()
+                    scan_table(self.data_dir, table).collect()
                     self.reads += 1
                 except FileNotFoundError:
                     self.vanished += 1  # listed, then compacted away: list again
@@ -157,7 +161,7 @@ class Reader:
                     self.errors.append(f"{type(exc).__name__}: {exc}")
             for archive in (self.data_dir / "raw").rglob("*.jsonl.gz"):
                 try:
-                    store.read_raw(archive)
+                    read_raw(archive)
                 except FileNotFoundError:
                     pass
                 except Exception as exc:
@@ -178,7 +182,7 @@ def current(data_dir: Path) -> dict[str, pl.DataFrame]:
     """The latest snapshot of every post and comment, minus when and which run."""
     out = {}
     for table, key in (("posts", "post_id"), ("comments", "comment_id")):
-        frame = store.read_table(data_dir, table)
+        frame = read_table(data_dir, table)
         latest = frame.sort("collected_at").unique(["instance", key], keep="last")
         out[table] = latest.drop("collected_at", "run_id").sort("instance", key)
     return out
@@ -195,7 +199,7 @@ def assert_same_tables(got: Path, clean: Path, *, exact: bool) -> None:
     for table in ("posts", "comments"):
         assert_frame_equal(left[table], right[table])
     for table, key in (("posts", "post_id"), ("comments", "comment_id")):
-        frame = store.read_table(got, table)
+        frame = read_table(got, table)
         assert frame.select("instance", key, "run_id").is_duplicated().sum() == 0
     assert not list(got.rglob("*--*.parquet")), "parts are compacted"
     assert not list(got.rglob(".*.tmp")), "temporaries are swept"
@@ -341,7 +345,7 @@ def test_a_reader_during_a_run_never_sees_a_partial_file(tmp_path: Path) -> None
     def read_table_loop() -> None:
         while not stop.is_set():
             try:
-                store.read_table(tmp_path, "comments")
+                read_table(tmp_path, "comments")
             except Exception as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
 
@@ -366,7 +370,7 @@ def test_a_cut_off_raw_record_hides_nothing_after_it(tmp_path: Path) -> None:
     whole = [gzip.compress(f'{{"n": {i}}}\n'.encode(), mtime=0) for i in range(4)]
     archive.write_bytes(whole[0] + whole[1][: len(whole[1]) // 2] + whole[2] + whole[3])
 
-    assert [r["n"] for r in store.read_raw(archive)] == [0, 2, 3]
+    assert [r["n"] for r in read_raw(archive)] == [0, 2, 3]
 
 
 def test_taking_the_lock_sweeps_temporaries_of_a_killed_writer(tmp_path: Path) -> None:
@@ -398,7 +402,8 @@ def test_a_stale_lock_file_of_a_killed_run_does_not_block_the_next(tmp_path: Pat
         [
             sys.executable,
             "-c",
-            "import sys, time\nfrom pathlib import Path\nfrom fedithreads.state import RunLock\n"
+            "import sys, time\nfrom pathlib import Path\n"
+            "from fedithreads.collect.state import RunLock\n"
             "with RunLock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)",
             str(tmp_path),
         ],
@@ -461,8 +466,8 @@ def test_a_clock_that_jumps_back_between_runs_loses_and_doubles_nothing(tmp_path
         dataset.add_comment(9002, None, author="late", content="after the first run")
         second = collect_at(settings, target, base - timedelta(days=1))
 
-    posts = store.read_table(tmp_path, "posts")
-    comments = store.read_table(tmp_path, "comments")
+    posts = read_table(tmp_path, "posts")
+    comments = read_table(tmp_path, "comments")
     assert first.run_id != second.run_id
     assert sorted(posts["run_id"].unique()) == sorted([first.run_id, second.run_id])
     assert posts.group_by("post_id").len()["len"].to_list() == [2] * 6
@@ -515,7 +520,7 @@ def fill_disk(tmp_path: Path, size: str, comments: int, *, keep_raw: bool) -> tu
         quirks = Quirks(published_rate_limit=QUICK)
         with ReplayServer(ReplayDataset.from_threads([big]), quirks=quirks) as server:
             second = run_to_end(f"{server.base_url}/post/77", data_dir, config)
-        after = {t: store.read_table(data_dir, t) for t in ("posts", "comments")}
+        after = {t: read_table(data_dir, t) for t in ("posts", "comments")}
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
     return first, second, before, after, data_dir
@@ -569,10 +574,10 @@ def test_an_injected_write_error_mid_run_is_one_line_and_resumable(
             real_fsync(fd)
 
         monkeypatch.setattr(os, "fsync", fsync)
-        with pytest.raises(store.StoreError) as caught:
+        with pytest.raises(StoreError) as caught:
             collect(settings, target)
         monkeypatch.setattr(os, "fsync", real_fsync)
-        stored_before = store.read_table(tmp_path, "comments").height
+        stored_before = read_table(tmp_path, "comments").height
         report = collect(settings, target)
 
     message = str(caught.value)
@@ -580,7 +585,7 @@ def test_an_injected_write_error_mid_run_is_one_line_and_resumable(
     assert "cannot write (No space left on device)" in message
     assert "free space" in message
     assert report.ok
-    assert stored_before <= store.read_table(tmp_path, "comments").height
-    assert set(store.read_table(tmp_path, "comments")["comment_id"]) == set().union(
+    assert stored_before <= read_table(tmp_path, "comments").height
+    assert set(read_table(tmp_path, "comments")["comment_id"]) == set().union(
         *(dataset.comment_ids(p) for p in dataset.post_ids())
     )

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fedithreads.client import Client
-from fedithreads.detect import Detector, dialect_for, known_page_ceiling
+from fedithreads.collect.client import Client
+from fedithreads.collect.detect import Detector, dialect_for, known_page_ceiling
 from fedithreads.errors import ServerError
 from tests.collect_support import settings_for
 from tests.fakes import json_response

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from fedithreads.core.records import Page, Provenance
 from fedithreads.dialects import parse_page, sniff
 from fedithreads.errors import ParseError
-from fedithreads.records import Page, Provenance
 
 REAL = Path(__file__).parent.parent / "fixtures" / "real"
 PROV = Provenance("x.example", "lemmy-v3", None, datetime(2026, 1, 1, tzinfo=UTC), "r")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
 from fedithreads.dialects import parse_page
-from fedithreads.encode import Encoder, decode_cursor, encode_cursor, format_time
-from fedithreads.records import CommentRecord, Page, PostRecord, Provenance
+from fedithreads.replay.encode.documents import Encoder, decode_cursor, encode_cursor, format_time
 from tests.factories import T0, hand_thread
 
 # (dialect, server_version): every shape the encoder writes

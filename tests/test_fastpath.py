@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fedithreads.core.records import CommentRecord, Provenance
 from fedithreads.dialects import lemmy_v3
 from fedithreads.dialects.common import validate
 from fedithreads.dialects.fastpath import comment_list_v3
 from fedithreads.errors import ParseError
-from fedithreads.records import CommentRecord, Provenance
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 PROV = Provenance("lemmy.ca", "lemmy-v3", "0.19.20", datetime(2026, 1, 1, tzinfo=UTC), "r")

@@ -20,14 +20,14 @@ import httpx
 import polars as pl
 import pytest
 
-from fedithreads import store
-from fedithreads.client import Client, Fetched
+from fedithreads.collect.client import Client, Fetched
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.state import State, ThreadSeen
 from fedithreads.config import Settings, parse_settings
 from fedithreads.errors import FetchError
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.report import RunReport
-from fedithreads.state import State, ThreadSeen
-from fedithreads.synth import generate_thread
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import read_table
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collect, collected_ids, settings_for
 from tests.fakes import FakeClock, Script, json_response
 
@@ -78,8 +78,8 @@ def manifest(data_dir: Path, report: RunReport) -> dict[str, Any]:
 def assert_consistent(data_dir: Path) -> None:
     """The tables read back whole: one snapshot per object per run, every comment's
     post present in the same run, no temporary or leftover part files."""
-    posts = store.read_table(data_dir, "posts")
-    comments = store.read_table(data_dir, "comments")
+    posts = read_table(data_dir, "posts")
+    comments = read_table(data_dir, "comments")
     assert posts.select("instance", "post_id", "run_id").is_duplicated().sum() == 0
     assert comments.select("instance", "comment_id", "run_id").is_duplicated().sum() == 0
     orphaned = comments.join(posts, on=["instance", "post_id", "run_id"], how="anti")
@@ -355,7 +355,7 @@ def test_a_quarter_of_requests_failing_in_every_transient_way_still_completes(
     assert sum(1 for e in log if e.outcome.startswith("fault:")) >= 5
     assert report.ok, [t.summary() for t in report.targets]
     assert collected_ids(tmp_path) == all_comment_ids(dataset)
-    comments = store.read_table(tmp_path, "comments")
+    comments = read_table(tmp_path, "comments")
     assert comments.height == comments.select(pl.col("comment_id").n_unique()).item()
     assert_consistent(tmp_path)
 
@@ -382,10 +382,10 @@ def test_an_upgrade_from_lemmy_019_to_10_at_the_same_host_keeps_the_tables_apart
 
     assert first.ok
     assert second.ok
-    posts = store.read_table(tmp_path, "posts")
+    posts = read_table(tmp_path, "posts")
     by_run = dict(posts.group_by("run_id").agg(pl.col("dialect").unique()).iter_rows())
     assert by_run == {first.run_id: ["lemmy-v3"], second.run_id: ["lemmy-v4"]}
-    comments = store.read_table(tmp_path, "comments")
+    comments = read_table(tmp_path, "comments")
     assert set(comments.filter(pl.col("run_id") == first.run_id)["dialect"]) == {"lemmy-v3"}
     assert_consistent(tmp_path)
 

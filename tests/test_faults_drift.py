@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from fedithreads.core.records import CommentRecord, Provenance
 from fedithreads.dialects import parse_page
 from fedithreads.errors import ParseError
-from fedithreads.records import CommentRecord, Provenance
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.synth import generate_thread
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collect, collected_ids, settings_for
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

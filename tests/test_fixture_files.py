@@ -12,9 +12,9 @@ from types import ModuleType
 
 import pytest
 
-from fedithreads.encode import decode_cursor
-from fedithreads.records import Page
-from fedithreads.sources import Capture, load_captures
+from fedithreads.core.records import Page
+from fedithreads.replay.encode.documents import decode_cursor
+from fedithreads.storage.sources import Capture, load_captures
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from fedithreads import frames
-from fedithreads.records import CommentRecord
+from fedithreads.analysis import frames
+from fedithreads.core.records import CommentRecord
 from tests.factories import T0, comment, post
 
 CORRUPTIONS = ("none", "letters", "no-root", "not-own", "repeat", "other-parent", "other-post")

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fedithreads.analysis.frames import build_tables
+from fedithreads.collect.retry import RetryPolicy, classify, retry_after
+from fedithreads.core.records import Provenance
 from fedithreads.dialects import parse_page, sniff
 from fedithreads.dialects.common import validate
 from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
 from fedithreads.errors import ParseError
-from fedithreads.frames import build_tables
-from fedithreads.records import Provenance
-from fedithreads.retry import RetryPolicy, classify, retry_after
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 PROV = Provenance("lemmy.example", "lemmy-v3", "0.19.20", datetime(2026, 1, 1, tzinfo=UTC), "f")

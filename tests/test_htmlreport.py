@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from fedithreads import htmlreport, pipeline, reportpages
-from fedithreads.cli import main
-from fedithreads.render import thread_tree
+from fedithreads.analysis import pipeline
+from fedithreads.cli.main import main
+from fedithreads.report.pages import thread_figures, thread_page
+from fedithreads.report.render import thread_tree
+from fedithreads.report.write import split_threads, thread_document, write_report
 from tests.factories import hand_thread
 from tests.report_support import hand_snapshots, hand_tables, snapshots_of
 
@@ -29,7 +31,7 @@ def chart_specs(page: str) -> dict[str, dict[str, Any]]:
 
 def test_write_report_writes_index_thread_pages_and_the_vega_asset(tmp_path: Path) -> None:
     """index.html, one page per thread and assets/vega.js, all readable offline."""
-    written = htmlreport.write_report(hand_tables(), tmp_path, bucket="1h")
+    written = write_report(hand_tables(), tmp_path, bucket="1h")
 
     assert written.pages == 2
     assert written.pngs == 0
@@ -46,7 +48,7 @@ def test_write_report_writes_index_thread_pages_and_the_vega_asset(tmp_path: Pat
 
 def test_thread_page_holds_every_chart_with_its_title(tmp_path: Path) -> None:
     """Activity, cumulative, depth, shape, votes and completeness, each a titled spec."""
-    htmlreport.write_report(hand_tables(), tmp_path, bucket="1h")
+    write_report(hand_tables(), tmp_path, bucket="1h")
     page = (tmp_path / "threads" / "a.example-100.html").read_text()
 
     specs = chart_specs(page)
@@ -67,7 +69,7 @@ def test_thread_page_holds_every_chart_with_its_title(tmp_path: Path) -> None:
 
 def test_index_page_holds_the_corpus_charts(tmp_path: Path) -> None:
     """The index draws completeness, size/depth, activity, cumulative, depth and scores."""
-    htmlreport.write_report(hand_tables(), tmp_path, bucket="1h")
+    write_report(hand_tables(), tmp_path, bucket="1h")
 
     specs = chart_specs((tmp_path / "index.html").read_text())
 
@@ -88,7 +90,7 @@ def test_text_from_the_data_is_escaped(tmp_path: Path) -> None:
     nasty = "<script>alert(1)</script>"
     hostile = replace(p, title=nasty, community=f'<a href="x">{nasty}', ap_id="javascript:alert(1)")
     snapshots = snapshots_of([hostile], [replace(comments[0], content=nasty)])
-    htmlreport.write_report(pipeline.analyze(snapshots, bucket="1h"), tmp_path, bucket="1h")
+    write_report(pipeline.analyze(snapshots, bucket="1h"), tmp_path, bucket="1h")
 
     for page in (tmp_path / "index.html", tmp_path / "threads" / "a.example-100.html"):
         text = page.read_text()
@@ -102,13 +104,13 @@ def test_a_thread_above_the_shape_cap_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past the caps the shape chart and the text are notes naming the cap (show: no cap)."""
-    monkeypatch.setattr("fedithreads.chartdata.SHAPE_CAP", 5)
-    monkeypatch.setattr(reportpages, "TREE_CAP", 5)
-    parts = next(htmlreport.split_threads(hand_tables()))
+    monkeypatch.setattr("fedithreads.report.chartdata.SHAPE_CAP", 5)
+    monkeypatch.setattr("fedithreads.report.pages.TREE_CAP", 5)
+    parts = next(split_threads(hand_tables()))
 
-    figures = {f.name: f for f in reportpages.thread_figures(parts, bucket="1h")}
-    page = reportpages.thread_page(parts, bucket="1h", index_href=None)
-    uncapped = reportpages.thread_page(parts, bucket="1h", index_href=None, tree_cap=0)
+    figures = {f.name: f for f in thread_figures(parts, bucket="1h")}
+    page = thread_page(parts, bucket="1h", index_href=None)
+    uncapped = thread_page(parts, bucket="1h", index_href=None, tree_cap=0)
 
     assert figures["shape"].spec is None
     assert "more than 5 nodes" in figures["shape"].note
@@ -118,7 +120,7 @@ def test_a_thread_above_the_shape_cap_says_so(
 
 def test_png_writes_every_chart_as_a_png(tmp_path: Path) -> None:
     """With png=True each drawn chart of each page is a PNG file under png/."""
-    written = htmlreport.write_report(hand_tables(), tmp_path, bucket="1h", png=True)
+    written = write_report(hand_tables(), tmp_path, bucket="1h", png=True)
 
     pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert written.pngs == len(pngs) == 12
@@ -134,7 +136,7 @@ def test_thread_document_stands_alone_with_vega_inlined() -> None:
     snapshots = hand_snapshots()
     thread = pipeline.find_thread(snapshots, "100")
 
-    document, figures = htmlreport.thread_document(snapshots, thread, bucket="1h")
+    document, figures = thread_document(snapshots, thread, bucket="1h")
 
     assert "assets/vega.js" not in document
     assert "window.vegaEmbed" in document
@@ -198,8 +200,8 @@ def test_empty_threads_get_notes_instead_of_charts(tmp_path: Path) -> None:
     """A post with no comments has a note for activity, and still votes and completeness."""
     p, _ = hand_thread()
     tables = pipeline.analyze(snapshots_of([p], []), bucket="1h")
-    parts = next(htmlreport.split_threads(tables))
+    parts = next(split_threads(tables))
 
-    names = [(f.name, f.spec is not None) for f in reportpages.thread_figures(parts, bucket="1h")]
+    names = [(f.name, f.spec is not None) for f in thread_figures(parts, bucket="1h")]
 
     assert names == [("activity", False), ("votes", True), ("completeness", True)]

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from fedithreads.ratelimit import HostLimiter, Rate, TokenBucket
+from fedithreads.collect.ratelimit import HostLimiter, Rate, TokenBucket
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from fedithreads.replay import FAULTS, Quirks, ReplayServer
-from fedithreads.replay_limits import TokenBucket
+from fedithreads.replay.limits import TokenBucket
+from fedithreads.replay.serve import FAULTS, Quirks, ReplayServer
 from tests.replay_support import (
     PREFIX,
     TLS,

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from fedithreads.replay import Quirks
-from fedithreads.replay_order import nlevel
+from fedithreads.replay.order import nlevel
+from fedithreads.replay.serve import Quirks
 from tests.replay_support import dataset_of, get_comments, make_thread, serving
 
 PF = "piefed"

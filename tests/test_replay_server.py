@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from fedithreads.dialects import parse_page
-from fedithreads.replay import ReplayServer, serve_fixtures
+from fedithreads.replay.serve import ReplayServer, serve_fixtures
 from tests.replay_support import (
     ALL,
     DIALECTS,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from fedithreads.records import CommentRecord
-from fedithreads.replay import Quirks, ReplayDataset
-from fedithreads.replay_order import labels, nlevel
+from fedithreads.core.records import CommentRecord
+from fedithreads.replay.order import labels, nlevel
+from fedithreads.replay.serve import Quirks, ReplayDataset
 from tests.replay_support import dataset_of, get_comments, make_thread, serving
 
 V3 = "lemmy-v3"

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from fedithreads import htmlreport, pipeline
+from fedithreads.analysis import pipeline
+from fedithreads.report.write import write_report
 
 REPO = Path(__file__).parent.parent
 ARTIFACTS = REPO / "artifacts"
@@ -43,7 +44,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
     snapshots = pipeline.load_snapshots([REPO / "fixtures" / "lemmy-v3"], out / "data")
     tables = pipeline.analyze(snapshots, bucket="1h")
-    htmlreport.write_report(tables, out, bucket="1h")
+    write_report(tables, out, bucket="1h")
     return out
 
 

@@ -25,14 +25,14 @@ import httpx
 import polars as pl
 import pytest
 
-from fedithreads import store
-from fedithreads.client import Client
-from fedithreads.collect import Collector
+from fedithreads.collect.client import Client
+from fedithreads.collect.run import Collector
+from fedithreads.collect.targets import parse_target
 from fedithreads.config import parse_settings
 from fedithreads.errors import FetchError
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.synth import generate_thread
-from fedithreads.targets import parse_target
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import read_raw
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import settings_for
 from tests.fakes import FakeClock, Script, json_response
 
@@ -140,7 +140,7 @@ def test_a_planted_token_is_sent_to_its_host_and_written_nowhere(
         json.dumps(report.as_dict()),
     )
     assert searched > 8
-    site = [r for r in store.read_raw(next((tmp_path / "raw").rglob("*.gz"))) if "/site" in str(r)]
+    site = [r for r in read_raw(next((tmp_path / "raw").rglob("*.gz"))) if "/site" in str(r)]
     assert "[redacted]" in str(site[0]["body"])
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from fedithreads.collect.seeds import MAX_SEED_BYTES, default_seed_files, load_seeds
+from fedithreads.collect.targets import CommunityTarget, PostTarget, target_key
 from fedithreads.errors import ConfigError
-from fedithreads.seeds import MAX_SEED_BYTES, default_seed_files, load_seeds
-from fedithreads.targets import CommunityTarget, PostTarget, target_key
 
 REPO = Path(__file__).parent.parent
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from fedithreads import store
-from fedithreads.replay import Quirks, ReplayDataset, ReplayServer
-from fedithreads.synth import generate_thread
+from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.storage.tables import read_table
+from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collect, settings_for
 
 INSTANCES = 10
@@ -116,7 +116,7 @@ def test_ten_instances_two_hundred_threads_three_runs(tmp_path: Path) -> None:
         assert len(threads) == INSTANCES * THREADS_PER_INSTANCE
         assert all(t.crawled and t.complete for t in threads)
     assert faults >= 20
-    comments = store.read_table(tmp_path, "comments")
+    comments = read_table(tmp_path, "comments")
     assert comments.height == 3 * sum(len(d.comment_ids(p)) for d in datasets for p in d.post_ids())
     assert comments.select("instance", "comment_id", "run_id").is_duplicated().sum() == 0
     print(f"\nfaults {faults}; before {before}; after each run {after}")

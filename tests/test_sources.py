@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fedithreads.errors import SourceError
-from fedithreads.sources import load_captures
+from fedithreads.storage.sources import load_captures
 
 REAL = Path(__file__).parent.parent / "fixtures" / "real"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
-from fedithreads.schema import COMMENTS
-from fedithreads.spool import Spool
+from fedithreads.collect.spool import Spool
+from fedithreads.core.schema import COMMENTS
 from tests.factories import hand_thread
 
 

@@ -8,8 +8,16 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from fedithreads import schema, store
-from fedithreads.frames import build_tables
+from fedithreads.analysis.frames import build_tables
+from fedithreads.core import schema
+from fedithreads.errors import StoreError
+from fedithreads.storage.tables import (
+    append_snapshots,
+    scan_table,
+    table_files,
+    write_atomic,
+    write_frame,
+)
 from tests.factories import hand_thread
 
 
@@ -23,7 +31,7 @@ def test_a_table_round_trips_through_each_format(tmp_path: Path, fmt: str) -> No
     """Writing then reading gives the same rows; parquet keeps the exact dtypes."""
     frame = tiny_comments()
 
-    store.write_frame(frame, tmp_path / f"comments.{fmt}", fmt)
+    write_frame(frame, tmp_path / f"comments.{fmt}", fmt)
 
     path = tmp_path / f"comments.{fmt}"
     if fmt == "parquet":
@@ -39,14 +47,14 @@ def test_a_table_round_trips_through_each_format(tmp_path: Path, fmt: str) -> No
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     """If writing dies half-way, readers still see the previous whole file."""
     target = tmp_path / "t.bin"
-    store.write_atomic(target, lambda fh: fh.write(b"old"))
+    write_atomic(target, lambda fh: fh.write(b"old"))
 
     def explode(fh: object) -> None:
         fh.write(b"partial")  # type: ignore[attr-defined]
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space"):
-        store.write_atomic(target, explode)
+        write_atomic(target, explode)
 
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["t.bin"]
@@ -62,8 +70,8 @@ def test_a_full_disk_is_a_store_error_naming_the_file(
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", no_space)
 
-    with pytest.raises(store.StoreError, match=r"t\.parquet: cannot write \(No space left"):
-        store.write_frame(tiny_comments(), tmp_path / "t.parquet")
+    with pytest.raises(StoreError, match=r"t\.parquet: cannot write \(No space left"):
+        write_frame(tiny_comments(), tmp_path / "t.parquet")
 
 
 def test_snapshots_append_per_instance_and_scan_back(tmp_path: Path) -> None:
@@ -71,26 +79,26 @@ def test_snapshots_append_per_instance_and_scan_back(tmp_path: Path) -> None:
     frame = tiny_comments()
     other = frame.with_columns(pl.lit("b.example").alias("instance"))
 
-    store.append_snapshots(tmp_path, "run-1", "comments", frame)
-    store.append_snapshots(tmp_path, "run-2", "comments", other)
+    append_snapshots(tmp_path, "run-1", "comments", frame)
+    append_snapshots(tmp_path, "run-2", "comments", other)
 
-    files = store.table_files(tmp_path, "comments")
+    files = table_files(tmp_path, "comments")
     assert [f.relative_to(tmp_path).as_posix() for f in files] == [
         "tables/comments/instance=a.example/run-1.parquet",
         "tables/comments/instance=b.example/run-2.parquet",
     ]
-    scanned = store.scan_table(tmp_path, "comments").collect().sort("instance", "comment_id")
+    scanned = scan_table(tmp_path, "comments").collect().sort("instance", "comment_id")
     assert_frame_equal(scanned, pl.concat([frame, other]).sort("instance", "comment_id"))
 
 
 def test_scans_skip_temporary_files_and_missing_tables(tmp_path: Path) -> None:
     """A half-written dot file is invisible; an absent table scans as empty."""
-    store.append_snapshots(tmp_path, "run-1", "comments", tiny_comments())
+    append_snapshots(tmp_path, "run-1", "comments", tiny_comments())
     part = tmp_path / "tables/comments/instance=a.example"
     (part / ".run-2.parquet.x.tmp").write_bytes(b"PAR1 half")
 
-    assert store.scan_table(tmp_path, "comments").collect().height == 3
-    assert store.scan_table(tmp_path, "posts").collect().schema == pl.Schema(schema.POSTS)
+    assert scan_table(tmp_path, "comments").collect().height == 3
+    assert scan_table(tmp_path, "posts").collect().schema == pl.Schema(schema.POSTS)
 
 
 @pytest.mark.parametrize("hostile", ["../../etc", "a/b", "..", ".hidden", "x\\y", "a b"])
@@ -98,7 +106,7 @@ def test_partition_names_never_escape_the_data_dir(tmp_path: Path, hostile: str)
     """Instance names and run ids become plain file names inside tables/."""
     frame = tiny_comments().with_columns(pl.lit(hostile).alias("instance"))
 
-    written = store.append_snapshots(tmp_path, hostile, "comments", frame)
+    written = append_snapshots(tmp_path, hostile, "comments", frame)
 
     root = (tmp_path / "tables" / "comments").resolve()
     for path in written:

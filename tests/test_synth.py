@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from fedithreads.records import CommentRecord, host_of
-from fedithreads.synth import SynthThread, generate_thread, plan_thread, render_thread
+from fedithreads.core.records import CommentRecord, host_of
+from fedithreads.synth.generate import SynthThread, generate_thread, plan_thread, render_thread
 
 SEEDS = [20260727, 7, 1]
 

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fedithreads.errors import UsageError
-from fedithreads.targets import (
+from fedithreads.collect.targets import (
     ApIdTarget,
     CommunityTarget,
     PostTarget,
@@ -17,6 +16,7 @@ from fedithreads.targets import (
     parse_target,
     target_key,
 )
+from fedithreads.errors import UsageError
 
 LEMMY = "https://lemmy.ml"
 

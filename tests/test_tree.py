@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fedithreads import tree
-from fedithreads.records import CommentRecord
-from fedithreads.tree import build_thread, build_threads, path_problem
+from fedithreads.core import tree
+from fedithreads.core.records import CommentRecord
+from fedithreads.core.tree import build_thread, build_threads, path_problem
 from tests.factories import T0, comment, hand_thread, post
 from tests.test_frames_fast_path import comment_records
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fedithreads import verdict
-from fedithreads.records import CommentRecord
-from fedithreads.verdict import Columns, assess_frame, slim_records
-from fedithreads.verify import assess
+from fedithreads.core.records import CommentRecord
+from fedithreads.verdict import columns
+from fedithreads.verdict.assess import assess
+from fedithreads.verdict.columns import Columns, assess_frame, slim_records
 from tests.factories import comment, post
 from tests.test_frames_fast_path import comment_records
 from tests.test_verify import full_threads, reported
@@ -92,7 +92,7 @@ def test_clean_threads_never_fall_back(full: list[CommentRecord], data: st.DataO
     dropped = data.draw(st.sets(st.sampled_from([c.comment_id for c in full])))
     kept = [c for c in full if c.comment_id not in dropped] or full
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(verdict, "assess", _no_fallback)
+        mp.setattr(columns, "assess", _no_fallback)
         got = assess_frame(post(comments=reported(full)), _columns(kept, 5))
 
     assert got == _expected(kept, reported(full))

@@ -7,10 +7,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fedithreads.analysis import analyze
-from fedithreads.frames import build_tables
-from fedithreads.records import CommentRecord
-from fedithreads.verify import assess
+from fedithreads.analysis.frames import build_tables
+from fedithreads.analysis.stats import analyze
+from fedithreads.core.records import CommentRecord
+from fedithreads.verdict.assess import assess
 from tests.factories import comment, hand_thread, post
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from fedithreads.core.records import Page, Provenance
 from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, piefed
 from fedithreads.dialects.common import Model, validate
 from fedithreads.errors import ParseError
-from fedithreads.records import Page, Provenance
 
 DIALECTS = (lemmy_v3.DIALECT, lemmy_v4.DIALECT, piefed.DIALECT)
 ENDPOINTS = ("post", "post/list", "comment", "comment/list", "site")

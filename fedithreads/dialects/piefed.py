@@ -7,6 +7,7 @@ by number (``next_page: "2"``) (reference/lemmy-api.md §5.1).
 
 from __future__ import annotations
 
+from fedithreads.core.records import CommentRecord, PostRecord, Provenance, handle
 from fedithreads.dialects.common import (
     CommentCountFields,
     CommentCounts,
@@ -22,7 +23,6 @@ from fedithreads.dialects.common import (
     either_or,
     post_counts,
 )
-from fedithreads.records import CommentRecord, PostRecord, Provenance, handle
 
 DIALECT = "piefed"
 

@@ -1,0 +1,150 @@
+"""The order of steps behind each command; the only module that knows it.
+
+analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
+→ five tables. show: the same sources → one thread's tree. export: the five tables in a
+chosen format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TypeVar
+
+import polars as pl
+
+from fedithreads.analysis import stats
+from fedithreads.analysis.frames import build_tables
+from fedithreads.analysis.stats import current
+from fedithreads.core import schema
+from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.core.tree import Rejected, Thread, build_thread
+from fedithreads.errors import SourceError, UsageError
+from fedithreads.storage.sources import load_captures
+from fedithreads.storage.tables import is_data_dir, scan_table
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshots:
+    """The posts and comments snapshot tables of some sources, and comments left out."""
+
+    posts: pl.LazyFrame
+    comments: pl.LazyFrame
+    rejected: tuple[Rejected, ...]
+
+
+def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
+    """Fixture files/dirs are parsed; data dirs are scanned; no source means ``data_dir``."""
+    paths = list(sources) or [data_dir]
+    data_dirs = [p for p in paths if p.is_dir() and is_data_dir(p)]
+    fixtures = [p for p in paths if p not in data_dirs]
+    if not sources and not data_dirs:
+        raise SourceError(
+            f"{data_dir}: no collected data yet; run `fedithreads collect` first, "
+            "or give fixture files/dirs as SOURCE"
+        )
+    posts = [scan_table(d, "posts") for d in data_dirs]
+    comments = [scan_table(d, "comments") for d in data_dirs]
+    rejected: tuple[Rejected, ...] = ()
+    if fixtures:
+        captures = load_captures(fixtures)
+        tables = build_tables(
+            [r for c in captures for page in c.pages for r in page.posts],
+            [r for c in captures for page in c.pages for r in page.comments],
+        )
+        posts.append(tables.posts.lazy())
+        comments.append(tables.comments.lazy())
+        rejected = tables.rejected
+    return Snapshots(pl.concat(posts), pl.concat(comments), rejected)
+
+
+def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
+    """The five tables, in DESIGN order.
+
+    posts and comments hold the current (latest) snapshot of each; vote_history keeps
+    every snapshot.
+    """
+    derived = stats.analyze(snapshots.posts, snapshots.comments, bucket=bucket)
+    posts, comments = pl.collect_all(
+        [
+            current(snapshots.posts, "post_id").sort("instance", "post_id"),
+            current(snapshots.comments, "comment_id").sort("instance", "post_id", "comment_id"),
+        ]
+    )
+    return {
+        "posts": schema.conform(posts, "posts"),
+        "comments": schema.conform(comments, "comments"),
+        "thread_stats": derived.thread_stats,
+        "activity": derived.activity,
+        "vote_history": derived.vote_history,
+    }
+
+
+_POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")
+
+
+def thread_keys(snapshots: Snapshots) -> pl.DataFrame:
+    """Every thread the sources know of: (instance, post_id, ap_id), ap_id may be null."""
+    from_posts = snapshots.posts.select("instance", "post_id", "ap_id")
+    from_comments = snapshots.comments.select(
+        "instance", "post_id", pl.col("post_ap_id").alias("ap_id")
+    )
+    return (
+        pl.concat([from_posts, from_comments])
+        .group_by("instance", "post_id")
+        .agg(pl.col("ap_id").drop_nulls().first())
+        .sort("instance", "post_id")
+        .collect()
+    )
+
+
+def find_thread(snapshots: Snapshots, post: str) -> Thread:
+    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id."""
+    keys = thread_keys(snapshots)
+    ref = post.strip()
+    match = _POST_URL.match(ref)
+    if ref.isdigit():
+        hits = keys.filter(pl.col("post_id") == int(ref))
+    elif match:
+        host, post_id = match["host"].lower(), int(match["id"])
+        by_local = (pl.col("instance") == host) & (pl.col("post_id") == post_id)
+        hits = keys.filter(by_local | (pl.col("ap_id") == ref))
+    else:
+        hits = keys.filter(pl.col("ap_id") == ref)
+    if hits.height == 0:
+        raise UsageError(
+            f"post {post!r} is not in the given sources; give a post URL like "
+            "https://host/post/123, its ap_id, or an id that `fedithreads analyze` lists"
+        )
+    if hits.height > 1:
+        options = ", ".join(f"https://{i}/post/{p}" for i, p, _ in hits.rows())
+        raise UsageError(f"post {post!r} matches several threads; give one of: {options}")
+    instance, post_id, _ = hits.row(0)
+    return thread_from_tables(snapshots, instance, post_id)
+
+
+def thread_from_tables(snapshots: Snapshots, instance: str, post_id: int) -> Thread:
+    """Rebuild one thread's tree from the current rows of the snapshot tables."""
+    key = (pl.col("instance") == instance) & (pl.col("post_id") == post_id)
+    posts = current(snapshots.posts.filter(key), "post_id").collect()
+    comments = current(snapshots.comments.filter(key), "comment_id").collect()
+    post = _records(posts, PostRecord)
+    thread = build_thread(post[0] if post else None, _records(comments, CommentRecord))
+    thread.rejected.extend(
+        r
+        for r in snapshots.rejected
+        if (r.record.instance, r.record.post_id) == (instance, post_id)
+    )
+    return thread
+
+
+R = TypeVar("R", PostRecord, CommentRecord)
+
+
+def _records(frame: pl.DataFrame, kind: type[R]) -> list[R]:
+    """Table rows back into records (columns the record lacks, like depth, are dropped)."""
+    names = {f.name for f in fields(kind)}
+    rows = frame.iter_rows(named=True)
+    return [kind(**{k: v for k, v in row.items() if k in names}) for row in rows]

@@ -1,0 +1,67 @@
+"""``fedithreads demo``: the whole pipeline offline, over real HTTP on 127.0.0.1.
+
+A replay server serves the bundled seed thread and the big lemmy-v3 thread on a free
+loopback port, with a site default listing of ``Local`` (their communities are remote to
+it, so a client that forgets ``type_=All`` would see nothing). The collector then
+collects both threads and the big thread's community into a data dir, exactly as it
+would from a real instance; analyze and show read the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.run import Collector
+from fedithreads.collect.targets import parse_target
+from fedithreads.config import Settings
+from fedithreads.errors import SourceError
+from fedithreads.replay.serve import Quirks, ReplayServer, serve_fixtures
+
+DEMO_CAPTURES = ("lemmy-v3/seed-lemmygrad", "lemmy-v3/big-thread")
+SEED_INSTANCE = "lemmygrad.ml"
+DEMO_RATE_LIMIT = (600, 60)
+"""What the demo server publishes: 10 requests/s (Lemmy's default is 180 per 60 s)."""
+
+
+def fixtures_dir() -> Path:
+    """The bundled fixtures: inside the installed package, or the source checkout's."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "fixtures", package.parent / "fixtures"):
+        if all((candidate / c).is_dir() for c in DEMO_CAPTURES):
+            return candidate
+    raise SourceError(
+        f"the bundled fixtures ({', '.join(DEMO_CAPTURES)}) are missing; "
+        "run the demo from a source checkout or reinstall fedithreads"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRun:
+    base_url: str
+    report: RunReport
+    seed_url: str
+    requests: int
+
+
+def demo_targets(server: ReplayServer) -> tuple[list[str], str]:
+    """Every served post, plus one community; and the seed post's URL."""
+    posts = server.dataset.posts()
+    urls = [f"{server.base_url}/post/{p.post_id}" for p in posts]
+    seed = next(p for p in posts if p.ap_id.startswith(f"https://{SEED_INSTANCE}/"))
+    big = next(p for p in posts if p is not seed)
+    community = f"{server.base_url}/c/{big.community}"
+    return [*urls, community], f"{server.base_url}/post/{seed.post_id}"
+
+
+def run_demo(settings: Settings) -> DemoRun:
+    """Serve, collect, and hand back what the run did (the caller analyses and shows)."""
+    root = fixtures_dir()
+    quirks = Quirks(default_listing="Local", published_rate_limit=DEMO_RATE_LIMIT)
+    with serve_fixtures([root / c for c in DEMO_CAPTURES], quirks=quirks) as server:
+        targets, seed_url = demo_targets(server)
+        report = asyncio.run(Collector(settings).run([parse_target(t) for t in targets]))
+        requests = server.count("")
+    return DemoRun(server.base_url, report, seed_url, requests)

@@ -1,0 +1,26 @@
+"""The ``fedithreads`` command line: parse arguments, delegate, print, exit with a code.
+
+Known errors (fedithreads.errors) become one line on stderr and their exit code:
+0 success, 1 failed or incomplete, 2 usage or config error, 75 another run holds the lock.
+Anything else is a bug and keeps its traceback. The commands live in ``cli_read``
+(analyze, show, export, report) and ``cli_run`` (collect, serve, demo). Nothing imports
+this module.
+"""
+
+from __future__ import annotations
+
+import click
+
+from fedithreads import __version__
+from fedithreads.cli.read import analyze, export, report, show
+from fedithreads.cli.run import collect, demo, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fedithreads")
+def main() -> None:
+    """Complete, verified copies of Lemmy-style discussion threads, and numbers about them."""
+
+
+for command in (collect, analyze, show, export, report, serve, demo):
+    main.add_command(command)

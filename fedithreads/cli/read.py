@@ -1,0 +1,173 @@
+"""Commands that read collected data or saved responses: analyze, show, export, report."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from fedithreads.analysis import pipeline
+from fedithreads.cli.common import SOURCES, console, from_options, known_errors, settings_options
+from fedithreads.config import check_duration
+from fedithreads.core.tree import Thread
+from fedithreads.report.render import render_thread, summary_table, thread_tree
+from fedithreads.storage.tables import FORMATS, write_tables
+
+
+@click.command()
+@SOURCES
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Write the tables here."
+)
+@click.option("--bucket", help="Activity bucket width, e.g. 30m, 1h, 1d (default: config).")
+@settings_options
+@known_errors
+def analyze(
+    sources: tuple[Path, ...],
+    out: Path | None,
+    bucket: str | None,
+    config_path: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Compute thread stats from SOURCEs: fixture files/dirs of raw API JSON, or data dirs.
+
+    Without SOURCE, the data dir is analysed. Prints one row per thread; with --out, writes
+    posts, comments, thread_stats, activity and vote_history as Parquet.
+    """
+    settings = from_options(config_path, data_dir)
+    if bucket is not None:
+        bucket = check_duration(bucket, "--bucket")
+        settings = settings.model_copy(update={"activity_bucket": bucket})
+    started = time.perf_counter()
+    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
+    console().print(summary_table(tables["thread_stats"]))
+    err = console(stderr=True)
+    if snapshots.rejected:
+        err.print(f"{len(snapshots.rejected)} comment(s) left out for invalid paths:")
+        for r in snapshots.rejected[:20]:
+            err.print(f"  {r.record.instance} comment {r.record.comment_id}: {r.reason}")
+    if out is not None:
+        write_tables(tables, out)
+        counts = ", ".join(f"{k} {v.height}" for k, v in tables.items())
+        err.print(f"wrote {out}/ ({counts} rows) in {time.perf_counter() - started:.2f}s")
+
+
+@click.command()
+@click.argument("post")
+@SOURCES
+@click.option("--width", type=click.IntRange(40, 400), help="Wrap text to this many columns.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the terminal tree; html: the report's thread page; json: the nested tree.",
+)
+@settings_options
+@known_errors
+def show(
+    post: str,
+    sources: tuple[Path, ...],
+    width: int | None,
+    fmt: str,
+    config_path: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Render one thread as an indented tree (or its report page, or nested JSON).
+
+    POST is a post URL (https://host/post/123), an ap_id, or a post id; SOURCEs as for
+    analyze (default: the data dir).
+    """
+    settings = from_options(config_path, data_dir)
+    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    thread = pipeline.find_thread(snapshots, post)
+    if fmt != "text":
+        _show_document(snapshots, thread, fmt, settings.activity_bucket)
+        return
+    out = console()
+    out.print(render_thread(thread, width=width or min(out.width, 100)))
+
+
+def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:
+    """``show --format html|json``: the thread page or the nested tree, on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps(thread_tree(thread), ensure_ascii=False, indent=1))
+        return
+    from fedithreads.report.write import thread_document
+
+    document, _ = thread_document(snapshots, thread, bucket=bucket)
+    click.echo(document, nl=False)
+
+
+@click.command()
+@SOURCES
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the tables to.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="parquet", show_default=True)
+@settings_options
+@known_errors
+def export(
+    sources: tuple[Path, ...],
+    out: Path,
+    fmt: str,
+    config_path: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Write the current tables (posts, comments, thread_stats, activity, vote_history).
+
+    Reads the data dir unless SOURCEs are given (as for analyze).
+    """
+    settings = from_options(config_path, data_dir)
+    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
+    written = write_tables(tables, out, fmt)
+    console(stderr=True).print(f"wrote {len(written)} {fmt} files to {out}/")
+
+
+@click.command()
+@SOURCES
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the report to (index.html, threads/, assets/).",
+)
+@click.option("--png", is_flag=True, help="Also write every chart as PNG under DIR/png/.")
+@click.option("--bucket", help="Activity bucket width, e.g. 30m, 1h, 1d (default: config).")
+@settings_options
+@known_errors
+def report(
+    sources: tuple[Path, ...],
+    out: Path,
+    png: bool,
+    bucket: str | None,
+    config_path: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Write an HTML report of SOURCEs: an index page and one page per thread.
+
+    SOURCEs as for analyze (default: the data dir). The pages open offline (the Vega
+    libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
+    collections, completeness, and a sortable thread_stats table.
+    """
+    from fedithreads.report.write import write_report
+
+    settings = from_options(config_path, data_dir)
+    width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket
+    started = time.perf_counter()
+    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    tables = pipeline.analyze(snapshots, bucket=width)
+    written = write_report(tables, out, bucket=width, png=png)
+    pngs = f", {written.pngs} PNG charts" if png else ""
+    console(stderr=True).print(
+        f"wrote {out / 'index.html'} ({written.pages} pages{pngs}) "
+        f"in {time.perf_counter() - started:.2f}s"
+    )

@@ -1,0 +1,192 @@
+"""Commands that talk HTTP: collect, serve (the replay server) and demo."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from fedithreads.analysis import pipeline
+from fedithreads.cli.common import console, from_options, known_errors, settings_options
+from fedithreads.collect.outcome import RunReport
+from fedithreads.collect.run import Collector
+from fedithreads.collect.seeds import default_seed_files, load_seeds
+from fedithreads.collect.targets import Target, parse_target, target_key
+from fedithreads.config import Settings, load_settings
+from fedithreads.errors import UsageError
+from fedithreads.report.render import render_thread, summary_table
+from fedithreads.storage.tables import write_tables
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--seeds",
+    "seed_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A seed file of targets (repeatable; default: every file in seeds_dir).",
+)
+@click.option("--full", is_flag=True, help="Re-crawl every thread, changed or not.")
+@settings_options
+@known_errors
+def collect(
+    targets: tuple[str, ...],
+    seed_files: tuple[Path, ...],
+    full: bool,
+    config_path: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Collect TARGETs completely: post URLs, communities (!name@host), ap_ids.
+
+    Without TARGET or --seeds, every *.toml file in seeds_dir is read. Prints one line per
+    target; exits 1 when a thread is incomplete or a target failed (what was fetched is
+    kept), 75 when another run holds the lock.
+    """
+    settings = from_options(config_path, data_dir)
+    chosen = [parse_target(t) for t in targets]
+    if seed_files or not targets:
+        chosen += load_seeds(list(seed_files) or default_seed_files(settings.seeds_dir))
+    if not chosen:
+        raise UsageError(
+            f"nothing to collect: give a TARGET, --seeds FILE, or add seed files to "
+            f"{settings.seeds_dir}"
+        )
+    report = _run_collect(settings, _dedupe(chosen), full=full)
+    for target in report.targets:
+        click.echo(target.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+def _dedupe(targets: list[Target]) -> list[Target]:
+    seen: dict[str, Target] = {}
+    for t in targets:
+        seen.setdefault(target_key(t), t)
+    return list(seen.values())
+
+
+def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> RunReport:
+    """Run the collector, with a progress bar only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return asyncio.run(Collector(settings, full=full).run(targets))
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("threads", total=0)
+
+        def progress(what: str, n: int) -> None:
+            if what == "threads":
+                bar.update(task, total=(bar.tasks[0].total or 0) + n)
+            else:
+                bar.advance(task, n)
+
+        return asyncio.run(Collector(settings, full=full, progress=progress).run(targets))
+
+
+def _rate(text: str | None) -> tuple[int, int] | None:
+    """``"180/60"`` → (180, 60)."""
+    if text is None:
+        return None
+    count, _, seconds = text.partition("/")
+    if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+        raise UsageError(f"--rate-limit {text!r}: give requests/seconds, e.g. 180/60")
+    return int(count), int(seconds)
+
+
+@click.command()
+@click.argument("fixtures", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option("--port", type=click.IntRange(0, 65535), default=8536, show_default=True)
+@click.option("--dialect", type=click.Choice(["lemmy-v3", "lemmy-v4", "piefed"]))
+@click.option("--page-ceiling", type=click.IntRange(1), help="Refuse pages past this one.")
+@click.option(
+    "--default-listing", type=click.Choice(["All", "Local"]), default="All", show_default=True
+)
+@click.option("--rate-limit", help="Limit and publish REQUESTS/SECONDS, e.g. 180/60.")
+@click.option("--latency", type=click.FloatRange(0), default=0.0, help="Seconds per answer.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of faults.")
+@known_errors
+def serve(
+    fixtures: tuple[Path, ...],
+    port: int,
+    dialect: str | None,
+    page_ceiling: int | None,
+    default_listing: str,
+    rate_limit: str | None,
+    latency: float,
+    fault_rate: float,
+) -> None:
+    """Serve saved threads as a Lemmy-compatible server on 127.0.0.1 until Ctrl-C.
+
+    FIXTURES are fixture files/dirs (default: the bundled fixtures/). Only loopback is
+    ever bound. Collect from it with `fedithreads collect http://127.0.0.1:PORT/post/ID`.
+    """
+    from fedithreads.cli.demo import fixtures_dir
+    from fedithreads.replay.serve import Quirks, serve_fixtures
+
+    limit = _rate(rate_limit)
+    try:
+        quirks = Quirks(
+            page_ceiling=page_ceiling,
+            default_listing=default_listing,
+            rate_limit=limit,
+            latency_seconds=latency,
+            fault_rate=fault_rate,
+        )
+        server = serve_fixtures(
+            list(fixtures) or [fixtures_dir()], port=port, dialect=dialect, quirks=quirks
+        )
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc}") from None
+    with server:
+        posts = server.dataset.posts()
+        click.echo(f"serving {len(posts)} posts as {server.dialect} at {server.base_url}")
+        for p in posts[:5]:
+            click.echo(f"  {server.base_url}/post/{p.post_id}  {p.title[:60]}")
+        click.echo("Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+
+
+@click.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Collect into this directory (default: a new temporary one).",
+)
+@known_errors
+def demo(data_dir: Path | None) -> None:
+    """The whole pipeline offline: serve fixtures on 127.0.0.1, collect, analyze, show.
+
+    Starts the replay server on a free loopback port, collects the seed thread, a
+    420-comment thread and its community over real HTTP into a data dir, prints the
+    thread stats and renders the seed thread.
+    """
+    import tempfile
+
+    from fedithreads.cli.demo import run_demo
+
+    started = time.perf_counter()
+    target_dir = data_dir or Path(tempfile.mkdtemp(prefix="fedithreads-demo-"))
+    settings = load_settings(None, data_dir=target_dir.resolve())
+    settings = settings.model_copy(update={"seeds_dir": target_dir / "seeds"})
+    run = run_demo(settings)
+    out = console()
+    out.print(f"collected from the replay server at {run.base_url} into {settings.data_dir}:")
+    for target in run.report.targets:
+        out.print("  " + target.summary())
+    snapshots = pipeline.load_snapshots((), settings.data_dir)
+    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
+    write_tables(tables, settings.data_dir / "out")
+    out.print(summary_table(tables["thread_stats"]))
+    out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
+    out.print(render_thread(pipeline.find_thread(snapshots, run.seed_url), width=100))
+    elapsed = time.perf_counter() - started
+    out.print(f"demo done in {elapsed:.1f}s ({run.requests} HTTP requests to the server)")
+    if not run.report.ok:
+        sys.exit(1)

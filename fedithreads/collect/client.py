@@ -1,0 +1,423 @@
+"""One polite HTTP client per run: pacing, bounded retries, size caps, raw pages out.
+
+``Client.get(base_url, path, params, parse)`` fetches one JSON page and hands the raw
+bytes to ``parse`` (a dialect model, given by the caller: the client never builds
+models). Fetch and parse are retried together, so a body cut off mid-way (it fails to
+parse as JSON) is fetched again like an HTML error page would be. Everything that
+waits goes through the injected clock and sleep.
+
+Tokens (config ``[hosts."h"] token_env``) are sent only to their own host, only over
+https, never across redirects (redirects are not followed at all) and never appear in a
+URL, a raw page, a log line or an error: should a server echo one back (a debug page
+reflecting request headers), it is replaced by ``[redacted]`` before anything is kept.
+
+A 2xx carrying ``x-ratelimit-remaining: 0`` (Lemmy 1.0 on the last request its window
+allows) holds the host until ``x-ratelimit-reset``, so the next request is not refused.
+
+Every attempt has a deadline of ``ATTEMPT_TIMEOUT_FACTOR`` × ``http.timeout_seconds``
+for connecting, the headers and the whole body together: the read timeout alone bounds
+each wait for a packet, so a server trickling a byte at a time could otherwise hold a
+request forever. TLS certificates are always verified; a certificate that fails
+verification is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import random
+import ssl
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+
+from fedithreads import __version__
+from fedithreads.collect.ratelimit import Clock, HostLimiter, Rate, Sleep
+from fedithreads.collect.retry import RetryPolicy, Verdict, classify, retry_after
+from fedithreads.config import Settings
+from fedithreads.core.records import host_of
+from fedithreads.errors import ConfigError, FetchError, ParseError
+
+T = TypeVar("T")
+Params = Mapping[str, str | int]
+ATTEMPT_TIMEOUT_FACTOR = 4
+"""One attempt (connect, headers, whole body) may take this many read timeouts."""
+REDACTED = "[redacted]"
+MIN_SECRET_CHARS = 6
+"""Shorter tokens are sent but not searched for in bodies (they would match real text)."""
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One HTTP answer as received (what the raw archive keeps)."""
+
+    url: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+
+
+@dataclass(slots=True)
+class HostStats:
+    """What one host cost: for the run manifest."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+
+class _Retry(Exception):
+    """Internal: a retryable answer, carried through tenacity."""
+
+    def __init__(self, verdict: Verdict, url: str) -> None:
+        super().__init__(verdict.kind)
+        self.verdict = verdict
+        self.url = url
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's own certificate checks (certifi, or SSL_CERT_FILE/SSL_CERT_DIR), built once
+    per process: loading the CA bundle costs ~30 ms for every client otherwise."""
+    return httpx.create_ssl_context()
+
+
+class Client:
+    """``async with Client(settings) as client: await client.get(…)``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        archive: Callable[[str, Fetched], None] | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        self.settings = settings
+        self.policy = RetryPolicy(
+            settings.retry.max_attempts,
+            settings.retry.max_total_seconds,
+            settings.retry.backoff_initial_seconds,
+            settings.retry.backoff_max_seconds,
+        )
+        self.clock, self.sleep, self.now = clock, sleep, now
+        self.rng = rng or random.Random()
+        self.archive = archive
+        self.stats: dict[str, HostStats] = {}
+        self._limiters: dict[str, HostLimiter] = {}
+        self._closed: dict[str, tuple[float, float]] = {}
+        """Hosts that asked for a pause past the retry budget: (until, seconds asked)."""
+        self._slots = asyncio.Semaphore(settings.limits.concurrency)
+        self._environ = environ
+        self._secrets = _tokens(settings, environ)
+        self._transport = transport
+        self._open = False
+        self._pools: dict[str, httpx.AsyncClient] = {}
+        """One connection pool per host: httpx scans every connection of a pool for each
+        request, so one pool for twenty hosts costs more CPU than the requests."""
+
+    async def __aenter__(self) -> Client:
+        self._open = True
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._open = False
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+    def _pool(self, host: str) -> httpx.AsyncClient:
+        assert self._open, "use `async with Client(...)`"
+        found = self._pools.get(host)
+        if found is None:
+            http = self.settings.http
+            slots = self.limiter(host).concurrency
+            found = self._pools[host] = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(http.timeout_seconds, connect=http.connect_timeout_seconds),
+                # in flight: our own slots decide; idle: as many as may be in flight
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=slots),
+                headers={"User-Agent": self.user_agent(), "Accept": "application/json"},
+                follow_redirects=False,
+                verify=_tls_context(),
+            )
+        return found
+
+    def user_agent(self) -> str:
+        contact = self.settings.contact or "no contact configured"
+        return self.settings.user_agent.format(version=__version__, contact=contact)
+
+    # ------------------------------------------------------------------ pacing
+    def limiter(self, host: str) -> HostLimiter:
+        """The host's limiter: its configured rate (exactly), else the default limit
+        (paced like a published one) until the host's /site says otherwise."""
+        found = self._limiters.get(host)
+        if found is None:
+            conf = self.settings.hosts.get(host)
+            limits = self.settings.limits
+            configured = conf.requests_per_second if conf else None
+            if configured is not None:
+                rate, fraction = Rate.per_sec(configured), 1.0
+            else:
+                per_minute = limits.default_requests_per_second * 60
+                rate, fraction = Rate(per_minute, 60), limits.rate_fraction
+            found = HostLimiter(
+                rate,
+                fraction=fraction,
+                concurrency=(conf.concurrency if conf else None) or limits.per_host_concurrency,
+                clock=self.clock,
+                sleep=self.sleep,
+            )
+            self._limiters[host] = found
+        return found
+
+    def adopt_published_rate(self, host: str, rate: Rate) -> None:
+        """Pace ``host`` at ``rate_fraction`` of its published limit, unless configured."""
+        conf = self.settings.hosts.get(host)
+        if conf is not None and conf.requests_per_second is not None:
+            return
+        fraction = self.settings.limits.rate_fraction
+        spent = self.stats[host].requests if host in self.stats else 0
+        self.limiter(host).bucket.set_rate(rate, fraction=fraction, spent=spent)
+
+    # ------------------------------------------------------------------ fetching
+    async def get(
+        self, base_url: str, path: str, params: Params, parse: Callable[[Fetched], T]
+    ) -> T:
+        """GET ``base_url + path`` and ``parse`` it, retrying what is worth retrying.
+
+        Raises FetchError for a permanent failure or when the attempts or the total
+        time run out; ParseError when a well-formed JSON body does not fit its model.
+        """
+        host = host_of(base_url)
+        stats = self.stats.setdefault(host, HostStats())
+        url = str(httpx.URL(base_url + path, params=dict(params)))
+        started = self.clock()
+        self._check_open(host, url, stats)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_Retry),
+            wait=lambda state: self._wait(state, host),
+            stop=lambda state: self._stop(state, started),
+            sleep=self.sleep,
+            before_sleep=lambda state: self._count_retry(state, stats),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(host, url, parse, stats)
+        except _Retry as exc:
+            stats.failures[exc.verdict.kind] += 1
+            raise FetchError(
+                url,
+                exc.verdict.kind,
+                status=exc.verdict.status or None,
+                error=exc.verdict.error,
+                attempts=retrying.statistics.get("attempt_number", 1),
+                elapsed=self.clock() - started,
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats
+    ) -> T:
+        fetched, verdict = await self._send(host, url, stats)
+        if verdict.kind == "ok":
+            try:
+                return parse(fetched)
+            except ParseError as exc:
+                if not exc.problem.startswith("not valid JSON"):
+                    raise self._scrubbed(exc) from None
+                verdict = Verdict("not_json", fetched.status)
+        if verdict.kind == "rate_limited":
+            stats.rate_limited += 1
+        if verdict.retryable:
+            raise _Retry(verdict, url)
+        stats.failures[verdict.kind] += 1
+        raise FetchError(url, verdict.kind, status=verdict.status, error=verdict.error)
+
+    async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Verdict]:
+        deadline = ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds
+        async with self.limiter(host), self._slots:  # a token first: no global slot idles
+            stats.requests += 1
+            try:
+                async with asyncio.timeout(deadline):
+                    status, headers, body = await self._receive(url, self._auth(host, url))
+            except TimeoutError:
+                return Fetched(url, 0, b"", self.now()), Verdict("network", 0, "deadline")
+            except httpx.DecodingError as exc:
+                return Fetched(url, 0, b"", self.now()), Verdict("not_json", 0, type(exc).__name__)
+            except httpx.TransportError as exc:
+                return Fetched(url, 0, b"", self.now()), transport_verdict(exc)
+        fetched = Fetched(url, status, self._redact(body), self.now())
+        if self.archive is not None:
+            self.archive(host, fetched)  # as received (less any echoed token)
+        if fetched.body.startswith(_BOM):  # a byte-order mark is no part of the JSON
+            fetched = replace(fetched, body=fetched.body.removeprefix(_BOM))
+        verdict = classify(status, headers, fetched.body, now=fetched.fetched_at)
+        if verdict.error is not None and self._secrets:
+            verdict = replace(verdict, error=self._redact_text(verdict.error))
+        if verdict.kind == "ok" and headers.get("x-ratelimit-remaining", "").strip() == "0":
+            wait = retry_after(headers, now=fetched.fetched_at)  # the window's reset
+            if wait:  # the last request the window allows: wait for the next window
+                self.limiter(host).bucket.pause(min(wait, self.policy.maximum))
+        return fetched, verdict
+
+    async def _receive(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        """Status, headers and body, refusing a body over ``max_response_bytes``."""
+        cap = self.settings.http.max_response_bytes
+        async with self._pool(host_of(url)).stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise_too_large(url, response.status_code, cap)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise_too_large(url, response.status_code, cap)
+                chunks.append(chunk)
+            return response.status_code, response.headers, b"".join(chunks)
+
+    def _auth(self, host: str, url: str) -> dict[str, str]:
+        """A bearer token for ``host``, only over https (never to another host)."""
+        conf = self.settings.hosts.get(host)
+        if conf is None or conf.token_env is None or not url.startswith("https://"):
+            return {}
+        if host_of(url) != host:
+            return {}
+        token = self._environ.get(conf.token_env, "").strip()
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    # ------------------------------------------------------------------ secrets
+    def _redact(self, body: bytes) -> bytes:
+        """``body`` with every configured token (as sent, or JSON-escaped) replaced."""
+        for secret in self._secrets:
+            for form in _forms(secret):
+                if form in body:
+                    body = body.replace(form, REDACTED.encode())
+        return body
+
+    def _redact_text(self, text: str) -> str:
+        return self._redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+
+    def _scrubbed(self, exc: ParseError) -> ParseError:
+        """The ParseError, its quoted input scrubbed of secrets."""
+        if not self._secrets:
+            return exc
+        return ParseError(
+            exc.dialect,
+            exc.endpoint,
+            exc.source,
+            exc.json_path,
+            self._redact_text(exc.problem),
+        )
+
+    # ------------------------------------------------------------------ retry policy
+    def _wait(self, state: RetryCallState, host: str) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        assert isinstance(exc, _Retry)
+        seconds = self.policy.wait(state.attempt_number, exc.verdict, self.rng)
+        if exc.verdict.kind == "rate_limited":
+            if seconds > self.policy.max_total_seconds:
+                self._closed[host] = (self.clock() + seconds, seconds)  # see _check_open
+            else:
+                self.limiter(host).bucket.pause(seconds)
+        return seconds
+
+    def _check_open(self, host: str, url: str, stats: HostStats) -> None:
+        """A host that asked for a pause longer than one request may wait is left alone
+        until the pause is over: its requests fail at once (the next run retries them)
+        instead of holding the whole run for hours."""
+        closed = self._closed.get(host)
+        if closed is None or self.clock() >= closed[0]:
+            return
+        stats.failures["rate_limited"] += 1
+        raise FetchError(
+            url,
+            "rate_limited",
+            error=f"the host asked for a {closed[1]:.0f} s pause, longer than "
+            f"retry.max_total_seconds; not asked again this run",
+        )
+
+    def _stop(self, state: RetryCallState, started: float) -> bool:
+        if state.attempt_number >= self.policy.max_attempts:
+            return True
+        upcoming = state.upcoming_sleep or 0.0
+        return self.clock() - started + upcoming > self.policy.max_total_seconds
+
+    @staticmethod
+    def _count_retry(state: RetryCallState, stats: HostStats) -> None:
+        stats.retries += 1
+
+
+def _tokens(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The configured tokens that are set, to redact; a token that cannot travel in a
+    header is a ConfigError naming its variable (never its value)."""
+    found = []
+    for host, conf in sorted(settings.hosts.items()):
+        if conf.token_env is None:
+            continue
+        token = environ.get(conf.token_env, "").strip()
+        if not all("!" <= char <= "~" for char in token):
+            raise ConfigError(
+                f"${conf.token_env}",
+                None,
+                f"the token for {host} holds a space or a character that is not ASCII",
+                "set it to the bare token",
+            )
+        if len(token) >= MIN_SECRET_CHARS:
+            found.append(token)
+    return tuple(found)
+
+
+def _forms(secret: str) -> tuple[bytes, ...]:
+    """The byte forms a token can take in a body: raw, and as a JSON string escapes it."""
+    raw = secret.encode()
+    escaped = json.dumps(secret)[1:-1].encode()
+    return (raw,) if escaped == raw else (raw, escaped)
+
+
+def transport_verdict(exc: httpx.TransportError) -> Verdict:
+    """A connection-level failure: a certificate that does not verify is permanent
+    (``tls``); resets, timeouts and refused connections are worth another try."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return Verdict("tls", 0, "certificate verify failed")
+        cause = cause.__cause__ or cause.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return Verdict("tls", 0, "certificate verify failed")
+    return Verdict("network", 0, type(exc).__name__)
+
+
+def raise_too_large(url: str, status: int, cap: int) -> None:
+    """A body over the cap is refused (never retried: it would be as large again)."""
+    raise FetchError(url, "too_large", status=status, error=f"body over {cap} bytes")
+
+
+def json_params(**params: Any) -> dict[str, str | int]:
+    """Query parameters without the ``None`` ones; booleans as ``true``/``false``."""
+    out: dict[str, str | int] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out

@@ -1,0 +1,192 @@
+"""Which dialect a host speaks, from nodeinfo, never assumed (reference/lemmy-api.md §4.5).
+
+Lemmy below 1.0 → lemmy-v3; Lemmy 1.0 and its alphas/betas → lemmy-v4; PieFed → piefed
+(its ``/api/alpha`` must be switched on); anything else is a clear "unsupported" error.
+The host's ``/site`` then gives its version and published rate limit, which the client
+adopts. Results are cached per host for the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from fedithreads.collect.client import Client, Fetched
+from fedithreads.collect.ratelimit import Rate
+from fedithreads.core.records import host_of
+from fedithreads.dialects.common import Model, validate
+from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
+from fedithreads.errors import FetchError, ParseError, ServerError
+
+DIRECT_NODEINFO = "/nodeinfo/2.1"
+API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
+_SITE_MODELS: dict[str, type[V3Site | V4Site | PiefedSite]] = {
+    "lemmy-v3": V3Site,
+    "lemmy-v4": V4Site,
+    "piefed": PiefedSite,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """What a run knows about one host."""
+
+    base_url: str
+    host: str
+    software: str
+    version: str
+    dialect: str
+    rate: Rate | None
+    page_ceiling: int | None
+
+    @property
+    def api(self) -> str:
+        return self.base_url + API_ROOTS[self.dialect]
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The leading semver of a version string (``0.19.3-7-gabc`` → ``(0, 19, 3)``)."""
+    match = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        return None
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def dialect_for(host: str, software: str, version: str) -> str:
+    """The dialect to speak with ``software`` at ``version``, or a ServerError."""
+    name = software.lower()
+    if name == "piefed":
+        return "piefed"
+    if name == "lemmy":
+        parsed = parse_version(version)
+        if parsed is None:
+            raise ServerError(f"{host}: Lemmy reports an unreadable version {_shown(version)!r}")
+        return "lemmy-v4" if parsed >= (1, 0, 0) else "lemmy-v3"
+    raise ServerError(
+        f"{host}: unsupported software {_shown(software)} {_shown(version)}".rstrip()
+        + "; fedithreads collects from Lemmy and PieFed only"
+    )
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A server-supplied name, fit for a one-line message (no control characters)."""
+    clean = "".join(c if c.isprintable() else "?" for c in text)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def known_page_ceiling(dialect: str, version: str) -> int | None:
+    """Lemmy's page limit by version: 10 pages on 0.19.14, 100 from 0.19.15."""
+    parsed = parse_version(version)
+    if dialect != "lemmy-v3" or parsed is None or parsed < (0, 19, 14):
+        return None
+    return 10 if parsed == (0, 19, 14) else 100
+
+
+class Detector:
+    """Detects each host once per run (concurrent callers share the answer)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._sighted: dict[str, asyncio.Future[Server]] = {}
+        self._found: dict[str, asyncio.Future[Server]] = {}
+
+    async def server(self, base_url: str) -> Server:
+        """Everything about the host, its published rate limit adopted by the client."""
+        return await self._found[self._start(base_url)]
+
+    async def sighted(self, base_url: str) -> Server | None:
+        """The host as nodeinfo alone describes it (no rate limit yet, /site possibly
+        still on its way), or None when nodeinfo names no version: enough to ask for a
+        post while ``server`` finishes."""
+        host = self._start(base_url)
+        try:
+            server = await self._sighted[host]
+        except BaseException:
+            await asyncio.gather(self._found[host], return_exceptions=True)  # the same error
+            raise
+        return server if server.version else None
+
+    def _start(self, base_url: str) -> str:
+        host = host_of(base_url)
+        if host not in self._found:
+            sighted = asyncio.ensure_future(self._sight(base_url))
+            self._sighted[host] = sighted
+            self._found[host] = asyncio.ensure_future(self._detect(base_url, sighted))
+        return host
+
+    async def _detect(self, base_url: str, sighted: asyncio.Future[Server]) -> Server:
+        early = await sighted
+        site = await self._site(base_url, early.dialect)
+        version = early.version or site.version or ""
+        limit = site.message_limit()
+        rate = Rate(*limit) if limit else None
+        if rate is not None:
+            self.client.adopt_published_rate(early.host, rate)
+        ceiling = known_page_ceiling(early.dialect, version)
+        return replace(early, version=version, rate=rate, page_ceiling=ceiling)
+
+    async def _sight(self, base_url: str) -> Server:
+        host = host_of(base_url)
+        info = await self._nodeinfo(base_url)
+        dialect = dialect_for(host, info.software.name, info.software.version)
+        version = info.software.version or ""
+        ceiling = known_page_ceiling(dialect, version)
+        return Server(base_url, host, info.software.name.lower(), version, dialect, None, ceiling)
+
+    async def _nodeinfo(self, base_url: str) -> NodeInfo:
+        """``/nodeinfo/2.1`` straight away (Lemmy 0.19+, 1.0, PieFed serve it); where it is
+        missing (Lemmy 0.18), the document ``/.well-known/nodeinfo`` names."""
+        try:
+            return await self.client.get(
+                base_url, DIRECT_NODEINFO, {}, _parser(NodeInfo, "nodeinfo")
+            )
+        except FetchError as exc:
+            if exc.kind not in ("not_found", "redirect", "refused"):
+                raise
+        except ParseError:
+            pass
+        links = await self.client.get(
+            base_url, "/.well-known/nodeinfo", {}, _parser(NodeInfoLinks, "nodeinfo")
+        )
+        href = links.href()
+        if href is None:
+            raise ServerError(f"{host_of(base_url)}: nodeinfo names no 2.0/2.1 document")
+        try:
+            elsewhere = host_of(href) != host_of(base_url)
+        except ValueError:  # a port that is not a port
+            elsewhere = True
+        if elsewhere:
+            shown = href if len(href) <= 80 else href[:79] + "…"
+            raise ServerError(f"{host_of(base_url)}: nodeinfo points to another host ({shown!r})")
+        path = urlsplit(href).path
+        return await self.client.get(base_url, path, {}, _parser(NodeInfo, "nodeinfo"))
+
+    async def _site(self, base_url: str, dialect: str) -> V3Site | V4Site | PiefedSite:
+        model = _SITE_MODELS[dialect]
+        try:
+            return await self.client.get(
+                base_url, API_ROOTS[dialect] + "/site", {}, _parser(model, "site", dialect)
+            )
+        except FetchError as exc:
+            if dialect == "piefed" and exc.error and "not enabled" in exc.error:
+                raise ServerError(
+                    f"{host_of(base_url)}: PieFed's API is switched off on this instance "
+                    "(ENABLE_ALPHA_API); nothing can be collected there"
+                ) from None
+            raise
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _parser(model: type[M], endpoint: str, dialect: str = "nodeinfo") -> Callable[[Fetched], M]:
+    """Validate a fetched body as ``model``; bad JSON raises the retryable ParseError."""
+
+    def parse(fetched: Fetched) -> M:
+        return validate(model, fetched.body, dialect=dialect, endpoint=endpoint, source=fetched.url)
+
+    return parse

@@ -1,0 +1,171 @@
+"""What a run did: per-thread and per-target outcomes, the manifest, the summary lines.
+
+The manifest (``runs/<run_id>.json``) is written atomically at the end of every run: the
+targets, every thread's verdict (collected vs the server's counts, missing, strategy,
+requests), the requests, retries and failures per host. It never holds a token: the
+client keeps secrets in headers, and URLs are all that errors and outcomes carry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fedithreads.collect.client import HostStats
+from fedithreads.collect.crawl import ThreadResult
+from fedithreads.core.records import PostRecord
+from fedithreads.storage.tables import safe_name, save_atomic
+
+
+@dataclass(slots=True)
+class ThreadOutcome:
+    instance: str
+    post_id: int
+    title: str
+    crawled: bool
+    reason: str | None = None
+    complete: bool | None = None
+    collected: int = 0
+    visible: int = 0
+    reported: int = 0
+    missing: int = 0
+    orphans: int = 0
+    requests: int = 0
+    rejected: int = 0
+    ceiling: int | None = None
+    strategy: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def skipped(cls, post: PostRecord) -> ThreadOutcome:
+        return cls(post.instance, post.post_id, post.title, False, reported=post.comments)
+
+    @classmethod
+    def failed(cls, post: PostRecord, reason: str, error: str) -> ThreadOutcome:
+        return cls(post.instance, post.post_id, post.title, True, reason, False, error=error)
+
+    @classmethod
+    def from_result(cls, result: ThreadResult, reason: str, rejected: int) -> ThreadOutcome:
+        v = result.completeness
+        return cls(
+            result.post.instance,
+            result.post.post_id,
+            result.post.title,
+            True,
+            reason,
+            v.complete,
+            v.collected,
+            v.visible,
+            v.reported or 0,
+            v.missing,
+            v.orphans,
+            result.requests,
+            rejected,
+            result.ceiling,
+            list(result.strategy),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class TargetOutcome:
+    target: str
+    key: str
+    threads: list[ThreadOutcome] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(t.complete is not False for t in self.threads)
+
+    def summary(self) -> str:
+        """One line: what was collected for this target and whether it is complete."""
+        if self.error is not None:
+            done = sum(t.crawled for t in self.threads)
+            return f"{self.target}: failed: {self.error} ({done} threads saved)"
+        crawled = [t for t in self.threads if t.crawled]
+        requests = sum(t.requests for t in self.threads)
+        incomplete = [t for t in crawled if t.complete is False]
+        if len(self.threads) == 1 and not self.key.startswith("community"):
+            t = self.threads[0]
+            if not t.crawled:
+                return f"{self.target}: unchanged since the last run, not re-crawled"
+            state = "complete" if t.complete else f"INCOMPLETE, {t.missing} missing"
+            if t.error:
+                state = f"failed: {t.error}"
+            return (
+                f"{self.target}: {t.collected} comments ({t.reported} reported by the server), "
+                f"{state}; {t.requests} requests"
+            )
+        missing = sum(t.missing for t in incomplete)
+        state = (
+            "all complete"
+            if not incomplete
+            else (f"{len(incomplete)} INCOMPLETE ({missing} comments missing)")
+        )
+        return (
+            f"{self.target}: {len(self.threads)} threads, {len(crawled)} crawled, "
+            f"{len(self.threads) - len(crawled)} unchanged; {state}; {requests} requests"
+        )
+
+
+@dataclass(slots=True)
+class RunReport:
+    run_id: str
+    resumed: bool
+    started_at: str
+    finished_at: str = ""
+    targets: list[TargetOutcome] = field(default_factory=list)
+    hosts: dict[str, HostStats] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.targets)
+
+    @property
+    def status(self) -> str:
+        if any(t.error for t in self.targets):
+            return "failed"
+        return "complete" if self.ok else "incomplete"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "resumed": self.resumed,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "status": self.status,
+            "hosts": {
+                h: {
+                    "requests": s.requests,
+                    "retries": s.retries,
+                    "rate_limited": s.rate_limited,
+                    "failures": dict(s.failures),
+                }
+                for h, s in sorted(self.hosts.items())
+            },
+            "targets": [
+                {
+                    "target": t.target,
+                    "key": t.key,
+                    "error": t.error,
+                    "threads": [x.as_dict() for x in t.threads],
+                }
+                for t in self.targets
+            ],
+        }
+
+
+def manifest_path(data_dir: Path, run_id: str) -> Path:
+    return data_dir / "runs" / f"{safe_name(run_id)}.json"
+
+
+def write_manifest(data_dir: Path, report: RunReport) -> Path:
+    path = manifest_path(data_dir, report.run_id)
+    text = json.dumps(report.as_dict(), indent=1).encode()
+    save_atomic(path, lambda fh: fh.write(text))
+    return path

@@ -1,0 +1,138 @@
+"""seeds/*.toml → the targets of a scheduled run.
+
+A seed file is a list of ``[[targets]]`` tables, each with ``target = "<TARGET>"`` and,
+for communities only, ``max_posts = <int ≥ 1>``. Any mistake is one ConfigError naming
+the file, the key (``targets[2].target``) and the fix. A target named twice, in one file
+or across files, is collected once: the first mention wins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fedithreads.collect.targets import (
+    CommunityTarget,
+    Target,
+    TargetProblem,
+    quoted,
+    read_target,
+    target_key,
+)
+from fedithreads.errors import ConfigError
+
+MAX_SEED_BYTES = 1_000_000
+_ENTRY_KEYS = ("target", "max_posts")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def default_seed_files(seeds_dir: Path) -> list[Path]:
+    """Every ``*.toml`` file in ``seeds_dir``, sorted by name; [] if there is none.
+
+    Hidden files (editor locks such as ``.#example.toml``) are left out.
+    """
+    if not seeds_dir.is_dir():
+        return []
+    found = seeds_dir.glob("*.toml")
+    return sorted(p for p in found if p.is_file() and not p.name.startswith("."))
+
+
+def load_seeds(paths: Sequence[Path]) -> list[Target]:
+    """The targets of ``paths`` in order, each target key once (the first mention wins)."""
+    seen: set[str] = set()
+    targets: list[Target] = []
+    for path in paths:
+        for target in read_seed_file(path):
+            key = target_key(target)
+            if key not in seen:
+                seen.add(key)
+                targets.append(target)
+    return targets
+
+
+def read_seed_file(path: Path) -> list[Target]:
+    """The targets of one seed file, in order, or a ConfigError for its first problem."""
+    where = str(path)
+    document = _load_toml(path)
+    for key in document:
+        if key != "targets":
+            raise ConfigError(
+                where, _key(key), "unknown key", "a seed file holds only [[targets]] tables"
+            )
+    entries = document.get("targets", [])
+    if not isinstance(entries, list):
+        raise ConfigError(
+            where, "targets", "must be an array of tables", 'write each as [[targets]] target = "…"'
+        )
+    return [_read_entry(where, f"targets[{i}]", entry) for i, entry in enumerate(entries)]
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    where = str(path)
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SEED_BYTES + 1)
+    except OSError as exc:
+        problem = f"cannot read ({exc.strerror or type(exc).__name__})"
+        raise ConfigError(where, None, problem, "check the path and its permissions") from None
+    if len(data) > MAX_SEED_BYTES:
+        raise ConfigError(where, None, "larger than 1 MB", "split it into several seed files")
+    try:
+        return tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(where, None, "not UTF-8 text", "save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, None, f"not valid TOML ({exc})", "fix the syntax") from None
+
+
+def _read_entry(where: str, at: str, entry: object) -> Target:
+    if not isinstance(entry, dict):
+        raise ConfigError(where, at, "must be a table", 'write it as [[targets]] target = "…"')
+    for key in entry:
+        if key not in _ENTRY_KEYS:
+            raise ConfigError(
+                where, f"{at}.{_key(key)}", "unknown key", "a target takes target and max_posts"
+            )
+    target = _read_target(where, f"{at}.target", entry.get("target"))
+    max_posts = entry.get("max_posts")
+    if max_posts is None:
+        return target
+    return _with_max_posts(where, f"{at}.max_posts", target, max_posts)
+
+
+def _read_target(where: str, at: str, text: object) -> Target:
+    if text is None:
+        raise ConfigError(where, at, "missing", 'add target = "https://host/post/123"')
+    if not isinstance(text, str):
+        raise ConfigError(where, at, f"must be a string, not {_kind(text)}", 'quote it: "…"')
+    try:
+        return read_target(text)
+    except TargetProblem as exc:
+        raise ConfigError(where, at, f"{exc.problem} (got {quoted(text)})", exc.fix) from None
+
+
+def _with_max_posts(where: str, at: str, target: Target, value: object) -> Target:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        got = repr(value) if type(value) is int else _kind(value)
+        problem = f"must be a whole number ≥ 1 (got {got})"
+        raise ConfigError(where, at, problem, "write e.g. max_posts = 100")
+    if not isinstance(target, CommunityTarget):
+        raise ConfigError(
+            where, at, "only applies to a community", "remove it, or give a community target"
+        )
+    return dataclasses.replace(target, max_posts=value)
+
+
+def _key(key: str) -> str:
+    """A TOML key as it can be shown on one line."""
+    return key if _PLAIN_KEY.fullmatch(key) else quoted(key, 40)
+
+
+def _kind(value: object) -> str:
+    """The TOML kind of a value, for messages."""
+    names = {"str": "a string", "int": "an integer", "float": "a float", "bool": "a boolean"}
+    return names.get(type(value).__name__, f"a {type(value).__name__}")

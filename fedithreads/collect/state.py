@@ -1,0 +1,176 @@
+"""The data dir's run bookkeeping: the lock, incremental state, resumable runs.
+
+* ``RunLock``: an exclusive ``flock`` on ``<data_dir>/.lock`` held for the whole run. The
+  kernel drops it when the process dies, even by SIGKILL, so a killed run never leaves a
+  lock behind; a second run meanwhile gets LockHeldError (exit 75) at once.
+* ``State`` (``state.json``, written atomically): what each thread looked like when last
+  crawled (the server's ``comments`` and ``newest_comment_time``), and the run in
+  progress with the threads it has finished. A run killed half-way is resumed under the
+  same run id: finished threads are not fetched again, and every thread ends with
+  exactly one snapshot for the run.
+* ``State.servers``: the software, dialect and version each host ran when last seen.
+  Local ids mean something only to the software that gave them, so when a host turns
+  out to run other software (or another dialect) than last time, ``note_server`` forgets
+  every thread seen there: each is collected afresh instead of being compared with
+  counts from a different server.
+
+Taking the lock also sweeps temporary files a killed writer left behind. A data dir
+that cannot be created or written is a StoreError naming the path, never a traceback.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from fedithreads.errors import LockHeldError, StoreError
+from fedithreads.storage.tables import save_atomic, sweep_temporaries
+
+STATE_FILE = "state.json"
+LOCK_FILE = ".lock"
+
+
+class RunLock:
+    """``with RunLock(data_dir):`` — exclusive for one run, released by the kernel on death."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_FILE
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = self.path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: cannot create the lock file ({exc.strerror or exc}); "
+                "check that the data dir exists and is writable"
+            ) from None
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read(200).strip().splitlines()[:1] or ["another process"]
+            fh.close()
+            raise LockHeldError(
+                f"{self.path}: another run holds the lock ({holder[0]}); nothing was done"
+            ) from None
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}\n")
+            fh.flush()
+        except OSError:
+            pass  # the pid is only a courtesy for the message above; the flock is held
+        self._fh = fh
+        sweep_temporaries(self.path.parent)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.seek(0)
+                self._fh.truncate()
+            except OSError:
+                pass
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable and unique: ``20261127T201500Z-3f2a9c``."""
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass(slots=True)
+class ThreadSeen:
+    """A thread as the last crawl saw it."""
+
+    comments: int
+    newest_comment_time: str | None
+    crawled_at: str
+    complete: bool
+
+
+@dataclass(slots=True)
+class RunInProgress:
+    run_id: str
+    started_at: str
+    done: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Finished work of this run by key (a thread or a listing), with its summary."""
+    pending: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Batches being written: part name → thread key → {"outcome", "seen"}. Recorded
+    before the part is written, so that a resumed run can tell whether it was."""
+
+
+@dataclass(slots=True)
+class ServerSeen:
+    """What a host ran when last seen."""
+
+    software: str
+    dialect: str
+    version: str
+
+
+@dataclass(slots=True)
+class State:
+    threads: dict[str, ThreadSeen] = field(default_factory=dict)
+    run: RunInProgress | None = None
+    servers: dict[str, ServerSeen] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> State:
+        path = data_dir / STATE_FILE
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            threads = {k: ThreadSeen(**v) for k, v in raw.get("threads", {}).items()}
+            run = RunInProgress(**raw["run"]) if raw.get("run") else None
+            servers = {k: ServerSeen(**v) for k, v in (raw.get("servers") or {}).items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise StoreError(
+                f"{path}: unreadable state ({exc}); move it aside to start afresh "
+                "(the next run then re-collects every thread once)"
+            ) from None
+        return cls(threads, run, servers)
+
+    def save(self, data_dir: Path) -> None:
+        doc = {
+            "version": 1,
+            "threads": {k: _plain(v) for k, v in sorted(self.threads.items())},
+            "run": _plain(self.run) if self.run else None,
+            "servers": {k: _plain(v) for k, v in sorted(self.servers.items())},
+        }
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()  # C encoder
+        save_atomic(data_dir / STATE_FILE, lambda fh: fh.write(text))
+
+    def note_server(self, host: str, software: str, dialect: str, version: str) -> bool:
+        """Record what ``host`` runs now. When its software or dialect differs from what
+        was seen last time, forget every thread of the host (their ids and counts came
+        from another server) and return True."""
+        seen = self.servers.get(host)
+        self.servers[host] = ServerSeen(software, dialect, version)
+        if seen is None or (seen.software, seen.dialect) == (software, dialect):
+            return False
+        prefix = f"{host}/"
+        self.threads = {k: v for k, v in self.threads.items() if not k.startswith(prefix)}
+        return True
+
+    def begin(self, now: datetime) -> tuple[RunInProgress, bool]:
+        """The run to do: the interrupted one if there is one (True), else a new one."""
+        if self.run is not None:
+            return self.run, True
+        self.run = RunInProgress(new_run_id(now), now.isoformat())
+        return self.run, False
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}

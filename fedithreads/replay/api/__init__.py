@@ -1,0 +1,1 @@
+"""fedithreads.replay.serve.api."""

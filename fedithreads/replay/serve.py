@@ -1,0 +1,88 @@
+"""The replay server: a local Lemmy-compatible server replaying saved or synthetic threads.
+
+Used by integration tests (real HTTP over loopback), ``fedithreads serve`` and ``demo``,
+benchmarks and fault-injection tests. It serves on 127.0.0.1 only. The parts:
+
+* ``replay_data``: ``ReplayDataset``, the posts and comments served, mutable between runs
+  (new replies are built by ``replay_records``);
+* ``replay_quirks``: ``Quirks``, version behaviours, latency, rate limits, faults;
+* ``replay_server``: ``ReplayServer``, lifecycle and the request pipeline, over the
+  socket and HTTP/1.1 plumbing of ``replay_wire`` and the plain values of ``replay_http``;
+* ``replay_v3`` / ``replay_v4`` / ``replay_piefed``: each dialect's endpoints, over the
+  shared ``replay_api``; listings and their orders in ``replay_select``/``replay_order``;
+* ``replay_limits``, ``replay_faults``, ``replay_log``: the rate limiter, injected
+  failures and the request log.
+
+Typical use::
+
+    with ReplayServer(ReplayDataset.from_threads([thread]), dialect="lemmy-v4") as server:
+        httpx.get(f"{server.base_url}/api/v4/comment/list", params={"post_id": 1})
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from fedithreads import dialects
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.faults import FAULTS
+from fedithreads.replay.log import LoggedRequest, RequestLog
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import APIS, LOOPBACK, ReplayServer
+from fedithreads.storage.sources import Capture, load_captures
+
+
+def serve_fixtures(
+    paths: Sequence[Path],
+    *,
+    port: int = 0,
+    dialect: str | None = None,
+    quirks: Quirks | None = None,
+    server_version: str | None = None,
+) -> ReplayServer:
+    """Load every capture under ``paths`` and serve it on 127.0.0.1:``port`` (started).
+
+    ``dialect`` defaults to the fixtures' own (the most common one when they mix, ties
+    in the order lemmy-v3, lemmy-v4, piefed); ``server_version`` to the most common
+    version among the captures of that dialect, else the dialect's default. Raises
+    ``SourceError`` for unreadable fixtures and ``ValueError`` for a bad dialect or port.
+    """
+    captures = load_captures(paths)
+    chosen = dialect or fixtures_dialect(captures)
+    version = server_version or fixtures_version(captures, chosen)
+    dataset = ReplayDataset.from_captures(captures)
+    server = ReplayServer(dataset, dialect=chosen, server_version=version, quirks=quirks, port=port)
+    return server.start()
+
+
+def fixtures_dialect(captures: Sequence[Capture]) -> str:
+    """The dialect most captures speak (ties: the order of ``dialects.DIALECTS``)."""
+    counts = Counter(c.prov.dialect for c in captures)
+    return max(dialects.DIALECTS, key=lambda d: (counts[d], -dialects.DIALECTS.index(d)))
+
+
+def fixtures_version(captures: Sequence[Capture], dialect: str) -> str | None:
+    """The most common server version among the captures of ``dialect``, if any."""
+    versions = Counter(
+        c.prov.server_version
+        for c in captures
+        if c.prov.dialect == dialect and c.prov.server_version
+    )
+    return versions.most_common(1)[0][0] if versions else None
+
+
+__all__ = [
+    "APIS",
+    "FAULTS",
+    "LOOPBACK",
+    "LoggedRequest",
+    "Quirks",
+    "ReplayDataset",
+    "ReplayServer",
+    "RequestLog",
+    "fixtures_dialect",
+    "fixtures_version",
+    "serve_fixtures",
+]

@@ -1,0 +1,259 @@
+"""Frames shaped for charts: the analysed tables aggregated and capped in Polars.
+
+Pure functions of Polars frames, no plotting: every chart of the report (fedithreads.report.charts)
+draws one of these frames as it is, so a chart never holds more rows than a cap says,
+however large the corpus. Caps:
+
+* activity is bucketed at the analysis bucket width, or at the smallest coarser width of
+  ``BUCKET_LADDER`` that keeps a thread (or the corpus) under ``MAX_BUCKETS`` bars;
+* the thread shape is drawn for threads of at most ``SHAPE_CAP`` nodes (comments plus
+  placeholders for ancestors that were not collected);
+* corpus charts show the ``TOP_THREADS`` largest threads, the scatter ``SCATTER_CAP``;
+* vote charts keep at most ``MAX_SNAPSHOTS`` evenly spaced collection times, the last one
+  always among them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from fedithreads.analysis.stats import activity
+from fedithreads.config import duration_seconds
+
+MAX_BUCKETS = 240
+SHAPE_CAP = 3000
+TOP_THREADS = 25
+SCATTER_CAP = 2000
+MAX_SNAPSHOTS = 400
+BUCKET_LADDER = ("1m", "5m", "15m", "30m", "1h", "3h", "6h", "12h", "1d", "7d", "30d", "365d")
+
+STATUS_ORDER = ("post", "visible", "deleted", "removed", "not collected")
+"""Colour categories of comments: what the reader sees in place of each one."""
+
+_VALID_PATH = r"^0(\.[0-9]+)+$"
+
+
+def thread_label(instance: str, post_id: int) -> str:
+    """``"lemmy.ml/post/123"``: how the report names a thread."""
+    return f"{instance}/post/{post_id}"
+
+
+def choose_bucket(span_seconds: float, base: str, cap: int = MAX_BUCKETS) -> str:
+    """The analysis width ``base``, or the first coarser ladder width giving ≤ ``cap`` buckets."""
+    base_seconds = duration_seconds(base)
+    if span_seconds / base_seconds < cap:
+        return base
+    for width in BUCKET_LADDER:
+        seconds = duration_seconds(width)
+        if seconds > base_seconds and span_seconds / seconds < cap:
+            return width
+    return BUCKET_LADDER[-1]
+
+
+def status() -> pl.Expr:
+    """``visible``/``deleted``/``removed`` of a comment row (removed wins over deleted)."""
+    return (
+        pl.when(pl.col("removed"))
+        .then(pl.lit("removed"))
+        .when(pl.col("deleted"))
+        .then(pl.lit("deleted"))
+        .otherwise(pl.lit("visible"))
+    )
+
+
+def activity_frame(
+    comments: pl.DataFrame, base: str, *, since: datetime | None = None
+) -> tuple[pl.DataFrame, str]:
+    """Comments, distinct authors and the running total per bucket of ``comments``.
+
+    All rows are taken as one timeline (one thread, or a whole corpus); the bucket width
+    is chosen by ``choose_bucket`` from the span of ``published`` (from ``since``, the
+    post's publication, when given: its bucket then opens the timeline with 0 comments).
+    Returns the frame (bucket_start, bucket_end, comments, authors, cumulative_comments)
+    and the width used.
+    """
+    if comments.height == 0:
+        return pl.DataFrame(schema=_ACTIVITY), base
+    first, last = comments.select(pl.min("published"), pl.max("published").alias("last")).row(0)
+    start = min(first, since) if since is not None else first
+    width = choose_bucket((last - start).total_seconds(), base)
+    one_line = comments.lazy().with_columns(instance=pl.lit(""), post_id=pl.lit(0, pl.Int64))
+    frame = activity(one_line, bucket=width).collect().select(_BUCKETED)
+    opening = _opening(start, width)
+    if since is not None and opening["bucket_start"][0] < frame["bucket_start"][0]:
+        frame = pl.concat([opening, frame])
+    end = pl.col("bucket_start").dt.offset_by(width).alias("bucket_end")
+    return frame.with_columns(end).select(list(_ACTIVITY)), width
+
+
+def _opening(start: datetime, width: str) -> pl.DataFrame:
+    """An empty bucket at ``start`` (truncated to the width), in activity's columns."""
+    row = {"bucket_start": [start], "comments": [0], "authors": [0], "cumulative_comments": [0]}
+    schema = {k: _ACTIVITY[k] for k in _BUCKETED}
+    return pl.DataFrame(row, schema=schema).with_columns(pl.col("bucket_start").dt.truncate(width))
+
+
+_BUCKETED = ["bucket_start", "comments", "authors", "cumulative_comments"]
+_ACTIVITY = {
+    "bucket_start": pl.Datetime("us", "UTC"),
+    "bucket_end": pl.Datetime("us", "UTC"),
+    "comments": pl.Int64(),
+    "authors": pl.Int64(),
+    "cumulative_comments": pl.Int64(),
+}
+
+
+def depth_frame(comments: pl.DataFrame) -> pl.DataFrame:
+    """Collected comments per (depth, status), depth ascending, statuses in STATUS_ORDER."""
+    return (
+        comments.group_by(pl.col("depth").cast(pl.Int64), status().alias("status"))
+        .agg(pl.len().cast(pl.Int64).alias("comments"))
+        .sort("depth", pl.col("status").replace_strict(_STATUS_RANK, return_dtype=pl.Int8))
+    )
+
+
+_STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+
+
+def shape_frame(comments: pl.DataFrame, *, cap: int | None = None) -> pl.DataFrame | None:
+    """An icicle layout of one thread's reply tree, or ``None`` above ``cap`` nodes.
+
+    ``cap`` defaults to ``SHAPE_CAP``, the post counting as a node.
+
+    One rectangle per node, the post included: rows ``depth``..``depth + 1`` and columns
+    ``x0``..``x1``. Nodes are numbered in pre-order (siblings by id, the post 0), so a
+    subtree occupies the contiguous range x0 = rank, x1 = rank + nodes in the subtree
+    (itself included): each node spans all its descendants. Ancestors a path names but
+    that were not collected appear as ``not collected`` placeholders, as in analysis.
+    """
+    rows = comments.filter(pl.col("path").str.contains(_VALID_PATH))
+    labels = pl.col("path").str.split(".").list.slice(1).cast(pl.List(pl.Int64))
+    prefixes = (
+        rows.select(labels.alias("labels"))
+        .with_columns(pl.int_ranges(1, pl.col("labels").list.len() + 1).alias("k"))
+        .explode("k")
+        .select(pl.col("labels").list.head(pl.col("k")).alias("prefix"))
+        .with_columns(pl.col("prefix").list.last().alias("node"))
+        .unique("node")
+    )
+    if prefixes.height + 1 > (SHAPE_CAP if cap is None else cap):
+        return None
+    sizes = (
+        prefixes.select(pl.col("prefix").alias("anc"), "node")
+        .explode("anc")
+        .group_by("anc")
+        .agg(pl.len().cast(pl.Int64).alias("size"))
+    )
+    key = pl.col("prefix").list.eval(pl.element().cast(pl.String).str.zfill(20)).list.join(".")
+    attributes = rows.select(
+        pl.col("comment_id").alias("node"),
+        "author",
+        "score",
+        "published",
+        status().alias("status"),
+    )
+    nodes = (
+        prefixes.sort(key)
+        .with_row_index("rank", offset=1)
+        .join(sizes, left_on="node", right_on="anc", how="left")
+        .join(attributes, on="node", how="left")
+        .select(
+            "node",
+            pl.col("prefix").list.len().cast(pl.Int64).alias("depth"),
+            pl.col("rank").cast(pl.Int64).alias("x0"),
+            (pl.col("rank") + pl.col("size")).cast(pl.Int64).alias("x1"),
+            pl.col("status").fill_null("not collected"),
+            "author",
+            "score",
+            "published",
+        )
+    )
+    post = pl.DataFrame(
+        {"node": [0], "depth": [0], "x0": [0], "x1": [nodes.height + 1], "status": ["post"]},
+        schema_overrides={"node": pl.Int64, "depth": pl.Int64, "x0": pl.Int64, "x1": pl.Int64},
+    )
+    return pl.concat([post, nodes], how="diagonal_relaxed")
+
+
+def votes_frame(vote_history: pl.DataFrame, instance: str, post_id: int) -> pl.DataFrame:
+    """The post's score, upvotes and downvotes at each collection, long: one row per count."""
+    return (
+        vote_history.filter(
+            (pl.col("kind") == "post")
+            & (pl.col("instance") == instance)
+            & (pl.col("id") == post_id)
+        )
+        .pipe(thin_times)
+        .sort("collected_at")
+        .unpivot(["score", "upvotes", "downvotes"], index="collected_at", variable_name="count")
+    )
+
+
+def thin_times(frame: pl.DataFrame, cap: int = MAX_SNAPSHOTS) -> pl.DataFrame:
+    """Rows at no more than ``cap`` distinct ``collected_at`` times, evenly spaced, last kept."""
+    times = frame.select(pl.col("collected_at").unique().sort())
+    if times.height <= cap:
+        return frame
+    step = -(-times.height // cap)
+    index = pl.int_range(pl.len())
+    kept = times.filter((index % step == 0) | (index == pl.len() - 1))
+    return frame.join(kept, on="collected_at", how="semi")
+
+
+def completeness_frame(stats: pl.DataFrame) -> pl.DataFrame:
+    """Per thread: comments collected and known missing, as stacked parts (long form).
+
+    ``thread`` is the thread's label; ``part`` is ``collected`` or ``missing``; threads
+    keep the order of ``stats``.
+    """
+    labelled = stats.with_row_index("order").with_columns(_label().alias("thread"))
+    return (
+        labelled.select("order", "thread", "complete", "comments_collected", "missing")
+        .unpivot(
+            ["comments_collected", "missing"],
+            index=["order", "thread", "complete"],
+            variable_name="part",
+            value_name="comments",
+        )
+        .with_columns(pl.col("part").replace({"comments_collected": "collected"}))
+        .sort("order", "part")
+        .drop("order")
+    )
+
+
+def top_threads(stats: pl.DataFrame, n: int = TOP_THREADS) -> pl.DataFrame:
+    """The ``n`` largest threads by max(collected, reported), largest first, ties by key."""
+    size = pl.max_horizontal("comments_collected", pl.col("comments_reported").fill_null(0))
+    return stats.sort(size, "instance", "post_id", descending=[True, False, False]).head(n)
+
+
+def scatter_frame(stats: pl.DataFrame, cap: int = SCATTER_CAP) -> pl.DataFrame:
+    """One point per thread with comments (the ``cap`` largest): size, depth, authors."""
+    with_comments = stats.filter(pl.col("comments_collected") > 0)
+    return top_threads(with_comments, cap).select(
+        _label().alias("thread"),
+        "title",
+        "comments_collected",
+        "max_depth",
+        "authors",
+        "structural_virality",
+        "complete",
+    )
+
+
+def corpus_votes_frame(vote_history: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
+    """Post score at each collection for the given threads (long: thread, collected_at)."""
+    keys = threads.select("instance", pl.col("post_id").alias("id"))
+    return (
+        vote_history.filter(pl.col("kind") == "post")
+        .join(keys, on=["instance", "id"], how="semi")
+        .pipe(thin_times)
+        .select(pl.format("{}/post/{}", "instance", "id").alias("thread"), "collected_at", "score")
+        .sort("thread", "collected_at")
+    )
+
+
+def _label() -> pl.Expr:
+    return pl.format("{}/post/{}", "instance", "post_id")
