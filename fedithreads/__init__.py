@@ -3,8 +3,7 @@
 The public surface is what ``__all__`` lists; everything else may change.
 """
 
-from importlib import metadata as _metadata
-
+from fedithreads._version import __version__
 from fedithreads.analysis.frames import Tables, build_tables
 from fedithreads.analysis.stats import Analysis, analyze
 from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
@@ -21,11 +20,6 @@ from fedithreads.errors import (
     UsageError,
 )
 from fedithreads.storage.sources import Capture, load_captures
-
-try:
-    __version__ = _metadata.version("fedithreads")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = [
     "TABLES",

@@ -27,37 +27,13 @@ from pydantic import (
     ValidationError,
 )
 
-from fedithreads.collect.targets import TargetProblem, host_key
-from fedithreads.errors import ConfigError, UsageError
+from fedithreads.core.hosts import host_key
+from fedithreads.core.units import Duration
+from fedithreads.errors import ConfigError, TargetProblem
 
 DEFAULT_CONFIG = Path("config.toml")
 MAX_CONFIG_BYTES = 1_000_000
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-_DURATION = re.compile(r"^[1-9][0-9]*(s|m|h|d|w)$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def _duration(value: str) -> str:
-    if not _DURATION.match(value):
-        raise ValueError('must be a whole number and a unit s, m, h, d or w, e.g. "1h"')
-    return value
-
-
-Duration = Annotated[str, AfterValidator(_duration)]
-"""A span like ``"30m"``, ``"1h"``, ``"7d"``: Polars' duration syntax, whole units only."""
-
-
-def check_duration(value: str, flag: str) -> str:
-    """Validate a duration given on the command line, or raise a UsageError naming it."""
-    try:
-        return _duration(value)
-    except ValueError as exc:
-        raise UsageError(f"{flag} {value!r}: {exc}") from None
-
-
-def duration_seconds(value: str) -> int:
-    """``"1h"`` → 3600."""
-    return int(value[:-1]) * _UNITS[value[-1]]
 
 
 def _header_text(value: str) -> str:

@@ -115,3 +115,23 @@ class LockHeldError(FedithreadsError):
     """Another run holds the data dir's lock; nothing was done."""
 
     exit_code = EXIT_LOCKED
+
+
+class TargetProblem(ValueError):
+    """Why a typed TARGET or host is rejected, and what to do.
+
+    Not a FedithreadsError: it never reaches the CLI as it is. Whoever read the text turns
+    it into the error of that place: a UsageError for a command-line target, a ConfigError
+    naming the file and key for a seed file or a ``[hosts."…"]`` table.
+    """
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}; {fix}")
+        self.problem = problem
+        self.fix = fix
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """``text`` as a one-line Python literal cut to about ``limit`` characters: how a
+    message shows what the user typed."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fedithreads.config import duration_seconds, load_settings
+from fedithreads.config import load_settings
+from fedithreads.core.units import duration_seconds
 from fedithreads.errors import ConfigError
 
 REPO = Path(__file__).parent.parent

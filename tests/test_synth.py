@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from fedithreads.core.records import CommentRecord, host_of
+from fedithreads.core.hosts import host_of
+from fedithreads.core.records import CommentRecord
 from fedithreads.synth.generate import SynthThread, generate_thread, plan_thread, render_thread
 
 SEEDS = [20260727, 7, 1]

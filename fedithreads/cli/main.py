@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from fedithreads import __version__
+from fedithreads._version import __version__
 from fedithreads.cli.read import analyze, export, report, show
 from fedithreads.cli.run import collect, demo, serve
 

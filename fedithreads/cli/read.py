@@ -10,8 +10,8 @@ import click
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import SOURCES, console, from_options, known_errors, settings_options
-from fedithreads.config import check_duration
 from fedithreads.core.tree import Thread
+from fedithreads.core.units import check_duration
 from fedithreads.report.render import render_thread, summary_table, thread_tree
 from fedithreads.storage.tables import FORMATS, write_tables
 

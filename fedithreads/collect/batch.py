@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from fedithreads.analysis.frames import comments_frame
-from fedithreads.collect.ratelimit import Clock
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.core.records import CommentRecord
+from fedithreads.core.units import Clock
 from fedithreads.storage.tables import append_snapshots
 
 

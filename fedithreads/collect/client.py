@@ -33,17 +33,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
-from fedithreads import __version__
-from fedithreads.collect.ratelimit import Clock, HostLimiter, Rate, Sleep
+from fedithreads._version import __version__
+from fedithreads.collect.ratelimit import HostLimiter, Rate
 from fedithreads.collect.retry import RetryPolicy, Verdict, classify, retry_after
 from fedithreads.config import Settings
-from fedithreads.core.records import host_of
+from fedithreads.core.hosts import host_of
+from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import ConfigError, FetchError, ParseError
 
 T = TypeVar("T")
@@ -83,10 +84,6 @@ class _Retry(Exception):
         super().__init__(verdict.kind)
         self.verdict = verdict
         self.url = url
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @functools.cache

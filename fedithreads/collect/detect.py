@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.ratelimit import Rate
-from fedithreads.core.records import host_of
+from fedithreads.core.hosts import host_of
 from fedithreads.dialects.common import Model, validate
 from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
 from fedithreads.errors import FetchError, ParseError, ServerError

@@ -22,16 +22,16 @@ import httpx
 from fedithreads.analysis.frames import build_tables, posts_frame
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import Finished, PartBatch
-from fedithreads.collect.client import Client, Fetched, utcnow
+from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.crawl import ThreadCrawler
 from fedithreads.collect.detect import Detector, Server
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ThreadOutcome, write_manifest
-from fedithreads.collect.ratelimit import Clock, Sleep
 from fedithreads.collect.spool import SPOOL_DIR, Spool
 from fedithreads.collect.state import RunInProgress, RunLock, State, ThreadSeen
 from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
-from fedithreads.config import Settings, duration_seconds
+from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
+from fedithreads.core.units import Clock, Sleep, duration_seconds, utcnow
 from fedithreads.errors import FedithreadsError
 from fedithreads.storage.tables import (
     RawArchive,

@@ -15,15 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fedithreads.collect.targets import (
-    CommunityTarget,
-    Target,
-    TargetProblem,
-    quoted,
-    read_target,
-    target_key,
-)
-from fedithreads.errors import ConfigError
+from fedithreads.collect.targets import CommunityTarget, Target, read_target, target_key
+from fedithreads.errors import ConfigError, TargetProblem, quoted
 
 MAX_SEED_BYTES = 1_000_000
 _ENTRY_KEYS = ("target", "max_posts")

@@ -16,14 +16,14 @@ they can never hold a path separator, ``..``, NUL or a control character.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TypeAlias
 from urllib.parse import quote, unquote
 
-from fedithreads.errors import UsageError
+from fedithreads.core.hosts import DEFAULT_PORTS, Host, check_characters, read_host
+from fedithreads.errors import TargetProblem, UsageError, quoted
 
 MAX_TARGET_CHARS = 2000
 MAX_ID = 2**31 - 1
@@ -35,11 +35,9 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL = re.compile(r"//(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?P<query>\?[^#]*)?", re.DOTALL)
 _HANDLE = re.compile(r"!(?P<name>[^@]*)@(?P<host>.*)", re.DOTALL)
 _NAME = re.compile(rf"[A-Za-z0-9_]{{1,{MAX_NAME_CHARS}}}")
-_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URL_SAFE = "/?%:@!$&'()*+,;=-._~"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,29 +74,6 @@ class ApIdTarget:
 Target: TypeAlias = PostTarget | CommunityTarget | ApIdTarget
 
 
-class TargetProblem(ValueError):
-    """Why a TARGET string is rejected and what to do; parse_target makes it a UsageError."""
-
-    def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(f"{problem}; {fix}")
-        self.problem = problem
-        self.fix = fix
-
-
-@dataclass(frozen=True, slots=True)
-class _Host:
-    """A validated ``host[:port]``: the instance key, its base URL and whether it is loopback."""
-
-    key: str
-    base_url: str
-    loopback: bool
-
-
-def quoted(text: str, limit: int = 60) -> str:
-    """``text`` as a one-line Python literal, cut to about ``limit`` characters."""
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
 def parse_target(text: str) -> Target:
     """Parse one TARGET, or raise a one-line UsageError naming it and the fix."""
     try:
@@ -116,13 +91,6 @@ def target_key(target: Target) -> str:
     return f"ap_id:{target.url}"
 
 
-def host_key(text: str) -> str:
-    """The instance key of ``host[:port]`` (lower case, IDNA; ``:443`` dropped), as
-    targets and the data dir spell it; raises TargetProblem for what is not a host."""
-    _check_characters(text)
-    return _read_host(text, "https").key
-
-
 def read_target(text: str) -> Target:
     """Parse one TARGET, or raise TargetProblem saying what is wrong and the fix."""
     if len(text) > MAX_TARGET_CHARS:
@@ -130,7 +98,7 @@ def read_target(text: str) -> Target:
     raw = text.strip()
     if not raw:
         raise TargetProblem("empty", _ANY)
-    _check_characters(raw)
+    check_characters(raw)
     if raw.startswith("!"):
         return _read_handle(raw)
     scheme = _SCHEME.match(raw)
@@ -139,23 +107,11 @@ def read_target(text: str) -> Target:
     name = scheme.group(1).lower()
     if "." in name or name == "localhost":
         raise _not_a_url(raw)
-    if name not in _DEFAULT_PORTS:
+    if name not in DEFAULT_PORTS:
         raise TargetProblem(
             f"scheme {quoted(name, 20)} is not supported", "use an https:// URL or !name@host"
         )
     return _read_url(raw, name, raw[scheme.end() :])
-
-
-def _check_characters(raw: str) -> None:
-    for char in raw:
-        if char.isspace():
-            raise TargetProblem("contains a space", "give one target per argument, without spaces")
-        if unicodedata.category(char).startswith("C"):
-            raise TargetProblem(
-                f"contains the invisible or control character U+{ord(char):04X}", "retype it"
-            )
-        if char == "\\":
-            raise TargetProblem("contains a backslash", "URLs use / between parts")
 
 
 def _not_a_url(raw: str) -> TargetProblem:
@@ -173,9 +129,9 @@ def _read_handle(raw: str) -> CommunityTarget:
     name, where = match.group("name", "host")
     if any(char in where for char in "/?#@"):
         raise TargetProblem("unexpected text after the host", "write it as !name@host")
-    host = _read_host(where, "https")
+    host = read_host(where, "https")
     if host.loopback:
-        host = _read_host(where, "http")
+        host = read_host(where, "http")
     return CommunityTarget(raw, host.base_url, host.key, _community_name(name))
 
 
@@ -189,7 +145,7 @@ def _read_url(raw: str, scheme: str, rest: str) -> Target:
             "contains a user name or password",
             "remove the user:password@ part; tokens belong in config.toml [hosts] token_env",
         )
-    host = _read_host(authority, scheme)
+    host = read_host(authority, scheme)
     if scheme == "http" and not host.loopback:
         raise TargetProblem(
             "plain http:// is only for loopback hosts (127.0.0.1, ::1, localhost)",
@@ -208,7 +164,7 @@ def _check_escapes(text: str) -> None:
         raise TargetProblem("contains an escaped control character", "give the URL without it")
 
 
-def _classify(raw: str, host: _Host, path: str, query: str) -> Target:
+def _classify(raw: str, host: Host, path: str, query: str) -> Target:
     parts = path.split("/")[1:]
     if parts and not parts[-1]:
         parts.pop()
@@ -229,7 +185,7 @@ def _classify(raw: str, host: _Host, path: str, query: str) -> Target:
     return ApIdTarget(raw, host.base_url, host.key, url)
 
 
-def _lemmy_post_id(parts: list[str], host: _Host) -> int:
+def _lemmy_post_id(parts: list[str], host: Host) -> int:
     if len(parts) == 3 and _DIGITS.fullmatch(parts[2]):
         raise TargetProblem(
             "this links a comment inside a post",
@@ -241,7 +197,7 @@ def _lemmy_post_id(parts: list[str], host: _Host) -> int:
     return _post_id(parts[1])
 
 
-def _piefed_post_id(parts: list[str], host: _Host) -> int:
+def _piefed_post_id(parts: list[str], host: Host) -> int:
     if len(parts) not in (4, 5) or parts[2] != "p" or not all(parts):
         raise TargetProblem(
             "not a community or post URL", "give /c/<name> or /c/<name>/p/<id>/<slug>"
@@ -259,12 +215,12 @@ def _post_id(text: str) -> int:
     return number
 
 
-def _community(text: str, host: _Host) -> str:
+def _community(text: str, host: Host) -> str:
     """``name`` or ``name@remote`` from a /c/ path; ``name@host`` itself becomes ``name``."""
     name, at, remote = text.partition("@")
     if not at:
         return _community_name(name)
-    remote_key = _read_host(remote, "https").key
+    remote_key = read_host(remote, "https").key
     return _community_name(name) + ("" if remote_key == host.key else f"@{remote_key}")
 
 
@@ -275,63 +231,3 @@ def _community_name(name: str) -> str:
             "check the spelling",
         )
     return name.lower()
-
-
-def _read_host(authority: str, scheme: str) -> _Host:
-    """Validate ``host[:port]`` (IPv6 in brackets) into the instance key and base URL."""
-    text, port = _split_port(authority)
-    name = _ipv6_name(text) if text.startswith("[") else _dns_name(text)
-    default = _DEFAULT_PORTS[scheme]
-    key = name if port in (None, default) else f"{name}:{port}"
-    return _Host(key, f"{scheme}://{key}", _is_loopback(name))
-
-
-def _split_port(authority: str) -> tuple[str, int | None]:
-    close = authority.rfind("]")
-    host, colon, port = authority.rpartition(":")
-    if not colon or close > len(host):  # no port, or the last ":" is inside [IPv6]
-        return authority, None
-    if not (_DIGITS.fullmatch(port) and 1 <= int(port) <= 65535):
-        raise TargetProblem(f"port {quoted(port, 12)} is not 1 to 65535", "check the port")
-    return host, int(port)
-
-
-def _ipv6_name(text: str) -> str:
-    """``[IPv6]`` in compressed form; zone ids (``%eth0``) are not accepted."""
-    bad = TargetProblem(f"{quoted(text, 45)} is not an IPv6 address", "check the host")
-    if not text.endswith("]") or "%" in text:
-        raise bad
-    try:
-        return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"
-    except ValueError:
-        raise bad from None
-
-
-def _dns_name(text: str) -> str:
-    """Lower-case IDNA host name; every label letters, digits and inner hyphens."""
-    bad = TargetProblem(f"host {quoted(text, 70)} is not a valid host name", "check the host")
-    if not text:
-        raise TargetProblem("the host is missing", "give the host name, e.g. lemmy.ml")
-    try:
-        name = text.lower().removesuffix(".").encode("idna").decode("ascii").lower()
-        name.encode("ascii").decode("idna")  # rejects xn-- labels that are not punycode
-    except UnicodeError:
-        raise bad from None
-    labels = name.split(".")
-    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise bad
-    if labels[-1].isdigit():
-        try:
-            return str(ipaddress.IPv4Address(name))
-        except ValueError:
-            raise bad from None
-    return name
-
-
-def _is_loopback(name: str) -> bool:
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,22 +98,3 @@ class Page:
     comments: tuple[CommentRecord, ...] = ()
     next_page: str | None = None
     server_version: str | None = None
-
-
-@lru_cache(maxsize=16384)
-def host_of(url: str) -> str:
-    """The lower-case host (with a non-default port) of an ``ap_id``/``actor_id`` URL.
-
-    Cached: a page names the same few actors and communities over and over."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.port is not None and parts.port not in (80, 443):
-        return f"{host}:{parts.port}"
-    return host
-
-
-@lru_cache(maxsize=16384)
-def handle(name: str, actor_url: str) -> str:
-    """``name@host`` for a person or community, the host taken from its actor URL."""
-    host = host_of(actor_url)
-    return f"{name}@{host}" if host else name

@@ -21,7 +21,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, Struct
 
-from fedithreads.core.records import CommentRecord, Provenance, handle
+from fedithreads.core.hosts import handle
+from fedithreads.core.records import CommentRecord, Provenance
 
 _I64 = 2**63 - 1
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")

@@ -7,7 +7,8 @@ both shapes validate here (see reference/lemmy-api.md §1.3).
 
 from __future__ import annotations
 
-from fedithreads.core.records import CommentRecord, PostRecord, Provenance, handle
+from fedithreads.core.hosts import handle
+from fedithreads.core.records import CommentRecord, PostRecord, Provenance
 from fedithreads.dialects.common import (
     CommentCountFields,
     CommentCounts,

@@ -7,7 +7,8 @@ slim comment list omits ``post`` and ``community`` (reference/lemmy-api.md §4).
 
 from __future__ import annotations
 
-from fedithreads.core.records import CommentRecord, PostRecord, Provenance, handle
+from fedithreads.core.hosts import handle
+from fedithreads.core.records import CommentRecord, PostRecord, Provenance
 from fedithreads.dialects.common import (
     CommentCountFields,
     CommentCounts,

@@ -7,7 +7,8 @@ by number (``next_page: "2"``) (reference/lemmy-api.md §5.1).
 
 from __future__ import annotations
 
-from fedithreads.core.records import CommentRecord, PostRecord, Provenance, handle
+from fedithreads.core.hosts import handle
+from fedithreads.core.records import CommentRecord, PostRecord, Provenance
 from fedithreads.dialects.common import (
     CommentCountFields,
     CommentCounts,

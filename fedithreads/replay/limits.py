@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
-Clock = Callable[[], float]
+from fedithreads.core.units import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +77,4 @@ class RateLimiter:
             return bucket.take(now)
 
 
-__all__ = ["Clock", "Decision", "RateLimiter", "TokenBucket"]
+__all__ = ["Decision", "RateLimiter", "TokenBucket"]

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from fedithreads.core.records import CommentRecord, PostRecord, host_of
+from fedithreads.core.hosts import host_of
+from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.order import Key, comment_key, in_subtree, nlevel, post_key
 

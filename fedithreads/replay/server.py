@@ -26,6 +26,7 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
+from fedithreads.core.units import Clock
 from fedithreads.replay.api.base import Api, Context, nodeinfo, nodeinfo_links
 from fedithreads.replay.api.lemmy_v3 import LemmyV3Api
 from fedithreads.replay.api.lemmy_v4 import LemmyV4Api
@@ -34,7 +35,7 @@ from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.encode.documents import DEFAULT_VERSIONS, Encoder, dumps, parse_version
 from fedithreads.replay.faults import FaultPicker
 from fedithreads.replay.http import Request, Response
-from fedithreads.replay.limits import Clock, RateLimiter
+from fedithreads.replay.limits import RateLimiter
 from fedithreads.replay.log import LoggedRequest, RequestLog
 from fedithreads.replay.quirks import Quirks
 from fedithreads.replay.select import Selector

@@ -20,7 +20,7 @@ from datetime import datetime
 import polars as pl
 
 from fedithreads.analysis.stats import activity
-from fedithreads.config import duration_seconds
+from fedithreads.core.units import duration_seconds
 
 MAX_BUCKETS = 240
 SHAPE_CAP = 3000

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from fedithreads import dialects
-from fedithreads.core.records import Page, Provenance, host_of
+from fedithreads.core.hosts import host_of
+from fedithreads.core.records import Page, Provenance
 from fedithreads.errors import SourceError
 
 CAPTURE_FILE = "capture.toml"

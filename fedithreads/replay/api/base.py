@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from fedithreads.core.records import CommentRecord, PostRecord, host_of
+from fedithreads.core.hosts import host_of
+from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.encode.documents import Encoder
 from fedithreads.replay.encode.shapes import Json

@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from fedithreads.core.records import CommentRecord, PostRecord, host_of
+from fedithreads.core.hosts import host_of
+from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.replay.encode.shapes import Json, version_tags
 
 _ACCOUNTS_FROM = datetime(2023, 6, 1, tzinfo=UTC)
