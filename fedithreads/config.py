@@ -7,7 +7,7 @@ naming the file, the key and the fix.
 
 Types are strict, as TOML has real ones: ``keep_raw = "yes"`` or ``concurrency = "4"``
 is an error, not a guess (a whole number is fine where a decimal is expected); numbers
-must be finite. A config file over ``MAX_CONFIG_BYTES`` is refused before parsing. Host
+must be finite. A config file over ``MAX_TOML_BYTES`` is refused before parsing. Host
 tables are keyed by the instance key targets use (lower case, IDNA, ``:port`` when not
 the default), so ``[hosts."Lemmy.Example"]`` applies to ``lemmy.example``.
 """
@@ -32,7 +32,8 @@ from fedithreads.core.units import Duration
 from fedithreads.errors import ConfigError, TargetProblem
 
 DEFAULT_CONFIG = Path("config.toml")
-MAX_CONFIG_BYTES = 1_000_000
+MAX_TOML_BYTES = 1_000_000
+"""The largest config or seed file read."""
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
@@ -137,24 +138,28 @@ def load_settings(path: Path | None, *, data_dir: Path | None = None) -> Setting
 
 
 def _parse(path: Path) -> Settings:
+    document = read_toml(path, too_large_fix="a config file is a page of settings; check the path")
+    return parse_settings(document, str(path))
+
+
+def read_toml(path: Path, *, too_large_fix: str) -> dict[str, Any]:
+    """A TOML file of at most ``MAX_TOML_BYTES`` (config or seeds), read before parsing so a
+    wrong path to a huge file costs nothing; any problem is a ConfigError naming it."""
     where = str(path)
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_CONFIG_BYTES + 1)
+            data = fh.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
         problem = f"cannot read ({exc.strerror or type(exc).__name__})"
         raise ConfigError(where, None, problem, "check the path and its permissions") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(
-            where, None, "larger than 1 MB", "a config file is a page of settings; check the path"
-        )
+    if len(data) > MAX_TOML_BYTES:
+        raise ConfigError(where, None, "larger than 1 MB", too_large_fix)
     try:
-        raw = tomllib.loads(data.decode("utf-8-sig"))
+        return tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(where, None, "not UTF-8 text", "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(where, None, f"not valid TOML ({exc})", "fix the syntax") from None
-    return parse_settings(raw, where)
 
 
 def parse_settings(raw: dict[str, Any], where: str) -> Settings:

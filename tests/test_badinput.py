@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 from fedithreads.analysis.frames import build_tables
 from fedithreads.cli.main import main
-from fedithreads.collect.seeds import MAX_SEED_BYTES
 from fedithreads.collect.targets import CommunityTarget, parse_target, target_key
-from fedithreads.config import MAX_CONFIG_BYTES, load_settings
+from fedithreads.config import MAX_TOML_BYTES, load_settings
 from fedithreads.errors import ConfigError, UsageError
 from fedithreads.storage.tables import append_snapshots, read_table, safe_name
 from tests import factories
@@ -96,7 +95,7 @@ def test_each_config_mistake_is_one_line_with_file_key_and_fix_and_exit_2(
 def test_a_huge_or_undecodable_config_is_refused_before_parsing(tmp_path: Path) -> None:
     """A config over 1 MB, or one that is not UTF-8, is one clear line each."""
     huge = tmp_path / "huge.toml"
-    huge.write_text("# padding\n" * (MAX_CONFIG_BYTES // 10 + 1))
+    huge.write_text("# padding\n" * (MAX_TOML_BYTES // 10 + 1))
     latin = tmp_path / "latin.toml"
     latin.write_bytes('contact = "caf\xe9"\n'.encode("latin-1"))
 
@@ -162,7 +161,7 @@ def test_each_seed_mistake_is_one_line_with_file_key_and_fix_and_exit_2(
 def test_huge_and_undecodable_seed_files_are_refused(tmp_path: Path) -> None:
     """Over 1 MB, or not UTF-8: one line each, exit 2."""
     huge = tmp_path / "huge.toml"
-    huge.write_bytes(b"#" * (MAX_SEED_BYTES + 1))
+    huge.write_bytes(b"#" * (MAX_TOML_BYTES + 1))
     latin = tmp_path / "latin.toml"
     latin.write_bytes('# caf\xe9\n[[targets]]\ntarget = "!a@b.example"\n'.encode("latin-1"))
 

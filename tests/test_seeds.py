@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fedithreads.collect.seeds import MAX_SEED_BYTES, default_seed_files, load_seeds
+from fedithreads.collect.seeds import default_seed_files, load_seeds
 from fedithreads.collect.targets import CommunityTarget, PostTarget, target_key
+from fedithreads.config import MAX_TOML_BYTES
 from fedithreads.errors import ConfigError
 
 REPO = Path(__file__).parent.parent
@@ -135,7 +136,7 @@ def test_each_mistake_is_one_error_naming_file_key_and_fix(
 
 def test_a_seed_file_over_one_megabyte_is_refused(tmp_path: Path) -> None:
     """A huge seed file is an error that says to split it, before it is parsed."""
-    seed = write(tmp_path, "big.toml", "#" * (MAX_SEED_BYTES + 1))
+    seed = write(tmp_path, "big.toml", "#" * (MAX_TOML_BYTES + 1))
 
     with pytest.raises(ConfigError, match="split it"):
         load_seeds([seed])

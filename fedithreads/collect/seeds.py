@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from fedithreads.collect.targets import CommunityTarget, Target, read_target, target_key
+from fedithreads.config import read_toml
 from fedithreads.errors import ConfigError, TargetProblem, quoted
 
-MAX_SEED_BYTES = 1_000_000
 _ENTRY_KEYS = ("target", "max_posts")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
@@ -50,7 +48,7 @@ def load_seeds(paths: Sequence[Path]) -> list[Target]:
 def read_seed_file(path: Path) -> list[Target]:
     """The targets of one seed file, in order, or a ConfigError for its first problem."""
     where = str(path)
-    document = _load_toml(path)
+    document = read_toml(path, too_large_fix="split it into several seed files")
     for key in document:
         if key != "targets":
             raise ConfigError(
@@ -62,24 +60,6 @@ def read_seed_file(path: Path) -> list[Target]:
             where, "targets", "must be an array of tables", 'write each as [[targets]] target = "…"'
         )
     return [_read_entry(where, f"targets[{i}]", entry) for i, entry in enumerate(entries)]
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    where = str(path)
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_SEED_BYTES + 1)
-    except OSError as exc:
-        problem = f"cannot read ({exc.strerror or type(exc).__name__})"
-        raise ConfigError(where, None, problem, "check the path and its permissions") from None
-    if len(data) > MAX_SEED_BYTES:
-        raise ConfigError(where, None, "larger than 1 MB", "split it into several seed files")
-    try:
-        return tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ConfigError(where, None, "not UTF-8 text", "save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(where, None, f"not valid TOML ({exc})", "fix the syntax") from None
 
 
 def _read_entry(where: str, at: str, entry: object) -> Target:
