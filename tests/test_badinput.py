@@ -17,7 +17,8 @@ from fedithreads.cli.main import main
 from fedithreads.collect.targets import CommunityTarget, parse_target, target_key
 from fedithreads.config import MAX_TOML_BYTES, load_settings
 from fedithreads.errors import ConfigError, UsageError
-from fedithreads.storage.tables import append_snapshots, read_table, safe_name
+from fedithreads.storage.atomic import safe_name
+from fedithreads.storage.tables import append_snapshots, read_table
 from tests import factories
 
 TARGET = "https://lemmy.example/post/1"

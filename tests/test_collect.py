@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
-from fedithreads.storage.tables import read_raw
+from fedithreads.storage.raw import read_raw
 from fedithreads.synth.generate import SynthThread, generate_thread
 from tests.collect_support import (
     branches_touching,

@@ -37,7 +37,8 @@ from fedithreads.collect.targets import parse_target
 from fedithreads.config import Settings
 from fedithreads.errors import StoreError
 from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
-from fedithreads.storage.tables import read_raw, read_table, scan_table
+from fedithreads.storage.raw import read_raw
+from fedithreads.storage.tables import read_table, scan_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect_support import collect, settings_for, tables_without_run_columns
 
@@ -76,6 +77,7 @@ import os, signal, sys
 from pathlib import Path
 import fedithreads.collect.batch as batch
 import fedithreads.collect.run as collect_run
+import fedithreads.storage.atomic as atomic
 import fedithreads.storage.tables as store
 from fedithreads.collect import state
 point = sys.argv[1]
@@ -90,14 +92,14 @@ if point == "after-compacted-file":          # parts compacted, the run not yet 
         die()
     collect_run.compact_run = compact_run
 elif point == "manifest-half-written":        # a temporary manifest, never renamed
-    real_atomic = store.write_atomic
+    real_atomic = atomic.write_atomic
     def write_atomic(path, write):
         if path.parent.name == "runs":
             path.parent.mkdir(parents=True, exist_ok=True)
             (path.parent / f".{path.name}.crash.tmp").write_bytes(b'{"run_id": "')
             die()
         real_atomic(path, write)
-    store.write_atomic = write_atomic
+    atomic.write_atomic = write_atomic
 elif point == "before-final-state":           # manifest written, the run not closed
     real_save = state.State.save
     def save(self, data_dir):

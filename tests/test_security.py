@@ -31,7 +31,7 @@ from fedithreads.collect.targets import parse_target
 from fedithreads.config import parse_settings
 from fedithreads.errors import FetchError
 from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
-from fedithreads.storage.tables import read_raw
+from fedithreads.storage.raw import read_raw
 from fedithreads.synth.generate import generate_thread
 from tests.collect_support import settings_for
 from tests.fakes import FakeClock, Script, json_response

@@ -11,13 +11,8 @@ from polars.testing import assert_frame_equal
 from fedithreads.analysis.frames import build_tables
 from fedithreads.core import schema
 from fedithreads.errors import StoreError
-from fedithreads.storage.tables import (
-    append_snapshots,
-    scan_table,
-    table_files,
-    write_atomic,
-    write_frame,
-)
+from fedithreads.storage.atomic import write_atomic
+from fedithreads.storage.tables import append_snapshots, scan_table, table_files, write_frame
 from tests.factories import hand_thread
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from fedithreads.collect.client import HostStats
 from fedithreads.collect.crawl import ThreadResult
 from fedithreads.core.records import PostRecord
-from fedithreads.storage.tables import safe_name, save_atomic
+from fedithreads.storage.atomic import safe_name, save_atomic
 
 
 @dataclass(slots=True)

@@ -26,20 +26,16 @@ from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.crawl import ThreadCrawler
 from fedithreads.collect.detect import Detector, Server
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ThreadOutcome, write_manifest
-from fedithreads.collect.spool import SPOOL_DIR, Spool
+from fedithreads.collect.spool import Spool
 from fedithreads.collect.state import RunInProgress, RunLock, State, ThreadSeen
 from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Clock, Sleep, duration_seconds, utcnow
 from fedithreads.errors import FedithreadsError
-from fedithreads.storage.tables import (
-    RawArchive,
-    append_snapshots,
-    compact_run,
-    part_path,
-    safe_name,
-)
+from fedithreads.storage.atomic import SPOOL_DIR, safe_name
+from fedithreads.storage.raw import RawArchive
+from fedithreads.storage.tables import append_snapshots, compact_run, part_path
 
 STATE_SAVE_INTERVAL = 1.0
 """Seconds between saves of the run's progress to state.json while threads finish."""

@@ -23,9 +23,8 @@ import polars as pl
 from fedithreads.analysis.frames import comments_frame
 from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord
-from fedithreads.storage.tables import save_atomic, sink_atomic
+from fedithreads.storage.atomic import save_atomic, sink_atomic
 
-SPOOL_DIR = ".spool"
 _BATCH = "_batch"
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fedithreads.errors import LockHeldError, StoreError
-from fedithreads.storage.tables import save_atomic, sweep_temporaries
+from fedithreads.storage.atomic import save_atomic, sweep_temporaries
 
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"

@@ -29,7 +29,7 @@ from fedithreads.analysis import pipeline
 from fedithreads.core.tree import Thread
 from fedithreads.report.html import page
 from fedithreads.report.pages import Figure, Page, ThreadParts, index_page, thread_page
-from fedithreads.storage.tables import safe_name, write_atomic
+from fedithreads.storage.atomic import safe_name, write_atomic
 
 VEGA_ASSET = "assets/vega.js"
 PNG_SCALE = 2

@@ -1,0 +1,153 @@
+"""Files that appear whole or not at all, under names that cannot leave their directory.
+
+A file is written to a temporary name in the same directory, flushed to disk and renamed
+into place, so a reader (or a later run) sees the whole file or none of it, and the
+directory entry is synced too. Temporary files left by a killed writer start with ``.``
+and end with ``TEMP_SUFFIX``; nothing reads them, and ``sweep_temporaries`` removes them
+under the run lock. Any write that fails (a full disk, a read-only directory) is one
+StoreError naming the file; what was there before stays as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from fedithreads.errors import StoreError
+
+TEMP_SUFFIX = ".tmp"
+
+
+SPOOL_DIR = ".spool"
+"""Where a crawl spills a thread's pages (fedithreads.collect.spool); never read by scans."""
+
+
+ROW_GROUP = 8192
+"""Rows per Parquet row group when streaming: small enough to keep writers lean."""
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a host or run id: never a path separator or ``..``."""
+    cleaned = _SAFE.sub("_", text).lstrip(".")
+    return cleaned or "_"
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Create ``path`` via a temp file + fsync + rename; nothing partial is ever visible.
+
+    On failure the temporary file is removed, the old file (if any) is left as it was,
+    and the error is raised as it came (``save_atomic`` makes it a StoreError).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def save_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """``write_atomic``, with a failure to write (a full disk, no permission, also a
+    Polars writer's I/O error) turned into one StoreError line naming ``path``."""
+    try:
+        write_atomic(path, write)
+    except Exception as exc:
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
+def sink_atomic(frame: pl.LazyFrame, path: Path, *, row_group_size: int = ROW_GROUP) -> None:
+    """Stream ``frame`` into a Parquet file at ``path``, atomically (temp, fsync, rename),
+    without holding all its rows in memory (the writer holds a few row groups)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        frame.sink_parquet(tmp, row_group_size=row_group_size, statistics=True)
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+        _fsync_dir(path.parent)
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
+def move_atomic(source: Path, target: Path) -> None:
+    """Rename a finished file into place in its own directory, and sync the directory."""
+    try:
+        source.replace(target)
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """A Polars writer error that is really the file system's (``os error 28``)."""
+    return isinstance(exc, pl.exceptions.PolarsError) and "os error" in str(exc)
+
+
+def _cannot_write(path: Path, exc: BaseException) -> StoreError:
+    if isinstance(exc, OSError):
+        cause = exc.strerror or str(exc)
+    else:
+        cause = str(exc).rsplit("IO error: ", 1)[-1].split(" (os error")[0]
+    return StoreError(
+        f"{path}: cannot write ({cause}); nothing earlier was changed; "
+        "free space (or fix permissions) and run again"
+    )
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sweep_temporaries(data_dir: Path) -> int:
+    """Delete temporary files a killed writer left in the data dir, and its spilled
+    pages; how many files.
+
+    Call only while holding the run lock (no writer is alive then); readers never
+    look at them anyway.
+    """
+    swept = 0
+    spool = data_dir / SPOOL_DIR
+    if spool.is_dir():
+        swept += sum(1 for p in spool.rglob("*") if p.is_file())
+        shutil.rmtree(spool, ignore_errors=True)
+    for top in (data_dir, data_dir / "runs", data_dir / "tables"):
+        if not top.is_dir():
+            continue
+        found = (
+            top.rglob(f".*{TEMP_SUFFIX}") if top.name == "tables" else top.glob(f".*{TEMP_SUFFIX}")
+        )
+        for tmp in found:
+            try:
+                tmp.unlink()
+                swept += 1
+            except OSError:
+                pass
+    return swept
