@@ -13,8 +13,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
-from fedithreads.collect.client import Client, Fetched, json_params
+from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
 from fedithreads.dialects import parse_page
@@ -182,3 +183,13 @@ def resolved_post(document: object) -> dict[str, object] | None:
     if isinstance(document.get("post"), dict):
         return {"post_view": document["post"]}
     return None
+
+
+def json_params(**params: Any) -> dict[str, str | int]:
+    """Query parameters without the ``None`` ones; booleans as ``true``/``false``."""
+    out: dict[str, str | int] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out

@@ -7,9 +7,8 @@ parse as JSON) is fetched again like an HTML error page would be. Everything tha
 waits goes through the injected clock and sleep.
 
 Tokens (config ``[hosts."h"] token_env``) are sent only to their own host, only over
-https, never across redirects (redirects are not followed at all) and never appear in a
-URL, a raw page, a log line or an error: should a server echo one back (a debug page
-reflecting request headers), it is replaced by ``[redacted]`` before anything is kept.
+https, never across redirects (redirects are not followed at all); one a server echoes
+back is redacted (fedithreads.collect.redact) before anything is kept.
 
 A 2xx carrying ``x-ratelimit-remaining: 0`` (Lemmy 1.0 on the last request its window
 allows) holds the host until ``x-ratelimit-reset``, so the next request is not refused.
@@ -24,36 +23,31 @@ verification is not retried.
 from __future__ import annotations
 
 import asyncio
-import functools
-import json
 import os
 import random
-import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
-from fedithreads._version import __version__
-from fedithreads.collect.ratelimit import HostLimiter, Rate
-from fedithreads.collect.retry import RetryPolicy, Verdict, classify, retry_after
+from fedithreads.collect.connections import Connections
+from fedithreads.collect.ratelimit import HostLimiter, Rate, host_limiter, published_fraction
+from fedithreads.collect.redact import Redactor
+from fedithreads.collect.retry import RetryPolicy, Verdict, classify, retry_after, transport_verdict
 from fedithreads.config import Settings
 from fedithreads.core.hosts import host_of
 from fedithreads.core.units import Clock, Sleep, utcnow
-from fedithreads.errors import ConfigError, FetchError, ParseError
+from fedithreads.errors import FetchError, ParseError
 
 T = TypeVar("T")
 Params = Mapping[str, str | int]
 ATTEMPT_TIMEOUT_FACTOR = 4
 """One attempt (connect, headers, whole body) may take this many read timeouts."""
-REDACTED = "[redacted]"
-MIN_SECRET_CHARS = 6
-"""Shorter tokens are sent but not searched for in bodies (they would match real text)."""
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -84,13 +78,6 @@ class _Retry(Exception):
         super().__init__(verdict.kind)
         self.verdict = verdict
         self.url = url
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's own certificate checks (certifi, or SSL_CERT_FILE/SSL_CERT_DIR), built once
-    per process: loading the CA bundle costs ~30 ms for every client otherwise."""
-    return httpx.create_ssl_context()
 
 
 class Client:
@@ -124,12 +111,9 @@ class Client:
         """Hosts that asked for a pause past the retry budget: (until, seconds asked)."""
         self._slots = asyncio.Semaphore(settings.limits.concurrency)
         self._environ = environ
-        self._secrets = _tokens(settings, environ)
-        self._transport = transport
+        self._redactor = Redactor.for_settings(settings, environ)
+        self.connections = Connections(settings, transport)
         self._open = False
-        self._pools: dict[str, httpx.AsyncClient] = {}
-        """One connection pool per host: httpx scans every connection of a pool for each
-        request, so one pool for twenty hosts costs more CPU than the requests."""
 
     async def __aenter__(self) -> Client:
         self._open = True
@@ -137,63 +121,23 @@ class Client:
 
     async def __aexit__(self, *exc: object) -> None:
         self._open = False
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
-
-    def _pool(self, host: str) -> httpx.AsyncClient:
-        assert self._open, "use `async with Client(...)`"
-        found = self._pools.get(host)
-        if found is None:
-            http = self.settings.http
-            slots = self.limiter(host).concurrency
-            found = self._pools[host] = httpx.AsyncClient(
-                transport=self._transport,
-                timeout=httpx.Timeout(http.timeout_seconds, connect=http.connect_timeout_seconds),
-                # in flight: our own slots decide; idle: as many as may be in flight
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=slots),
-                headers={"User-Agent": self.user_agent(), "Accept": "application/json"},
-                follow_redirects=False,
-                verify=_tls_context(),
-            )
-        return found
-
-    def user_agent(self) -> str:
-        contact = self.settings.contact or "no contact configured"
-        return self.settings.user_agent.format(version=__version__, contact=contact)
+        await self.connections.aclose()
 
     # ------------------------------------------------------------------ pacing
     def limiter(self, host: str) -> HostLimiter:
-        """The host's limiter: its configured rate (exactly), else the default limit
-        (paced like a published one) until the host's /site says otherwise."""
+        """The host's limiter (see ``ratelimit.host_limiter``), made on first use."""
         found = self._limiters.get(host)
         if found is None:
-            conf = self.settings.hosts.get(host)
-            limits = self.settings.limits
-            configured = conf.requests_per_second if conf else None
-            if configured is not None:
-                rate, fraction = Rate.per_sec(configured), 1.0
-            else:
-                per_minute = limits.default_requests_per_second * 60
-                rate, fraction = Rate(per_minute, 60), limits.rate_fraction
-            found = HostLimiter(
-                rate,
-                fraction=fraction,
-                concurrency=(conf.concurrency if conf else None) or limits.per_host_concurrency,
-                clock=self.clock,
-                sleep=self.sleep,
-            )
+            found = host_limiter(self.settings, host, clock=self.clock, sleep=self.sleep)
             self._limiters[host] = found
         return found
 
     def adopt_published_rate(self, host: str, rate: Rate) -> None:
         """Pace ``host`` at ``rate_fraction`` of its published limit, unless configured."""
-        conf = self.settings.hosts.get(host)
-        if conf is not None and conf.requests_per_second is not None:
-            return
-        fraction = self.settings.limits.rate_fraction
-        spent = self.stats[host].requests if host in self.stats else 0
-        self.limiter(host).bucket.set_rate(rate, fraction=fraction, spent=spent)
+        fraction = published_fraction(self.settings, host)
+        if fraction is not None:
+            spent = self.stats[host].requests if host in self.stats else 0
+            self.limiter(host).bucket.set_rate(rate, fraction=fraction, spent=spent)
 
     # ------------------------------------------------------------------ fetching
     async def get(
@@ -242,7 +186,7 @@ class Client:
                 return parse(fetched)
             except ParseError as exc:
                 if not exc.problem.startswith("not valid JSON"):
-                    raise self._scrubbed(exc) from None
+                    raise self._redactor.parse_error(exc) from None
                 verdict = Verdict("not_json", fetched.status)
         if verdict.kind == "rate_limited":
             stats.rate_limited += 1
@@ -257,41 +201,31 @@ class Client:
             stats.requests += 1
             try:
                 async with asyncio.timeout(deadline):
-                    status, headers, body = await self._receive(url, self._auth(host, url))
+                    status, headers, body = await self._receive(host, url)
             except TimeoutError:
                 return Fetched(url, 0, b"", self.now()), Verdict("network", 0, "deadline")
             except httpx.DecodingError as exc:
                 return Fetched(url, 0, b"", self.now()), Verdict("not_json", 0, type(exc).__name__)
             except httpx.TransportError as exc:
                 return Fetched(url, 0, b"", self.now()), transport_verdict(exc)
-        fetched = Fetched(url, status, self._redact(body), self.now())
+        fetched = Fetched(url, status, self._redactor.bytes(body), self.now())
         if self.archive is not None:
             self.archive(host, fetched)  # as received (less any echoed token)
         if fetched.body.startswith(_BOM):  # a byte-order mark is no part of the JSON
             fetched = replace(fetched, body=fetched.body.removeprefix(_BOM))
         verdict = classify(status, headers, fetched.body, now=fetched.fetched_at)
-        if verdict.error is not None and self._secrets:
-            verdict = replace(verdict, error=self._redact_text(verdict.error))
+        if verdict.error is not None:
+            verdict = replace(verdict, error=self._redactor.text(verdict.error))
         if verdict.kind == "ok" and headers.get("x-ratelimit-remaining", "").strip() == "0":
             wait = retry_after(headers, now=fetched.fetched_at)  # the window's reset
             if wait:  # the last request the window allows: wait for the next window
                 self.limiter(host).bucket.pause(min(wait, self.policy.maximum))
         return fetched, verdict
 
-    async def _receive(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
-        """Status, headers and body, refusing a body over ``max_response_bytes``."""
-        cap = self.settings.http.max_response_bytes
-        async with self._pool(host_of(url)).stream("GET", url, headers=headers) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise_too_large(url, response.status_code, cap)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise_too_large(url, response.status_code, cap)
-                chunks.append(chunk)
-            return response.status_code, response.headers, b"".join(chunks)
+    async def _receive(self, host: str, url: str) -> tuple[int, httpx.Headers, bytes]:
+        assert self._open, "use `async with Client(...)`"
+        keepalive = self.limiter(host).concurrency  # idle: as many as may be in flight
+        return await self.connections.receive(url, self._auth(host, url), keepalive)
 
     def _auth(self, host: str, url: str) -> dict[str, str]:
         """A bearer token for ``host``, only over https (never to another host)."""
@@ -302,30 +236,6 @@ class Client:
             return {}
         token = self._environ.get(conf.token_env, "").strip()
         return {"Authorization": f"Bearer {token}"} if token else {}
-
-    # ------------------------------------------------------------------ secrets
-    def _redact(self, body: bytes) -> bytes:
-        """``body`` with every configured token (as sent, or JSON-escaped) replaced."""
-        for secret in self._secrets:
-            for form in _forms(secret):
-                if form in body:
-                    body = body.replace(form, REDACTED.encode())
-        return body
-
-    def _redact_text(self, text: str) -> str:
-        return self._redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
-
-    def _scrubbed(self, exc: ParseError) -> ParseError:
-        """The ParseError, its quoted input scrubbed of secrets."""
-        if not self._secrets:
-            return exc
-        return ParseError(
-            exc.dialect,
-            exc.endpoint,
-            exc.source,
-            exc.json_path,
-            self._redact_text(exc.problem),
-        )
 
     # ------------------------------------------------------------------ retry policy
     def _wait(self, state: RetryCallState, host: str) -> float:
@@ -363,58 +273,3 @@ class Client:
     @staticmethod
     def _count_retry(state: RetryCallState, stats: HostStats) -> None:
         stats.retries += 1
-
-
-def _tokens(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
-    """The configured tokens that are set, to redact; a token that cannot travel in a
-    header is a ConfigError naming its variable (never its value)."""
-    found = []
-    for host, conf in sorted(settings.hosts.items()):
-        if conf.token_env is None:
-            continue
-        token = environ.get(conf.token_env, "").strip()
-        if not all("!" <= char <= "~" for char in token):
-            raise ConfigError(
-                f"${conf.token_env}",
-                None,
-                f"the token for {host} holds a space or a character that is not ASCII",
-                "set it to the bare token",
-            )
-        if len(token) >= MIN_SECRET_CHARS:
-            found.append(token)
-    return tuple(found)
-
-
-def _forms(secret: str) -> tuple[bytes, ...]:
-    """The byte forms a token can take in a body: raw, and as a JSON string escapes it."""
-    raw = secret.encode()
-    escaped = json.dumps(secret)[1:-1].encode()
-    return (raw,) if escaped == raw else (raw, escaped)
-
-
-def transport_verdict(exc: httpx.TransportError) -> Verdict:
-    """A connection-level failure: a certificate that does not verify is permanent
-    (``tls``); resets, timeouts and refused connections are worth another try."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return Verdict("tls", 0, "certificate verify failed")
-        cause = cause.__cause__ or cause.__context__
-    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return Verdict("tls", 0, "certificate verify failed")
-    return Verdict("network", 0, type(exc).__name__)
-
-
-def raise_too_large(url: str, status: int, cap: int) -> None:
-    """A body over the cap is refused (never retried: it would be as large again)."""
-    raise FetchError(url, "too_large", status=status, error=f"body over {cap} bytes")
-
-
-def json_params(**params: Any) -> dict[str, str | int]:
-    """Query parameters without the ``None`` ones; booleans as ``true``/``false``."""
-    out: dict[str, str | int] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
-    return out

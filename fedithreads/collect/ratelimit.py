@@ -16,6 +16,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from fedithreads.config import Settings
 from fedithreads.core.units import Clock, Sleep
 
 _EPSILON = 1e-9
@@ -121,3 +122,26 @@ class HostLimiter:
 
     async def __aexit__(self, *exc: object) -> None:
         self._slots.release()
+
+
+def host_limiter(settings: Settings, host: str, *, clock: Clock, sleep: Sleep) -> HostLimiter:
+    """A host's limiter: its configured rate (exactly), else the default limit (paced like
+    a published one) until the host's /site says otherwise."""
+    conf = settings.hosts.get(host)
+    limits = settings.limits
+    configured = conf.requests_per_second if conf else None
+    if configured is not None:
+        rate, fraction = Rate.per_sec(configured), 1.0
+    else:
+        rate, fraction = Rate(limits.default_requests_per_second * 60, 60), limits.rate_fraction
+    concurrency = (conf.concurrency if conf else None) or limits.per_host_concurrency
+    return HostLimiter(rate, fraction=fraction, concurrency=concurrency, clock=clock, sleep=sleep)
+
+
+def published_fraction(settings: Settings, host: str) -> float | None:
+    """The fraction of a published limit ``host`` is paced at; None when its rate is
+    configured (a configured rate wins over what the server publishes)."""
+    conf = settings.hosts.get(host)
+    if conf is not None and conf.requests_per_second is not None:
+        return None
+    return settings.limits.rate_fraction

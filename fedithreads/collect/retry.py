@@ -35,9 +35,12 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import httpx
 
 RETRYABLE_KINDS = frozenset({"rate_limited", "server", "not_json", "network"})
 RATE_LIMIT_ERRORS = frozenset({"rate_limit_error", "too_many_requests"})
@@ -168,3 +171,16 @@ class RetryPolicy:
         if verdict.retry_after is not None:
             return max(verdict.retry_after, 0.0)
         return self.backoff(attempt, rng)
+
+
+def transport_verdict(exc: httpx.TransportError) -> Verdict:
+    """A connection-level failure: a certificate that does not verify is permanent
+    (``tls``); resets, timeouts and refused connections are worth another try."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return Verdict("tls", 0, "certificate verify failed")
+        cause = cause.__cause__ or cause.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return Verdict("tls", 0, "certificate verify failed")
+    return Verdict("network", 0, type(exc).__name__)
