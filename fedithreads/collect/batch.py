@@ -15,22 +15,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fedithreads.analysis.frames import comments_frame
-from fedithreads.collect.state import ThreadSeen
+from fedithreads.collect.state import Finished
 from fedithreads.core.records import CommentRecord
 from fedithreads.core.units import Clock
 from fedithreads.storage.tables import append_snapshots
-
-
-@dataclass(slots=True)
-class Finished:
-    """A crawled thread: its state key, outcome, and counts to remember once written."""
-
-    key: str
-    outcome: dict[str, Any]
-    seen: ThreadSeen | None = None
 
 
 @dataclass(slots=True)

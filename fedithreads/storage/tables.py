@@ -116,6 +116,15 @@ def compact_run(data_dir: Path, run_id: str) -> None:
                 p.unlink()
 
 
+def part_on_disk(data_dir: Path, table: str, run_id: str, part: str) -> bool:
+    """Whether a part of a run is on disk: its own file, or the run's compacted file
+    (which holds every part written before compaction) on any instance."""
+    root = data_dir / "tables" / table
+    run = safe_name(run_id)
+    names = (f"{run}.parquet", f"{run}--{safe_name(part)}.parquet")
+    return any(any(root.glob(f"instance=*/{name}")) for name in names)
+
+
 def table_files(data_dir: Path, table: str) -> list[Path]:
     """The finished Parquet files of one table: no temporary files, and no part files
     of a run that has been compacted."""

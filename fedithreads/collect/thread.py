@@ -1,0 +1,177 @@
+"""One thread's life in a run: skip it, or crawl it, spool its rows and hand them on.
+
+A thread is crawled when it is new to us, changed (``comments`` or
+``newest_comment_time``), was incomplete last time, is younger than
+``resnapshot_window``, or ``--full`` asks; otherwise it costs no comment request. Each
+thread runs once per run however many targets name it, at most ``per_host_concurrency``
+threads of a host at once. A crawled thread's rows go to its own part file, or, when they
+fit the spool's buffer, to a batch with other small threads; the ledger records it as
+done only once its rows are on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from fedithreads.analysis.frames import posts_frame
+from fedithreads.collect.api import ThreadApi
+from fedithreads.collect.batch import PartBatch
+from fedithreads.collect.crawl import ThreadCrawler
+from fedithreads.collect.outcome import ThreadOutcome
+from fedithreads.collect.spool import Spool
+from fedithreads.collect.state import Finished, Ledger, ThreadSeen
+from fedithreads.config import Settings
+from fedithreads.core.records import PostRecord
+from fedithreads.core.units import Now, duration_seconds
+from fedithreads.errors import FedithreadsError
+from fedithreads.storage.atomic import SPOOL_DIR, safe_name
+from fedithreads.storage.tables import append_snapshots, part_path
+
+Progress = Callable[[str, int], None]
+"""Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished one."""
+
+
+class ThreadRunner:
+    """The threads of one run: ``await runner.run(api, post, with_post=…)`` per thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        batch: PartBatch,
+        *,
+        full: bool,
+        now: Now,
+        progress: Progress,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.batch = batch
+        self.full = full
+        self.now = now
+        self.progress = progress
+        self.data_dir = settings.data_dir
+        self._in_flight: dict[str, asyncio.Semaphore] = {}
+        self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
+
+    async def run(self, api: ThreadApi, post: PostRecord, *, with_post: bool) -> ThreadOutcome:
+        """Each thread once per run, however many targets name it."""
+        key = f"{post.instance}/{post.post_id}"
+        if key not in self._threads:
+            self._threads[key] = asyncio.ensure_future(self._once(api, post, with_post))
+        return await asyncio.shield(self._threads[key])
+
+    async def _once(self, api: ThreadApi, post: PostRecord, with_post: bool) -> ThreadOutcome:
+        key = f"{post.instance}/{post.post_id}"
+        done = self.ledger.done(key)
+        if done is not None:
+            self.progress("done", 1)
+            return ThreadOutcome(**done)
+        reason = self._reason(key, post)
+        async with self._slots(post.instance):
+            if reason is None:
+                outcome = self._skip(post, with_post)
+                self.ledger.commit([Finished(key, outcome.as_dict())])
+            else:
+                outcome = await self._crawl(api, post, reason, with_post)
+        self.progress("done", 1)
+        return outcome
+
+    def _slots(self, host: str) -> asyncio.Semaphore:
+        """Threads crawled at once on one host (hosts do not wait for each other; the
+        host's limiter paces the requests themselves)."""
+        if host not in self._in_flight:
+            conf = self.settings.hosts.get(host)
+            slots = (
+                conf.concurrency if conf else None
+            ) or self.settings.limits.per_host_concurrency
+            self._in_flight[host] = asyncio.Semaphore(slots)
+        return self._in_flight[host]
+
+    def _reason(self, key: str, post: PostRecord) -> str | None:
+        """Why the thread needs crawling this run, or None to skip it."""
+        seen = self.ledger.state.threads.get(key)
+        window = timedelta(seconds=duration_seconds(self.settings.resnapshot_window))
+        if self.full:
+            return "full"
+        if seen is None:
+            return "new"
+        if not seen.complete:
+            return "incomplete before"
+        if seen.comments != post.comments or seen.newest_comment_time != _iso(
+            post.newest_comment_time
+        ):
+            return "changed"
+        if self.now() - post.published < window:
+            return "young"
+        return None
+
+    def _skip(self, post: PostRecord, with_post: bool) -> ThreadOutcome:
+        if with_post:
+            self._write_post(post)
+        return ThreadOutcome.skipped(post)
+
+    async def _crawl(
+        self, api: ThreadApi, post: PostRecord, reason: str, with_post: bool
+    ) -> ThreadOutcome:
+        key = f"{post.instance}/{post.post_id}"
+        spool = Spool(
+            self.data_dir
+            / SPOOL_DIR
+            / safe_name(self.ledger.run_id)
+            / safe_name(f"{post.instance}-{post.post_id}")
+        )
+        crawler = self._crawler(api, spool)
+        try:
+            result = await crawler.crawl(post.post_id, post)
+        except FedithreadsError as exc:
+            spool.discard()
+            outcome = ThreadOutcome.failed(post, reason, str(exc))
+            self.ledger.commit([Finished(key, outcome.as_dict())])
+            return outcome
+        del crawler  # its columns: the rows themselves are in the spool
+        verdict = result.completeness
+        if with_post:
+            self._write_post(result.post)
+        outcome = ThreadOutcome.from_result(result, reason, len(verdict.rejected))
+        seen = ThreadSeen(
+            result.post.comments,
+            _iso(result.post.newest_comment_time),
+            self.now().isoformat(),
+            verdict.complete,
+        )
+        finished = Finished(key, outcome.as_dict(), seen)
+        small = spool.buffered(verdict.rejected)
+        if small is not None:  # written with other small threads, done once written
+            spool.discard()
+            await self.batch.add(finished, small)
+        else:
+            part = f"thread-{post.post_id}"
+            target = part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
+            await asyncio.to_thread(spool.write, target, verdict.rejected)  # off the loop
+            self.ledger.commit([finished])
+        return outcome
+
+    def _crawler(self, api: ThreadApi, spool: Spool) -> ThreadCrawler:
+        """A crawler paced for the host, its page ceiling configured or detected."""
+        server = api.server
+        conf = self.settings.hosts.get(server.host)
+        return ThreadCrawler(
+            api,
+            max_pages=self.settings.limits.max_pages,
+            ceiling=(conf.page_ceiling if conf else None) or server.page_ceiling,
+            window=2 * api.client.limiter(server.host).concurrency,
+            sink=spool.add,
+        )
+
+    def _write_post(self, post: PostRecord) -> None:
+        """The post row of a thread that a target named (communities list theirs)."""
+        frame = posts_frame([post])
+        part = f"thread-{post.post_id}"
+        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
