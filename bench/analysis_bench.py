@@ -67,7 +67,7 @@ class Row(NamedTuple):
 def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
     """Run one workload in this (child) process; return what it measured."""
     from fedithreads.analysis import pipeline
-    from fedithreads.analysis.stats import analyze
+    from fedithreads.analysis.derived import analyze
     from fedithreads.storage.tables import scan_table
 
     posts, comments = scan_table(data_dir, "posts"), scan_table(data_dir, "comments")

@@ -1,6 +1,6 @@
-"""The first, straightforward Polars version of fedithreads.analysis.stats, kept as an oracle.
+"""The first, straightforward Polars version of the metrics, kept as an oracle.
 
-fedithreads.analysis.stats computes the same tables faster (integer keys, one sort of the
+fedithreads.analysis.derived.analyze computes the same tables faster (integer keys, one sort of the
 snapshots, subtree sizes from one explode); tests/test_analysis_equivalence.py checks
 that the two agree on random snapshot tables. The formulas are documented there.
 """

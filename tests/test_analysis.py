@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fedithreads.analysis.derived import Analysis, analyze
 from fedithreads.analysis.frames import build_tables
-from fedithreads.analysis.stats import Analysis, analyze
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.schema import TABLES
 from tests.factories import T0, comment, hand_thread, post

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from fedithreads.analysis.stats import analyze, current
+from fedithreads.analysis.derived import analyze
+from fedithreads.analysis.snapshots import current
 from fedithreads.core import schema
 from tests import reference_analysis as reference
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fedithreads.analysis.derived import analyze
 from fedithreads.analysis.frames import build_tables
-from fedithreads.analysis.stats import analyze
 from fedithreads.core.records import CommentRecord
 from fedithreads.verdict.assess import assess
 from tests.factories import comment, hand_thread, post

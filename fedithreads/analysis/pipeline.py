@@ -15,9 +15,9 @@ from typing import TypeVar
 
 import polars as pl
 
-from fedithreads.analysis import stats
+from fedithreads.analysis import derived
 from fedithreads.analysis.frames import build_tables
-from fedithreads.analysis.stats import current
+from fedithreads.analysis.snapshots import current
 from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.tree import Rejected, Thread, build_thread
@@ -66,7 +66,7 @@ def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
     posts and comments hold the current (latest) snapshot of each; vote_history keeps
     every snapshot.
     """
-    derived = stats.analyze(snapshots.posts, snapshots.comments, bucket=bucket)
+    metrics = derived.analyze(snapshots.posts, snapshots.comments, bucket=bucket)
     posts, comments = pl.collect_all(
         [
             current(snapshots.posts, "post_id").sort("instance", "post_id"),
@@ -76,9 +76,9 @@ def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
     return {
         "posts": schema.conform(posts, "posts"),
         "comments": schema.conform(comments, "comments"),
-        "thread_stats": derived.thread_stats,
-        "activity": derived.activity,
-        "vote_history": derived.vote_history,
+        "thread_stats": metrics.thread_stats,
+        "activity": metrics.activity,
+        "vote_history": metrics.vote_history,
     }
 
 

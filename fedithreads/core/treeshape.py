@@ -7,7 +7,7 @@ nodes whose labels contain v: exploding every real node's labels once and counti
 label gives s over real nodes for every label at once; placeholders (rare) add their
 own few labels. A node is keyed by (thread number, label) packed into one integer.
 
-Used by ``fedithreads.analysis.stats``; the formulas are stated in ``analysis.thread_stats``.
+Used by ``fedithreads.analysis.stats``; the formulas are stated in its ``thread_stats``.
 """
 
 from __future__ import annotations

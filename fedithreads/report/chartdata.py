@@ -19,7 +19,7 @@ from datetime import datetime
 
 import polars as pl
 
-from fedithreads.analysis.stats import activity
+from fedithreads.analysis.history import activity
 from fedithreads.core.units import duration_seconds
 
 MAX_BUCKETS = 240
