@@ -32,7 +32,6 @@ from datetime import datetime, timedelta
 from fedithreads.core.records import CommentRecord, PostRecord, Provenance
 from fedithreads.synth.plan import (
     DOWNVOTES_DISABLED,
-    HOUR,
     Author,
     Planned,
     SynthThread,
@@ -41,6 +40,7 @@ from fedithreads.synth.plan import (
     id_scheme,
     plan_thread,
 )
+from fedithreads.synth.shape import HOUR
 from fedithreads.synth.text import HOSTS
 
 

@@ -1,11 +1,11 @@
-"""Planning a synthetic discussion, before any instance serves it (see fedithreads.synth.generate).
+"""Planning a synthetic discussion, before any instance serves it (see synth.generate).
 
-``plan_thread`` draws everything about the discussion from ``random.Random(seed)``:
-publish times (a burst in the first hours, decay, a second burst a day or two later, a
-thin tail), the reply tree, authors (Zipf-like activity), texts (``fedithreads.synth.text``),
-heavy-tailed votes, ~3 % deleted and ~1 % removed comments and one distinguished moderator
-comment. Local ids follow one scheme per host (``id_scheme``/``comment_id``) so that they
-grow with publish time on every instance.
+``plan_thread`` draws everything about the discussion from ``random.Random(seed)``: its
+shape (publish times, the reply tree, heavy-tailed votes: fedithreads.synth.shape),
+authors (Zipf-like activity), texts (fedithreads.synth.text), ~3 % deleted and ~1 %
+removed comments and one distinguished moderator comment. Local ids follow one scheme
+per host (``id_scheme``/``comment_id``) so that they grow with publish time on every
+instance.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.synth.shape import draw_votes, publish_offsets, reply_chain, reply_tree
 from fedithreads.synth.text import (
     HOSTS,
     comment_text,
@@ -28,7 +29,6 @@ from fedithreads.synth.text import (
     user_name,
 )
 
-HOUR = 3600.0
 DOWNVOTES_DISABLED = frozenset({"beehaw.org", "lemmygrad.ml"})
 
 
@@ -130,79 +130,6 @@ def _make_authors(rng: random.Random, count: int) -> list[Author]:
     return authors
 
 
-def _offsets(rng: random.Random, n: int) -> list[int]:
-    """Microseconds after the post: burst, decay, a second burst, a thin tail; sorted and
-    strictly increasing."""
-    second = rng.uniform(26 * HOUR, 44 * HOUR)
-    raw = []
-    for _ in range(n):
-        kind = rng.random()
-        if kind < 0.55:
-            s = 50 + rng.expovariate(1 / (2.5 * HOUR))
-        elif kind < 0.75:
-            s = 50 + rng.expovariate(1 / (18 * HOUR))
-        elif kind < 0.93:
-            s = second + rng.expovariate(1 / (3 * HOUR))
-        else:
-            s = rng.uniform(48 * HOUR, 144 * HOUR)
-        raw.append(int(s * 1e6) + rng.randrange(1_000_000))
-    raw.sort()
-    for i in range(1, n):
-        if raw[i] <= raw[i - 1]:
-            raw[i] = raw[i - 1] + 1
-    return raw
-
-
-def _chain(rng: random.Random, n: int, depth: int, taken: int) -> list[int]:
-    """Ascending indices of a back-and-forth ``depth`` long (fewer if ``n`` is small),
-    starting early in the thread and never using index ``taken``."""
-    free = [i for i in range(n) if i != taken]
-    length = min(depth, len(free))
-    if length == 0:
-        return []
-    start = min(len(free) // 10, len(free) - length)
-    window = free[start + 1 : start + max(3 * length, len(free) // 2)]
-    return [free[start], *sorted(rng.sample(window, length - 1))]
-
-
-def _tree(
-    rng: random.Random, n: int, top_fraction: float, depth: int, chain: list[int], dist: int
-) -> tuple[list[int], list[int]]:
-    """Parents and depths: chain links, top-level by ``top_fraction``, else a reply to a
-    recent comment or, preferentially, to one that already has replies."""
-    parents, depths, pool = [-1] * n, [1] * n, list[int]()
-    next_link = dict(zip(chain[1:], chain, strict=False))
-    root = chain[0] if chain else -1
-    for i in range(n):
-        if i in next_link:
-            parent = next_link[i]
-        elif i in (dist, root) or not pool or rng.random() < top_fraction:
-            parent = -1
-        elif rng.random() < 0.4:
-            parent = rng.randrange(max(0, i - 6), i)
-        else:
-            parent = rng.choice(pool)
-        while parent >= 0 and depths[parent] >= depth and i not in next_link:
-            parent = parents[parent]
-        parents[i] = parent
-        depths[i] = 1 if parent < 0 else depths[parent] + 1
-        pool.append(i)
-        if parent >= 0:
-            pool.append(parent)
-    return parents, depths
-
-
-def _votes(rng: random.Random, offset_us: int, depth: int) -> tuple[int, int]:
-    """Heavy-tailed upvotes (early, shallow comments get more) and a few downvotes."""
-    early = 3.0 if offset_us < 6 * HOUR * 1e6 else 1.5 if offset_us < 24 * HOUR * 1e6 else 1.0
-    tail = rng.paretovariate(1.3) - 1
-    tail /= 1 + tail / 50  # a soft ceiling: no single comment outvotes the post
-    up = 1 + int(tail * 4 * early / (1 + 0.35 * (depth - 1)))
-    if rng.random() < 0.05:
-        return up, int(up * rng.uniform(0.4, 1.3))
-    return up, int(up * 0.35 * rng.random() ** 2) + (rng.random() < 0.08)
-
-
 class _Writers:
     """Who writes each comment, its home ap_id, text, edit time, votes and fate."""
 
@@ -239,7 +166,7 @@ class _Writers:
             text: str | None = mod_note(rng) if i == dist else comment_text(rng, above)
             late = rng.random() < 0.06
             edit = offset + rng.randrange(120_000_000, 3 * 3_600_000_000) if late else None
-            up, down = _votes(rng, offset, depth)
+            up, down = draw_votes(rng, offset, depth)
             fate = (i in gone_set and i not in removed, i in removed, i == dist)
             ap_id = self.ap_id(author, offset, i)
             text = None if i in gone_set else text
@@ -294,8 +221,8 @@ def plan_thread(
     op = next(a for a in pool[3:] if a.software == "lemmy")
     moderators = tuple(Author(nm, community.split("@")[1], "lemmy") for nm in mod_names(rng, 3))
     dist = rng.randrange(n // 8, max(n // 4, n // 8 + 1)) if n else -1  # once it heats up
-    chain = _chain(rng, n, depth, dist)
-    parents, depths = _tree(rng, n, top_level_fraction, depth, chain, dist)
+    chain = reply_chain(rng, n, depth, dist)
+    parents, depths = reply_tree(rng, n, top_level_fraction, depth, chain, dist)
     title, slug = headline(rng)
     post_up = 20 + int(min(rng.paretovariate(1.5), 8.0) * 45 * max(1.0, n / 40) ** 0.5)
     post_down = int(post_up * rng.betavariate(1.5, 12))
@@ -313,5 +240,5 @@ def plan_thread(
         moderators=moderators,
         id_bases=bases,
         post_ids=dict(post_ids or {}),
-        comments=writers.comments(_offsets(rng, n), parents, depths, dist),
+        comments=writers.comments(publish_offsets(rng, n), parents, depths, dist),
     )
