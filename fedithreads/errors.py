@@ -1,17 +1,35 @@
-"""The exception tree of fedithreads.
+"""The exception tree of fedithreads, with the exit code each one ends a command with.
 
-Every error a user can cause or meet is one of these; the CLI turns them into one line on
-stderr and the documented exit code. Anything else is a bug and keeps its traceback.
+Every error a user can cause or meet is a FedithreadsError; the CLI (cli.common
+``known_errors``) prints it as one line on stderr and exits with its ``exit_code``.
+Anything else is a bug and keeps its traceback.
 
-    FedithreadsError                 exit 1 unless a subclass says otherwise
-    ├── UsageError                   exit 2: a bad flag, argument or target
-    │   └── ConfigError              exit 2: config.toml or a seed file is wrong
-    ├── SourceError                  exit 1: a fixture/data source cannot be read
-    ├── ParseError                   exit 1: an API document does not fit its dialect
-    ├── StoreError                   exit 1: the data dir cannot be read or written
-    ├── FetchError                   exit 1: a request failed for good
-    ├── ServerError                  exit 1: a host runs software or settings we cannot read
-    └── LockHeldError                exit 75: another run holds the lock
+    Exception
+    ├── FedithreadsError          exit 1 (EXIT_FAILED) unless a subclass says otherwise
+    │   ├── UsageError            exit 2 (EXIT_USAGE): a bad flag, argument or target
+    │   │   └── ConfigError       exit 2: config.toml, a seed file or a token variable is wrong
+    │   ├── SourceError           exit 1: a fixture or data source cannot be read
+    │   ├── ParseError            exit 1: an API document does not fit its dialect
+    │   ├── StoreError            exit 1: the data dir cannot be read or written
+    │   ├── FetchError            exit 1: a request failed for good
+    │   ├── ServerError           exit 1: a host runs software or settings we cannot read
+    │   └── LockHeldError         exit 75 (EXIT_LOCKED): another run holds the lock
+    └── ValueError
+        └── TargetProblem         never shown as it is: whoever read the text makes it a
+                                  UsageError (a command-line target) or a ConfigError
+                                  (a seed file, a ``[hosts."…"]`` table)
+
+Exit 0 (EXIT_OK) is success. ``collect`` also exits 1, with no exception, when a run ends
+with a thread incomplete or a target failed: its summary says what is missing.
+
+Three exceptions are private to the module that raises them and never reach a user:
+
+    collect.client._Retry         a retryable answer carried through tenacity; when the
+                                  attempts or the time run out it becomes a FetchError
+    dialects.fastpath._Decline    the fast path declines a document it is not sure of;
+                                  the pydantic models then parse it (and raise ParseError)
+    replay.http.ApiError          an error of the replay server's API; the server turns it
+                                  into the dialect's error response on the wire
 
 This module imports nothing from the package.
 """
