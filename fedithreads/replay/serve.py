@@ -25,7 +25,6 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from fedithreads import dialects
 from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.faults import FAULTS
 from fedithreads.replay.log import LoggedRequest, RequestLog
@@ -58,9 +57,10 @@ def serve_fixtures(
 
 
 def fixtures_dialect(captures: Sequence[Capture]) -> str:
-    """The dialect most captures speak (ties: the order of ``dialects.DIALECTS``)."""
+    """The dialect most captures speak (ties: the order of ``APIS``, the dialects served)."""
     counts = Counter(c.prov.dialect for c in captures)
-    return max(dialects.DIALECTS, key=lambda d: (counts[d], -dialects.DIALECTS.index(d)))
+    served = list(APIS)
+    return max(served, key=lambda d: (counts[d], -served.index(d)))
 
 
 def fixtures_version(captures: Sequence[Capture], dialect: str) -> str | None:
