@@ -1,1 +1,21 @@
-"""fedithreads.collect.run."""
+"""Collection over HTTP: from TARGET strings to part files, state and a run manifest.
+
+    targets      TARGET strings → a post, a community, or an ap_id to resolve
+    seeds        seeds/*.toml → targets
+    client       one polite HTTP client per run: pace, send, classify, retry
+    connections  one httpx pool per host; a body read whole within the size cap
+    ratelimit    per-host token buckets and concurrency slots
+    retry        which answers are retried, and how long to wait
+    redact       tokens out of everything kept
+    detect       which dialect a host speaks, from nodeinfo and /site
+    api          the read requests of each dialect, as one interface
+    crawl        complete threads: flat pages, the page ceiling, subtrees, a verdict
+    spool        a thread's pages spilled to disk on their way to its part file
+    batch        small finished threads, written together
+    state        the lock, state.json, and the ledger of finished threads
+    thread       one thread's life in a run: skip it, or crawl it and write it
+    outcome      what the run did: per-thread outcomes, the manifest, summary lines
+    run          the run over all targets: the order of its steps
+
+Never imports the replay server (that meeting is cli's).
+"""
