@@ -230,10 +230,10 @@ def test_any_answer_is_classified_and_any_wait_is_a_finite_number(
     """classify never raises; its wait is None or a finite, non-negative number of
     seconds; its error is one printable line."""
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    verdict = classify(status, headers, body, now=now)
+    answer = classify(status, headers, body, now=now)
     wait = retry_after(headers, now=now)
 
-    assert verdict.kind in {
+    assert answer.kind in {
         "ok",
         "rate_limited",
         "server",
@@ -244,9 +244,9 @@ def test_any_answer_is_classified_and_any_wait_is_a_finite_number(
         "redirect",
     }
     assert wait is None or 0.0 <= wait < float("inf")
-    assert verdict.error is None or (verdict.error.isprintable() and len(verdict.error) <= 120)
-    if verdict.retryable:
-        seconds = RetryPolicy().wait(1, verdict, random.Random(0))
+    assert answer.error is None or (answer.error.isprintable() and len(answer.error) <= 120)
+    if answer.retryable:
+        seconds = RetryPolicy().wait(1, answer, random.Random(0))
         assert 0.0 <= seconds < float("inf")
 
 

@@ -1,4 +1,4 @@
-"""The crawl's verdict from columns gives verify.assess's answer, on any thread."""
+"""The crawl's verdict from columns gives assess.assess's answer, on any thread."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _columns(comments: list[CommentRecord], chunk_rows: int) -> pl.DataFrame:
 
 
 def _expected(comments: list[CommentRecord], reported_count: int) -> object:
-    """verify.assess on what the crawler kept: the latest snapshot of each id, no times."""
+    """assess.assess on what the crawler kept: the latest snapshot of each id, no times."""
     p = post(comments=reported_count)
     return assess(p, slim_records(p, _columns(comments, chunk_rows=10**6).iter_rows()))
 
@@ -81,7 +81,7 @@ def test_small_threads_are_judged_in_python_and_big_ones_in_polars_alike(
 @given(comment_records())
 def test_the_columns_verdict_is_assess_on_corrupted_paths(comments: list[CommentRecord]) -> None:
     """Bad labels, missing roots, repeated labels, contradicting parents, other posts,
-    zero-padded ids: left to verify.assess, with its rejections."""
+    zero-padded ids: left to assess.assess, with its rejections."""
     assert assess_frame(post(comments=5), _columns(comments, 9)) == _expected(comments, 5)
 
 
@@ -99,7 +99,7 @@ def test_clean_threads_never_fall_back(full: list[CommentRecord], data: st.DataO
 
 
 def _no_fallback(*_args: object) -> None:
-    raise AssertionError("a clean thread fell back to verify.assess")
+    raise AssertionError("a clean thread fell back to assess.assess")
 
 
 def test_a_complete_thread_has_no_gap_and_a_short_one_names_its_gaps() -> None:
@@ -143,7 +143,7 @@ def test_one_bad_path_in_a_whole_tree_is_judged_as_assess_judges_it(
     paths: list[str], why: str
 ) -> None:
     """Every parent collected, one path wrong: the answer (rejections included) is
-    verify.assess's, not the whole-tree shortcut's."""
+    assess.assess's, not the whole-tree shortcut's."""
     comments = [comment(i, path, child_count=1) for i, path in enumerate(paths, start=1)]
 
     got = assess_frame(post(comments=len(paths)), _columns(comments, 100))

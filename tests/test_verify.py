@@ -37,7 +37,7 @@ def reported(comments: list[CommentRecord]) -> int:
 @settings(max_examples=120, deadline=None)
 @given(full_threads(), st.data())
 def test_missing_agrees_with_thread_stats(full: list[CommentRecord], data: st.DataObject) -> None:
-    """verify.assess and the Polars analysis give the same missing count and verdict."""
+    """assess.assess and the Polars analysis give the same missing count and verdict."""
     dropped = data.draw(st.sets(st.sampled_from([c.comment_id for c in full])))
     kept = [c for c in full if c.comment_id not in dropped]
     p = post(comments=reported(full))

@@ -1,4 +1,4 @@
-"""The order of steps behind each command; the only module that knows it.
+"""The order of steps behind the commands that read: analyze, show, export and report.
 
 analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
 → five tables. show: the same sources → one thread's tree. export: the five tables in a

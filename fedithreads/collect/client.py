@@ -38,7 +38,13 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from fedithreads.collect.connections import Connections
 from fedithreads.collect.ratelimit import HostLimiter, Rate, host_limiter, published_fraction
 from fedithreads.collect.redact import Redactor
-from fedithreads.collect.retry import RetryPolicy, Verdict, classify, retry_after, transport_verdict
+from fedithreads.collect.retry import (
+    Classification,
+    RetryPolicy,
+    classify,
+    classify_transport_error,
+    retry_after,
+)
 from fedithreads.config import Settings
 from fedithreads.core.hosts import host_of
 from fedithreads.core.units import Clock, Sleep, utcnow
@@ -74,9 +80,9 @@ class HostStats:
 class _Retry(Exception):
     """Internal: a retryable answer, carried through tenacity."""
 
-    def __init__(self, verdict: Verdict, url: str) -> None:
-        super().__init__(verdict.kind)
-        self.verdict = verdict
+    def __init__(self, answer: Classification, url: str) -> None:
+        super().__init__(answer.kind)
+        self.answer = answer
         self.url = url
 
 
@@ -166,12 +172,12 @@ class Client:
                 with attempt:
                     return await self._attempt(host, url, parse, stats)
         except _Retry as exc:
-            stats.failures[exc.verdict.kind] += 1
+            stats.failures[exc.answer.kind] += 1
             raise FetchError(
                 url,
-                exc.verdict.kind,
-                status=exc.verdict.status or None,
-                error=exc.verdict.error,
+                exc.answer.kind,
+                status=exc.answer.status or None,
+                error=exc.answer.error,
                 attempts=retrying.statistics.get("attempt_number", 1),
                 elapsed=self.clock() - started,
             ) from None
@@ -180,22 +186,22 @@ class Client:
     async def _attempt(
         self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats
     ) -> T:
-        fetched, verdict = await self._send(host, url, stats)
-        if verdict.kind == "ok":
+        fetched, answer = await self._send(host, url, stats)
+        if answer.kind == "ok":
             try:
                 return parse(fetched)
             except ParseError as exc:
                 if not exc.problem.startswith("not valid JSON"):
                     raise self._redactor.parse_error(exc) from None
-                verdict = Verdict("not_json", fetched.status)
-        if verdict.kind == "rate_limited":
+                answer = Classification("not_json", fetched.status)
+        if answer.kind == "rate_limited":
             stats.rate_limited += 1
-        if verdict.retryable:
-            raise _Retry(verdict, url)
-        stats.failures[verdict.kind] += 1
-        raise FetchError(url, verdict.kind, status=verdict.status, error=verdict.error)
+        if answer.retryable:
+            raise _Retry(answer, url)
+        stats.failures[answer.kind] += 1
+        raise FetchError(url, answer.kind, status=answer.status, error=answer.error)
 
-    async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Verdict]:
+    async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Classification]:
         deadline = ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds
         async with self.limiter(host), self._slots:  # a token first: no global slot idles
             stats.requests += 1
@@ -203,24 +209,26 @@ class Client:
                 async with asyncio.timeout(deadline):
                     status, headers, body = await self._receive(host, url)
             except TimeoutError:
-                return Fetched(url, 0, b"", self.now()), Verdict("network", 0, "deadline")
+                return Fetched(url, 0, b"", self.now()), Classification("network", 0, "deadline")
             except httpx.DecodingError as exc:
-                return Fetched(url, 0, b"", self.now()), Verdict("not_json", 0, type(exc).__name__)
+                return Fetched(url, 0, b"", self.now()), Classification(
+                    "not_json", 0, type(exc).__name__
+                )
             except httpx.TransportError as exc:
-                return Fetched(url, 0, b"", self.now()), transport_verdict(exc)
+                return Fetched(url, 0, b"", self.now()), classify_transport_error(exc)
         fetched = Fetched(url, status, self._redactor.bytes(body), self.now())
         if self.archive is not None:
             self.archive(host, fetched)  # as received (less any echoed token)
         if fetched.body.startswith(_BOM):  # a byte-order mark is no part of the JSON
             fetched = replace(fetched, body=fetched.body.removeprefix(_BOM))
-        verdict = classify(status, headers, fetched.body, now=fetched.fetched_at)
-        if verdict.error is not None:
-            verdict = replace(verdict, error=self._redactor.text(verdict.error))
-        if verdict.kind == "ok" and headers.get("x-ratelimit-remaining", "").strip() == "0":
+        answer = classify(status, headers, fetched.body, now=fetched.fetched_at)
+        if answer.error is not None:
+            answer = replace(answer, error=self._redactor.text(answer.error))
+        if answer.kind == "ok" and headers.get("x-ratelimit-remaining", "").strip() == "0":
             wait = retry_after(headers, now=fetched.fetched_at)  # the window's reset
             if wait:  # the last request the window allows: wait for the next window
                 self.limiter(host).bucket.pause(min(wait, self.policy.maximum))
-        return fetched, verdict
+        return fetched, answer
 
     async def _receive(self, host: str, url: str) -> tuple[int, httpx.Headers, bytes]:
         assert self._open, "use `async with Client(...)`"
@@ -241,8 +249,8 @@ class Client:
     def _wait(self, state: RetryCallState, host: str) -> float:
         exc = state.outcome.exception() if state.outcome else None
         assert isinstance(exc, _Retry)
-        seconds = self.policy.wait(state.attempt_number, exc.verdict, self.rng)
-        if exc.verdict.kind == "rate_limited":
+        seconds = self.policy.wait(state.attempt_number, exc.answer, self.rng)
+        if exc.answer.kind == "rate_limited":
             if seconds > self.policy.max_total_seconds:
                 self._closed[host] = (self.clock() + seconds, seconds)  # see _check_open
             else:

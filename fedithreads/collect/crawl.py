@@ -20,8 +20,8 @@ Naive paging misses comments (reference/lemmy-api.md §2), so a thread is collec
 
 Guards on every pager: a hard page cap, and a page that brings no id the same listing has
 not returned already ends it (Lemmy 1.0's v3 layer repeats page 1 forever; issue 5861).
-Duplicates merge, the latest snapshot winning. The verdict (``verify.assess``, computed
-from columns by ``verdict.Columns``) compares with the post's ``comments`` and every
+Duplicates merge, the latest snapshot winning. The verdict (``verdict.assess``, computed
+from columns by ``verdict.columns.Columns``) compares with the post's ``comments`` and every
 ``child_count``.
 """
 
@@ -100,13 +100,13 @@ class ThreadCrawler:
         if not first.exhausted:
             rest = max(1, post.comments - first.visible)  # what the newest end should hold
             await self.listing(Listing(post_id, "new"), expected=rest + 1, until_known=True)
-        verdict = await self.fill_gaps(post)
-        if verdict.missing and not first.exhausted:
+        completeness = await self.fill_gaps(post)
+        if completeness.missing and not first.exhausted:
             await self.other_windows(post_id)
-            verdict = await self.fill_gaps(post)
+            completeness = await self.fill_gaps(post)
         return ThreadResult(
             post,
-            verdict,
+            completeness,
             tuple(self.strategy),
             self.requests,
             self.ceiling,
@@ -117,10 +117,10 @@ class ThreadCrawler:
         """Fetch gap subtrees until none is left or a round brings nothing new."""
         tried: set[int] = set()
         while True:
-            verdict = self.columns.assess(post)
-            todo = [g for g in verdict.gaps if g not in tried]
+            completeness = self.columns.assess(post)
+            todo = [g for g in completeness.gaps if g not in tried]
             if not todo:
-                return verdict
+                return completeness
             tried.update(todo)
             before = len(self.seen_at)
             counts = self.columns.child_counts(todo)

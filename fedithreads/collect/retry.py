@@ -49,7 +49,7 @@ RETRYABLE_STATUSES = frozenset({408, 425, 500, 502, 503, 504, 520, 521, 522, 523
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class Classification:
     """What one HTTP answer means: ``kind`` from the table above, or ``ok``."""
 
     kind: str
@@ -86,31 +86,33 @@ def one_line(text: str) -> str:
     return clean if len(clean) <= ERROR_CHARS else clean[: ERROR_CHARS - 1] + "…"
 
 
-def classify(status: int, headers: Mapping[str, str], body: bytes, *, now: datetime) -> Verdict:
+def classify(
+    status: int, headers: Mapping[str, str], body: bytes, *, now: datetime
+) -> Classification:
     """Classify an answer; ``ok`` means a 2xx whose body claims to be JSON."""
     wait = retry_after(headers, now=now)
     if 200 <= status < 300:
         ctype = headers.get("content-type", "").lower()
         if ctype.startswith("application/json") and body.strip():
-            return Verdict("ok", status)
+            return Classification("ok", status)
         if looks_like_json(body) and "html" not in ctype:
-            return Verdict("ok", status)  # a proxy mislabelled it; the parser decides
-        return Verdict("not_json", status)
+            return Classification("ok", status)  # a proxy mislabelled it; the parser decides
+        return Classification("not_json", status)
     if 300 <= status < 400:
         location = headers.get("location")
-        return Verdict("redirect", status, one_line(location) if location else None)
+        return Classification("redirect", status, one_line(location) if location else None)
     code = error_code(body)
     if status == 429 or code in RATE_LIMIT_ERRORS:
-        return Verdict("rate_limited", status, code, wait)
+        return Classification("rate_limited", status, code, wait)
     if status in RETRYABLE_STATUSES or status >= 500:
-        return Verdict("server", status, code, wait)
+        return Classification("server", status, code, wait)
     if code in CEILING_ERRORS:
-        return Verdict("page_ceiling", status, code)
+        return Classification("page_ceiling", status, code)
     if status == 404 or (code or "").startswith("couldnt_find") or code == "not_found":
-        return Verdict("not_found", status, code)
+        return Classification("not_found", status, code)
     if status == 403 and not headers.get("content-type", "").startswith("application/json"):
-        return Verdict("server", status, code, wait)  # a proxy's challenge page, not Lemmy
-    return Verdict("refused", status, code)
+        return Classification("server", status, code, wait)  # a proxy's challenge page, not Lemmy
+    return Classification("refused", status, code)
 
 
 def looks_like_json(body: bytes) -> bool:
@@ -165,22 +167,22 @@ class RetryPolicy:
         ceiling = min(self.maximum, self.initial * 2 ** (attempt - 1))
         return rng.uniform(ceiling / 2, ceiling)
 
-    def wait(self, attempt: int, verdict: Verdict, rng: random.Random) -> float:
+    def wait(self, attempt: int, answer: Classification, rng: random.Random) -> float:
         """The server's Retry-After when it gave one, else the backoff. A wait past the
         total budget is not shortened: the request gives up instead."""
-        if verdict.retry_after is not None:
-            return max(verdict.retry_after, 0.0)
+        if answer.retry_after is not None:
+            return max(answer.retry_after, 0.0)
         return self.backoff(attempt, rng)
 
 
-def transport_verdict(exc: httpx.TransportError) -> Verdict:
+def classify_transport_error(exc: httpx.TransportError) -> Classification:
     """A connection-level failure: a certificate that does not verify is permanent
     (``tls``); resets, timeouts and refused connections are worth another try."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return Verdict("tls", 0, "certificate verify failed")
+            return Classification("tls", 0, "certificate verify failed")
         cause = cause.__cause__ or cause.__context__
     if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return Verdict("tls", 0, "certificate verify failed")
-    return Verdict("network", 0, type(exc).__name__)
+        return Classification("tls", 0, "certificate verify failed")
+    return Classification("network", 0, type(exc).__name__)

@@ -1,7 +1,7 @@
 """A thread's comment pages on their way to its part file, spilled to disk as they come.
 
 A 50,000-comment thread should not cost 50,000 full records in memory: the crawler keeps
-only the few columns its verdict reads (``verdict.Columns``) and hands the comments of
+only the few columns its verdict reads (``verdict.columns.Columns``) and hands the comments of
 every page that are new or newer than what it had to a ``Spool``, which buffers a few
 thousand rows and spills them to ``<data_dir>/.spool/<run>/<post>/`` as Arrow IPC (LZ4):
 Polars' own layout, quicker to write and read back than Parquet, and at 50,000 comments

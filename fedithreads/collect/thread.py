@@ -132,25 +132,25 @@ class ThreadRunner:
             self.ledger.commit([Finished(key, outcome.as_dict())])
             return outcome
         del crawler  # its columns: the rows themselves are in the spool
-        verdict = result.completeness
+        completeness = result.completeness
         if with_post:
             self._write_post(result.post)
-        outcome = ThreadOutcome.from_result(result, reason, len(verdict.rejected))
+        outcome = ThreadOutcome.from_result(result, reason, len(completeness.rejected))
         seen = ThreadSeen(
             result.post.comments,
             _iso(result.post.newest_comment_time),
             self.now().isoformat(),
-            verdict.complete,
+            completeness.complete,
         )
         finished = Finished(key, outcome.as_dict(), seen)
-        small = spool.buffered(verdict.rejected)
+        small = spool.buffered(completeness.rejected)
         if small is not None:  # written with other small threads, done once written
             spool.discard()
             await self.batch.add(finished, small)
         else:
             part = f"thread-{post.post_id}"
             target = part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
-            await asyncio.to_thread(spool.write, target, verdict.rejected)  # off the loop
+            await asyncio.to_thread(spool.write, target, completeness.rejected)  # off the loop
             self.ledger.commit([finished])
         return outcome
 

@@ -3,23 +3,23 @@
 A 50,000-comment thread should not cost 50,000 records, nor a tree of 50,000 nodes, each
 time the crawler asks how complete it is. The crawler appends what the verdict reads of
 each comment (id, post, path, child_count, hidden) to ``Columns``, which moves them into
-a Polars frame every few thousand rows. A small thread is judged by ``verify.assess`` on
-slim records; a big one by ``assess_frame``, which answers as ``verify.assess`` does
+a Polars frame every few thousand rows. A small thread is judged by ``assess`` on
+slim records; a big one by ``assess_frame``, which answers as ``assess`` does
 without building a tree:
 
 * when every comment's parent was collected (a whole tree: the usual end of a crawl),
   by one pass over the columns: each path must be its parent's plus its own id, and
   each comment's children account for its ``child_count`` or it is a gap;
-* otherwise with path arithmetic in Polars (``verdict_paths``): a row per label of
+* otherwise with path arithmetic in Polars (``verdict.paths``): a row per label of
   every path, a placeholder for each label that is no collected comment, and a row per
   (node, ancestor) pair.
 
 It does so for **clean** threads only: every path well-formed (``0.`` then positive
 labels, no leading zeros, ending in the comment's own id, no label twice), every comment
 of this post, and every node given one parent by whichever path names it. Anything else
-(a server bug, rare) is answered by ``verify.assess`` on slim records, which decides the
+(a server bug, rare) is answered by ``assess`` on slim records, which decides the
 order-dependent rejections. Siblings are ordered by id: the crawler's records carry no
-times. A property test holds both ways to ``verify.assess``.
+times. A property test holds both ways to ``assess``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Columns:
             self._move()
 
     def assess(self, post: PostRecord) -> Completeness:
-        """``verify.assess`` of ``post``'s thread from the rows added so far."""
+        """``assess`` of ``post``'s thread from the rows added so far."""
         if not self._chunks:
             return assess(post, slim_records(post, self._latest().values()))
         return assess_frame(post, self.frame())
@@ -103,7 +103,7 @@ class Columns:
 
 
 def assess_frame(post: PostRecord, frame: pl.DataFrame) -> Completeness:
-    """``verify.assess`` of ``post``'s thread from a frame of ``COLUMNS``, one row per id."""
+    """``assess`` of ``post``'s thread from a frame of ``COLUMNS``, one row per id."""
     rows = frame.select(list(COLUMNS)).iter_rows()
     return _clean_verdict(post, frame) or assess(post, slim_records(post, rows))
 

@@ -4,7 +4,7 @@ Every label of every path becomes a node, its parent the label before it; a labe
 no collected comment is a placeholder. Each node's strict ancestors (one row per pair)
 give the collected comments below a node, the size of a placeholder's subtree, whether a
 node sits under a collected comment (the structural count stops there) and whether under
-a gap (gaps are topmost). Same definitions as ``verify.assess``, held to it by the
+a gap (gaps are topmost). Same definitions as ``assess``, held to it by the
 property tests of tests/test_verdict.py; ``verdict`` calls it for threads past the size
 it judges in Python whose parents are not all collected.
 """
@@ -32,7 +32,7 @@ def placeholder_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness |
     long = _labels(rows)
     edges = long.select("label", "parent").unique()
     if edges.get_column("label").is_duplicated().any():
-        return None  # some node has two parents: verify.assess decides which path wins
+        return None  # some node has two parents: assess.assess decides which path wins
     nodes = _nodes(long, rows)
     pairs = _ancestor_pairs(nodes, rows)
     nodes = _with_gap_flags(nodes, pairs)
