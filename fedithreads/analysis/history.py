@@ -52,34 +52,10 @@ def vote_history(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.DataFrame:
 
 def history_rows(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
     """vote_history from ``by_object`` rows: comments before posts on each instance."""
-    same_as_next = pl.col("_key").eq_missing(pl.col("_key").shift(-1)) & pl.col(
-        "collected_at"
-    ).eq_missing(pl.col("collected_at").shift(-1))
-    post_rows = posts.filter(~same_as_next).select(
-        "_key",
-        "instance",
-        pl.lit("post").alias("kind"),
-        pl.col("post_id").alias("id"),
-        "ap_id",
-        "collected_at",
-        "score",
-        "upvotes",
-        "downvotes",
-        "comments",
-        pl.lit(None, pl.Int64).alias("child_count"),
-    )
-    comment_rows = comments.filter(~same_as_next).select(
-        "_key",
-        "instance",
-        pl.lit("comment").alias("kind"),
-        pl.col("comment_id").alias("id"),
-        "ap_id",
-        "collected_at",
-        "score",
-        "upvotes",
-        "downvotes",
-        pl.lit(None, pl.Int64).alias("comments"),
-        "child_count",
+    no_count = pl.lit(None, pl.Int64)
+    post_rows = _snapshots(posts, "post", "post_id", "comments", no_count.alias("child_count"))
+    comment_rows = _snapshots(
+        comments, "comment", "comment_id", no_count.alias("comments"), "child_count"
     )
     rows = pl.concat([comment_rows, post_rows])
     instance = rows["instance"].unique().sort()
@@ -87,4 +63,26 @@ def history_rows(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
         rows.with_columns(pl.col("instance").cast(pl.Enum(instance.drop_nulls())).alias("_key"))
         .sort("_key", maintain_order=True, nulls_last=False)
         .drop("_key")
+    )
+
+
+def _snapshots(
+    rows: pl.DataFrame, kind: str, id_column: str, *counts: str | pl.Expr
+) -> pl.DataFrame:
+    """One kind's vote_history rows: one per (object, collected_at), the later row kept;
+    ``counts`` are its ``comments`` and ``child_count`` columns, in that order."""
+    same_as_next = pl.col("_key").eq_missing(pl.col("_key").shift(-1)) & pl.col(
+        "collected_at"
+    ).eq_missing(pl.col("collected_at").shift(-1))
+    return rows.filter(~same_as_next).select(
+        "_key",
+        "instance",
+        pl.lit(kind).alias("kind"),
+        pl.col(id_column).alias("id"),
+        "ap_id",
+        "collected_at",
+        "score",
+        "upvotes",
+        "downvotes",
+        *counts,
     )
