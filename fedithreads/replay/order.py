@@ -15,12 +15,17 @@ differs only where ids of different lengths meet). Post orders (§1.5): featured
 then the sort, then published descending and the id descending.
 
 Ranks are computed at the dataset's fixed ``reference_time``, not the wall clock.
+
+``COMMENT_SORTS`` and ``POST_SORTS`` name the orders as v4 spells them; v3 and PieFed
+spell them in title case and add the ``Top*`` post sorts, ``top`` over the last hour to
+year (``TOP_WINDOWS``; v4 sends ``time_range_seconds`` instead): ``windowed`` builds such a
+table.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +45,27 @@ POST_SORTS = (
     "controversial",
     "scaled",
 )
+HOUR, DAY = 3600, 86_400
+TOP_WINDOWS: Mapping[str, int] = {
+    "TopHour": HOUR,
+    "TopSixHour": 6 * HOUR,
+    "TopTwelveHour": 12 * HOUR,
+    "TopDay": DAY,
+    "TopWeek": 7 * DAY,
+    "TopMonth": 30 * DAY,
+    "TopThreeMonths": 90 * DAY,
+    "TopSixMonths": 180 * DAY,
+    "TopNineMonths": 270 * DAY,
+    "TopYear": 365 * DAY,
+}
 _HOT_WINDOW_HOURS = 168.0
+
+
+def windowed(plain: Mapping[str, str]) -> Mapping[str, tuple[str, int | None]]:
+    """A post sort table: wire name → (order, window seconds), the ``plain`` sorts (wire
+    name → order) over all time, and the ``Top*`` windows."""
+    unwindowed: dict[str, tuple[str, int | None]] = {w: (s, None) for w, s in plain.items()}
+    return unwindowed | {wire: ("top", seconds) for wire, seconds in TOP_WINDOWS.items()}
 
 
 def micros(when: datetime) -> int:
@@ -141,7 +166,10 @@ def post_key(sort: str, now: datetime) -> Callable[[PostRecord], Key]:
 
 __all__ = [
     "COMMENT_SORTS",
+    "DAY",
+    "HOUR",
     "POST_SORTS",
+    "TOP_WINDOWS",
     "Key",
     "comment_key",
     "controversy_rank",
@@ -151,4 +179,5 @@ __all__ = [
     "micros",
     "nlevel",
     "post_key",
+    "windowed",
 ]

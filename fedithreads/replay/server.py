@@ -27,10 +27,11 @@ from collections.abc import Callable
 from types import TracebackType
 
 from fedithreads.core.units import Clock
-from fedithreads.replay.api.base import Api, Context, nodeinfo, nodeinfo_links
+from fedithreads.replay.api.base import Api, Context
 from fedithreads.replay.api.lemmy_v3 import LemmyV3Api
 from fedithreads.replay.api.lemmy_v4 import LemmyV4Api
 from fedithreads.replay.api.piefed import PieFedApi
+from fedithreads.replay.api.routes import nodeinfo, nodeinfo_links
 from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.encode.documents import DEFAULT_VERSIONS, Encoder, dumps, parse_version
 from fedithreads.replay.faults import FaultPicker

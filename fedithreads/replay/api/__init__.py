@@ -1,1 +1,1 @@
-"""fedithreads.replay.serve.api."""
+"""Each dialect's read API: ``base`` (``Api``), ``routes`` (the table), ``params``, dialects."""

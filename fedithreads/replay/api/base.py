@@ -1,16 +1,19 @@
-"""What every dialect's API shares: routing, error documents, lookups, ``/site``, nodeinfo.
+"""What every dialect's API shares: dispatch, lookups, the shared endpoints.
 
-``Api`` is the base of ``LemmyV3Api``, ``LemmyV4Api`` and ``PieFedApi``. A subclass lists
-its routes (full path → handler taking ``Params`` and returning a JSON document), says how
-its errors and refusals look, and uses the shared helpers here for what does not differ:
-finding posts, comments and communities, blanking deleted text, building list pages with
-the ``Encoder``. Handlers raise ``ApiError``; ``handle`` turns it into the dialect's body.
+``Api`` is the base of ``LemmyV3Api``, ``LemmyV4Api`` and ``PieFedApi``. A subclass gives
+its route table (``fedithreads.replay.api.routes.route_table``: full path → endpoint taking
+the API and ``Params`` and returning a JSON document), its list endpoints, how its errors
+and refusals look, and uses what is here for what does not differ: ``site``, ``post``,
+``comment``, ``community``; finding posts, comments and communities, blanking deleted
+text, building list pages with the ``Encoder``. Endpoints raise ``ApiError``; ``handle``
+turns it into the dialect's body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, ClassVar
 
 from fedithreads.core.hosts import host_of
@@ -24,7 +27,7 @@ from fedithreads.replay.quirks import Quirks
 from fedithreads.replay.select import Selector
 
 Handler = Callable[[Params], Json]
-NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+Endpoint = Callable[["Api", Params], Json]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,24 +51,44 @@ def patched(doc: Json, path: Sequence[str], updates: Mapping[str, Any]) -> Json:
     return {**doc, head: patched(doc[head], rest, updates)}
 
 
+def lemmy_error(err: ApiError) -> Json:
+    """Lemmy's error body: ``{"error": type}`` plus ``message`` for the variants with one."""
+    doc: Json = {"error": err.error}
+    if err.message is not None:
+        doc["message"] = err.message
+    return doc
+
+
 class Api:
     """Routes and shared behaviour of one dialect's read API."""
 
     dialect: ClassVar[str]
+    routes: ClassVar[Mapping[str, Endpoint]]  # built once per class by route_table
     listings: ClassVar[Mapping[str, str]]  # wire value of type_ → all | local | none
+    # the names /site gives the quirks' message rate limit (requests, interval); None: none
+    site_rate_limit: ClassVar[tuple[str, str] | None] = None
 
     def __init__(self, ctx: Context) -> None:
+        """Bind the class's route table to this API (a test may swap one handler)."""
         self.ctx = ctx
         self.data = ctx.dataset
         self.enc = ctx.encoder
         self.quirks = ctx.quirks
         self.select = ctx.selector
         self.version = ctx.encoder.version
-        self._routes = self.routes()
+        self._routes: dict[str, Handler] = {p: partial(e, self) for p, e in self.routes.items()}
 
     # ------------------------------------------------------------------ per dialect
-    def routes(self) -> Mapping[str, Handler]:
-        """Full request path → handler."""
+    def comment_list(self, params: Params) -> Json:
+        """``GET /comment/list``."""
+        raise NotImplementedError
+
+    def post_list(self, params: Params) -> Json:
+        """``GET /post/list``."""
+        raise NotImplementedError
+
+    def resolve_object(self, params: Params) -> Json:
+        """``GET /resolve_object?q=``, as the dialect wraps ``resolve``."""
         raise NotImplementedError
 
     def error_document(self, err: ApiError) -> Json:
@@ -149,9 +172,12 @@ class Api:
     def listing(self, params: Params, *, forced_all: bool) -> str:
         """``all``, ``local`` or ``none`` (anonymous Subscribed and the like): ``type_``,
         else ``All`` when a community is named, else the site default."""
-        default = "all" if forced_all else self.quirks.default_listing.lower()
-        default_wire = next(k for k in self.listings if k.lower() == default)
-        return self.listings[params.choice("type_", self.listings, default_wire)]
+        default = "all" if forced_all else self.quirks.default_listing
+        return self.listings[params.choice("type_", self.listings, self.wire_listing(default))]
+
+    def wire_listing(self, listing: str) -> str:
+        """The dialect's spelling of ``All`` or ``Local``."""
+        return next(k for k in self.listings if k.lower() == listing.lower())
 
     # ------------------------------------------------------------------ communities
     def community_ids(self) -> dict[int, str]:
@@ -199,6 +225,38 @@ class Api:
             "discussion_languages": [],
         }
 
+    # ------------------------------------------------------------------ endpoints
+    def site_document(self) -> Json:
+        """``GET /site`` as the encoder writes it, with the quirks' message rate limit and
+        default listing type where the dialect reports them."""
+        if self.site_rate_limit is None:
+            return self.enc.site()
+        requests_name, interval_name = self.site_rate_limit
+        requests, interval = self.quirks.published
+        limits = {requests_name: requests, interval_name: interval}
+        doc = patched(self.enc.site(), ("site_view", "local_site_rate_limit"), limits)
+        listing = {"default_post_listing_type": self.wire_listing(self.quirks.default_listing)}
+        return patched(doc, ("site_view", "local_site"), listing)
+
+    def get_post(self, params: Params) -> Json:
+        """``GET /post``: the post ``requested_post_id`` names, with its cross-posts."""
+        post = self.visible_post(self.requested_post_id(params))
+        return self.enc.get_post(post, cross_posts=self.cross_posts(post))
+
+    def requested_post_id(self, params: Params) -> int:
+        """Lemmy's ``id``, else the post of ``comment_id``; with neither, no post."""
+        post_id, comment_id = params.integer("id"), params.integer("comment_id")
+        if post_id is None and comment_id is not None:
+            post_id = self.find_comment(comment_id).post_id
+        if post_id is None:
+            raise self.not_found("post")
+        return post_id
+
+    def get_comment(self, params: Params) -> Json:
+        """``GET /comment?id=``."""
+        comment = self.find_comment(params.required_integer("id"))
+        return self.enc.get_comment(self.shown(comment), self.post_of(comment))
+
     # ------------------------------------------------------------------ documents
     def comment_page(
         self,
@@ -227,40 +285,5 @@ class Api:
             return "community", self.enc.community_view(post)
         raise self.not_found("object")
 
-    def site_document(self) -> Json:
-        """``GET /site`` as the encoder writes it."""
-        return self.enc.site()
 
-
-def nodeinfo_links(base_url: str) -> Json:
-    """``/.well-known/nodeinfo``."""
-    return {"links": [{"rel": NODEINFO_SCHEMA, "href": f"{base_url}/nodeinfo/2.1"}]}
-
-
-def nodeinfo(dialect: str, version: str, dataset: ReplayDataset) -> Json:
-    """``/nodeinfo/2.1``: the software name and version clients detect the dialect by."""
-    piefed = dialect == "piefed"
-    users = len({c.author_ap_id for c in dataset.all_comments()})
-    return {
-        "version": "2.1",
-        "software": {
-            "name": "piefed" if piefed else "lemmy",
-            "version": version,
-            "repository": "https://codeberg.org/rimu/pyfedi"
-            if piefed
-            else "https://github.com/LemmyNet/lemmy",
-            "homepage": "https://join.piefed.social" if piefed else "https://join-lemmy.org/",
-        },
-        "protocols": ["activitypub"],
-        "services": {"inbound": [], "outbound": []},
-        "openRegistrations": False,
-        "usage": {
-            "users": {"total": users, "activeHalfyear": users, "activeMonth": users},
-            "localPosts": len(dataset.posts()),
-            "localComments": len(dataset.all_comments()),
-        },
-        "metadata": {},
-    }
-
-
-__all__ = ["NODEINFO_SCHEMA", "Api", "Context", "Handler", "nodeinfo", "nodeinfo_links", "patched"]
+__all__ = ["Api", "Context", "Endpoint", "Handler", "lemmy_error", "patched"]

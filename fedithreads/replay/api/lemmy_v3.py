@@ -19,43 +19,32 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from fedithreads.core.records import PostRecord
-from fedithreads.replay.api.base import Api, Handler, patched
+from fedithreads.replay.api.base import Api, lemmy_error
+from fedithreads.replay.api.params import Paging, ThreadParams
+from fedithreads.replay.api.routes import route_table
 from fedithreads.replay.encode.shapes import Json
 from fedithreads.replay.http import TEXT, ApiError, Params, Response
 from fedithreads.replay.limits import Decision
-from fedithreads.replay.order import nlevel
+from fedithreads.replay.order import COMMENT_SORTS as COMMENT_ORDERS
+from fedithreads.replay.order import windowed
 from fedithreads.replay.select import CommentQuery, PostQuery
 
-HOUR, DAY = 3600, 86_400
-FETCH_LIMIT_MAX = 50
-COMMENT_SORTS = {
-    "Hot": "hot",
-    "Top": "top",
-    "New": "new",
-    "Old": "old",
-    "Controversial": "controversial",
-}
-POST_SORTS: Mapping[str, tuple[str, int | None]] = {
-    "Active": ("active", None),
-    "Hot": ("hot", None),
-    "New": ("new", None),
-    "Old": ("old", None),
-    "MostComments": ("most_comments", None),
-    "NewComments": ("new_comments", None),
-    "Controversial": ("controversial", None),
-    "Scaled": ("scaled", None),
-    "TopAll": ("top", None),
-    "TopHour": ("top", HOUR),
-    "TopSixHour": ("top", 6 * HOUR),
-    "TopTwelveHour": ("top", 12 * HOUR),
-    "TopDay": ("top", DAY),
-    "TopWeek": ("top", 7 * DAY),
-    "TopMonth": ("top", 30 * DAY),
-    "TopThreeMonths": ("top", 90 * DAY),
-    "TopSixMonths": ("top", 180 * DAY),
-    "TopNineMonths": ("top", 270 * DAY),
-    "TopYear": ("top", 365 * DAY),
-}
+COMMENT_SORTS = {order.title(): order for order in COMMENT_ORDERS}  # Hot, Top, New, …
+POST_SORTS = windowed(
+    {
+        "Active": "active",
+        "Hot": "hot",
+        "New": "new",
+        "Old": "old",
+        "MostComments": "most_comments",
+        "NewComments": "new_comments",
+        "Controversial": "controversial",
+        "Scaled": "scaled",
+        "TopAll": "top",
+    }
+)
+COMMENT_PAGES = Paging(10, "couldnt_get_comments")
+POST_PAGES = Paging(10, "couldnt_get_posts")
 RECORD_NOT_FOUND = ApiError(404, "unknown", "Record not found")
 
 
@@ -63,32 +52,19 @@ class LemmyV3Api(Api):
     """``/api/v3`` of a Lemmy 0.18/0.19 server."""
 
     dialect = "lemmy-v3"
+    routes = route_table("/api/v3")
     listings: ClassVar[Mapping[str, str]] = {
         "All": "all",
         "Local": "local",
         "Subscribed": "none",
         "ModeratorView": "none",
     }
-
-    def routes(self) -> Mapping[str, Handler]:
-        """The read endpoints."""
-        return {
-            "/api/v3/site": lambda _: self.site_document(),
-            "/api/v3/post": self.get_post,
-            "/api/v3/post/list": self.post_list,
-            "/api/v3/comment": self.get_comment,
-            "/api/v3/comment/list": self.comment_list,
-            "/api/v3/community": self.community_document,
-            "/api/v3/resolve_object": lambda params: dict([self.resolve(params)]),
-        }
+    site_rate_limit = ("message", "message_per_second")
 
     # ------------------------------------------------------------------ dialect traits
     def error_document(self, err: ApiError) -> Json:
         """``{"error": type}`` plus ``message`` for the variants that carry one."""
-        doc: Json = {"error": err.error}
-        if err.message is not None:
-            doc["message"] = err.message
-        return doc
+        return lemmy_error(err)
 
     def error_response(self, err: ApiError) -> Response:
         """Framework errors (a bad query string) are plain text; the rest JSON."""
@@ -112,36 +88,15 @@ class LemmyV3Api(Api):
         return self.version >= (0, 19, 4)
 
     # ------------------------------------------------------------------ endpoints
-    def site_document(self) -> Json:
-        """``/site`` reporting the quirks' message rate limit and default listing type."""
-        requests, seconds = self.quirks.published
-        doc = patched(
-            self.enc.site(),
-            ("site_view", "local_site_rate_limit"),
-            {"message": requests, "message_per_second": seconds},
-        )
-        listing = {"default_post_listing_type": self.quirks.default_listing}
-        return patched(doc, ("site_view", "local_site"), listing)
-
-    def get_post(self, params: Params) -> Json:
-        """``GET /post?id=`` (or ``comment_id=``)."""
-        post_id, comment_id = params.integer("id"), params.integer("comment_id")
-        if post_id is None and comment_id is not None:
-            post_id = self.find_comment(comment_id).post_id
-        if post_id is None:
-            raise self.not_found("post")
-        post = self.visible_post(post_id)
-        return self.enc.get_post(post, cross_posts=self.cross_posts(post))
-
-    def get_comment(self, params: Params) -> Json:
-        """``GET /comment?id=``."""
-        comment = self.find_comment(params.required_integer("id"))
-        return self.enc.get_comment(self.shown(comment), self.post_of(comment))
+    def resolve_object(self, params: Params) -> Json:
+        """``resolve_object``: ``{kind: view}``."""
+        kind, view = self.resolve(params)
+        return {kind: view}
 
     def comment_list(self, params: Params) -> Json:
         """``GET /comment/list``: flat pages, or one capped ``max_depth`` tree page."""
         tree = params.integer("max_depth") is not None
-        limit, page = (0, 1) if tree else self.limit_and_page(params, "couldnt_get_comments")
+        limit, page = (0, 1) if tree else self.limit_and_page(params, COMMENT_PAGES)
         query = self.comment_query(params)
         if query is None:
             return self.comment_page([])
@@ -152,7 +107,7 @@ class LemmyV3Api(Api):
 
     def post_list(self, params: Params) -> Json:
         """``GET /post/list``: featured first; ``page`` and the ``P<hex>`` cursor."""
-        limit, page = self.limit_and_page(params, "couldnt_get_posts")
+        limit, page = self.limit_and_page(params, POST_PAGES)
         sort, window = POST_SORTS[params.choice("sort", POST_SORTS, "Active")]
         community = self.community_filter(params, missing=RECORD_NOT_FOUND)
         listing = self.listing(params, forced_all=community is not None)
@@ -172,44 +127,32 @@ class LemmyV3Api(Api):
         return self.enc.post_list(rows, next_page=next_page)
 
     # ------------------------------------------------------------------ parameters
-    def limit_and_page(self, params: Params, error: str) -> tuple[int, int]:
-        """``limit`` 1-50 (default 10), ``page`` ≥ 1 up to the ceiling, else 400 ``error``;
-        under ``v3_repeat_pages`` every page is page 1."""
-        limit, page = params.integer("limit"), params.integer("page")
-        limit = 10 if limit is None else limit
-        page = 1 if page is None else page
-        ceiling = self.quirks.page_ceiling
-        if not 1 <= limit <= FETCH_LIMIT_MAX or page < 1 or (ceiling and page > ceiling):
-            raise ApiError(400, error)
+    def limit_and_page(self, params: Params, paging: Paging) -> tuple[int, int]:
+        """``limit`` 1-50, ``page`` ≥ 1 up to the ceiling, else ``paging``'s 400; under
+        ``v3_repeat_pages`` every page is page 1."""
+        limit, page = paging.read(params, ceiling=self.quirks.page_ceiling)
         return limit, 1 if self.quirks.v3_repeat_pages else page
 
     def comment_query(self, params: Params) -> CommentQuery | None:
         """The listing a ``comment/list`` request asks for (``None``: nothing visible)."""
-        post_id, parent_id, max_depth = (
-            params.integer(n) for n in ("post_id", "parent_id", "max_depth")
-        )
+        thread = ThreadParams.read(params)
         sort = COMMENT_SORTS[params.choice("sort", COMMENT_SORTS, "Hot")]
         community = self.community_filter(params, missing=RECORD_NOT_FOUND)
         listing = self.listing(params, forced_all=community is not None)
         if listing == "none":
             return None
-        parent = None if parent_id is None else self.find_comment(parent_id)
+        thread = thread.located(self.find_comment)
         v19 = self.version >= (0, 19, 0)
-        if parent is not None and post_id is None:
-            post_id = parent.post_id
-        max_level = None
-        if max_depth is not None:
-            max_level = (nlevel(parent.path) if parent else 1) + max_depth
         return CommentQuery(
             sort=sort,
-            post_id=post_id,
-            parent_path=None if parent is None else parent.path,
+            post_id=thread.post_id,
+            parent_path=thread.parent_path,
             community=community,
             local_only=listing == "local",
             omit_deleted=self.quirks.omit_deleted,
-            distinguished_first=v19 and post_id is not None,
-            max_level=max_level,
-            tree=max_depth is not None and (v19 or sort != "top"),
+            distinguished_first=v19 and thread.post_id is not None,
+            max_level=thread.max_level(top=1),
+            tree=thread.max_depth is not None and (v19 or sort != "top"),
         )
 
     def cursor_post(self, cursor: str) -> PostRecord:

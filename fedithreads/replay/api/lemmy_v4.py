@@ -18,16 +18,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from fedithreads.core.records import CommentRecord, PostRecord
-from fedithreads.replay.api.base import Api, Handler, patched
-from fedithreads.replay.api.lemmy_v3 import FETCH_LIMIT_MAX
+from fedithreads.replay.api.base import Api, lemmy_error
+from fedithreads.replay.api.params import Paging, ThreadParams
+from fedithreads.replay.api.routes import route_table
 from fedithreads.replay.encode.documents import decode_cursor, encode_cursor
 from fedithreads.replay.encode.shapes import Json
 from fedithreads.replay.http import ApiError, Headers, Params, Response
 from fedithreads.replay.limits import Decision
-from fedithreads.replay.order import COMMENT_SORTS, POST_SORTS, Key, nlevel
+from fedithreads.replay.order import COMMENT_SORTS, POST_SORTS, Key
 from fedithreads.replay.select import CommentQuery, Listing, PostQuery, R
 
-DEFAULT_LIMIT = 20
+PAGES = Paging(20, "invalid_fetch_limit", page_names=())  # cursors, no page numbers
 BAD_CURSOR = ApiError(400, "couldnt_parse_pagination_token")
 
 
@@ -35,6 +36,7 @@ class LemmyV4Api(Api):
     """``/api/v4`` of a Lemmy 1.0 server."""
 
     dialect = "lemmy-v4"
+    routes = route_table("/api/v4")
     listings: ClassVar[Mapping[str, str]] = {
         "all": "all",
         "local": "local",
@@ -42,27 +44,12 @@ class LemmyV4Api(Api):
         "moderator_view": "none",
         "suggested": "none",
     }
-
-    def routes(self) -> Mapping[str, Handler]:
-        """The read endpoints."""
-        return {
-            "/api/v4/site": lambda _: self.site_document(),
-            "/api/v4/post": self.get_post,
-            "/api/v4/post/list": self.post_list,
-            "/api/v4/comment": self.get_comment,
-            "/api/v4/comment/list": self.comment_list,
-            "/api/v4/community": self.community_document,
-            "/api/v4/resolve_object": self.resolve_object,
-        }
+    site_rate_limit = ("message_max_requests", "message_interval_seconds")
 
     # ------------------------------------------------------------------ dialect traits
     def error_document(self, err: ApiError) -> Json:
         """``{"error", "message"?, "cause"}``: 1.0 also wraps framework errors in JSON."""
-        doc: Json = {"error": err.error}
-        if err.message is not None:
-            doc["message"] = err.message
-        doc["cause"] = err.message or err.error
-        return doc
+        return {**lemmy_error(err), "cause": err.message or err.error}
 
     def not_found(self, kind: str) -> ApiError:
         """A missing row of any kind: 404 ``not_found``."""
@@ -83,29 +70,6 @@ class LemmyV4Api(Api):
         )
 
     # ------------------------------------------------------------------ endpoints
-    def site_document(self) -> Json:
-        """``/site`` reporting the quirks' message rate limit and default listing type."""
-        requests, seconds = self.quirks.published
-        limits = {"message_max_requests": requests, "message_interval_seconds": seconds}
-        doc = patched(self.enc.site(), ("site_view", "local_site_rate_limit"), limits)
-        listing = {"default_post_listing_type": self.quirks.default_listing.lower()}
-        return patched(doc, ("site_view", "local_site"), listing)
-
-    def get_post(self, params: Params) -> Json:
-        """``GET /post?id=`` (or ``comment_id=``)."""
-        post_id, comment_id = params.integer("id"), params.integer("comment_id")
-        if post_id is None and comment_id is not None:
-            post_id = self.find_comment(comment_id).post_id
-        if post_id is None:
-            raise self.not_found("post")
-        post = self.visible_post(post_id)
-        return self.enc.get_post(post, cross_posts=self.cross_posts(post))
-
-    def get_comment(self, params: Params) -> Json:
-        """``GET /comment?id=``."""
-        comment = self.find_comment(params.required_integer("id"))
-        return self.enc.get_comment(self.shown(comment), self.post_of(comment))
-
     def resolve_object(self, params: Params) -> Json:
         """``resolve_object``: the view, tagged with ``type_``."""
         kind, view = self.resolve(params)
@@ -113,7 +77,7 @@ class LemmyV4Api(Api):
 
     def comment_list(self, params: Params) -> Json:
         """``GET /comment/list``: cursor pages, flat or ``max_depth`` tree."""
-        limit = self.limit(params)
+        limit, _ = PAGES.read(params)
         query = self.comment_query(params)
         if query is None:
             return self.comment_page([])
@@ -127,7 +91,7 @@ class LemmyV4Api(Api):
 
     def post_list(self, params: Params) -> Json:
         """``GET /post/list``: featured first, cursor pages."""
-        limit = self.limit(params)
+        limit, _ = PAGES.read(params)
         sort = params.choice("sort", POST_SORTS, "active")
         community = self.community_filter(params, missing=self.not_found("community"))
         listing = self.listing(params, forced_all=community is not None)
@@ -144,14 +108,6 @@ class LemmyV4Api(Api):
         return self.enc.post_list(rows, next_page=next_page, prev_page=prev_page)
 
     # ------------------------------------------------------------------ parameters
-    def limit(self, params: Params) -> int:
-        """``limit`` 1-50, default 20, else 400 ``invalid_fetch_limit``."""
-        limit = params.integer("limit")
-        limit = DEFAULT_LIMIT if limit is None else limit
-        if not 1 <= limit <= FETCH_LIMIT_MAX:
-            raise ApiError(400, "invalid_fetch_limit")
-        return limit
-
     def time_range(self, params: Params) -> int | None:
         """``time_range_seconds``: absent or 0 means no range."""
         seconds = params.integer("time_range_seconds")
@@ -159,30 +115,23 @@ class LemmyV4Api(Api):
 
     def comment_query(self, params: Params) -> CommentQuery | None:
         """The listing a ``comment/list`` request asks for (``None``: nothing visible)."""
-        post_id, parent_id, max_depth = (
-            params.integer(n) for n in ("post_id", "parent_id", "max_depth")
-        )
+        thread = ThreadParams.read(params)
         sort = params.choice("sort", COMMENT_SORTS, "hot")
         community = self.community_filter(params, missing=self.not_found("community"))
-        parent = None if parent_id is None else self.find_comment(parent_id)
-        if parent is not None and post_id is None:
-            post_id = parent.post_id
-        given = community is not None or post_id is not None
+        thread = thread.located(self.find_comment)
+        given = community is not None or thread.post_id is not None
         listing = self.listing(params, forced_all=given)
         if listing == "none" and not given:
             return None
-        max_level = None
-        if max_depth is not None:
-            max_level = (nlevel(parent.path) if parent else 1) + max_depth
         return CommentQuery(
             sort=sort,
-            post_id=post_id,
-            parent_path=None if parent is None else parent.path,
+            post_id=thread.post_id,
+            parent_path=thread.parent_path,
             community=community,
             local_only=listing == "local" and not given,
             distinguished_first=sort not in ("old", "new"),
-            max_level=max_level,
-            tree=max_depth is not None,
+            max_level=thread.max_level(top=1),
+            tree=thread.max_depth is not None,
             since_seconds=self.time_range(params),
         )
 

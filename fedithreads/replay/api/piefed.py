@@ -15,55 +15,66 @@ enabled". Like PieFed, the server also answers a Lemmy-shaped ``/api/v3/site`` w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from http import HTTPStatus
 from typing import ClassVar
 
 from fedithreads.core.records import PostRecord
-from fedithreads.replay.api.base import Api, Handler
+from fedithreads.replay.api.base import Api
+from fedithreads.replay.api.params import Paging, ThreadParams
+from fedithreads.replay.api.routes import route_table
 from fedithreads.replay.encode.documents import Encoder
 from fedithreads.replay.encode.shapes import Json
 from fedithreads.replay.http import ApiError, Params, Request, Response
 from fedithreads.replay.limits import Decision
-from fedithreads.replay.order import nlevel
+from fedithreads.replay.order import COMMENT_SORTS as COMMENT_ORDERS
+from fedithreads.replay.order import windowed
 from fedithreads.replay.select import CommentQuery, Listing, PostQuery, R
 
 PREFIX = "/api/alpha"
-COMMENT_SORTS = {
-    "Hot": "hot",
-    "Top": "top",
-    "TopAll": "top",
-    "New": "new",
-    "Old": "old",
-    "Controversial": "controversial",
-}
-_HOUR, _DAY = 3600, 86_400
-POST_SORTS: Mapping[str, tuple[str, int | None]] = {
-    "Hot": ("hot", None),
-    "Top": ("top", None),
-    "TopAll": ("top", None),
-    "TopHour": ("top", _HOUR),
-    "TopSixHour": ("top", 6 * _HOUR),
-    "TopTwelveHour": ("top", 12 * _HOUR),
-    "TopDay": ("top", _DAY),
-    "TopWeek": ("top", 7 * _DAY),
-    "TopMonth": ("top", 30 * _DAY),
-    "TopThreeMonths": ("top", 90 * _DAY),
-    "TopSixMonths": ("top", 180 * _DAY),
-    "TopNineMonths": ("top", 270 * _DAY),
-    "TopYear": ("top", 365 * _DAY),
-    "New": ("new", None),
-    "Old": ("old", None),
-    "Scaled": ("scaled", None),
-    "Active": ("active", None),
-}
+COMMENT_SORTS = {order.title(): order for order in COMMENT_ORDERS} | {"TopAll": "top"}
+POST_SORTS = windowed(
+    {
+        "Hot": "hot",
+        "Top": "top",
+        "TopAll": "top",
+        "New": "new",
+        "Old": "old",
+        "Scaled": "scaled",
+        "Active": "active",
+    }
+)
 NSFW = {"Exclude": "exclude", "Include": "include", "Only": "only"}
+COMMENT_PAGES = Paging(  # no limit is too big: PAGE_LENGTH caps it
+    10,
+    "bad_request",
+    "limit and page must be positive",
+    max_limit=None,
+    page_names=("page", "page_cursor"),
+)
+POST_PAGES = replace(COMMENT_PAGES, default_limit=50)
 DISABLED = ApiError(400, "disabled", "alpha api is not enabled")
+
+
+def site_version(api: Api, _: Params) -> Json:
+    """``GET /api/alpha/site/version``."""
+    return {"version": api.enc.server_version}
+
+
+def lemmy_site(api: Api, _: Params) -> Json:
+    """PieFed's Lemmy-compatible ``/api/v3/site``: Lemmy's shape, PieFed's version."""
+    return Encoder(api.enc.instance, "lemmy-v3", api.enc.server_version).site()
 
 
 class PieFedApi(Api):
     """``/api/alpha`` of a PieFed server."""
 
     dialect = "piefed"
+    routes = route_table(
+        PREFIX,
+        lacks=("resolve_object",),
+        adds={"site/version": site_version, "/api/v3/site": lemmy_site},
+    )
     listings: ClassVar[Mapping[str, str]] = {
         "All": "all",
         "Local": "local",
@@ -72,19 +83,6 @@ class PieFedApi(Api):
         "Moderating": "none",
         "ModeratorView": "none",
     }
-
-    def routes(self) -> Mapping[str, Handler]:
-        """The read endpoints, and the Lemmy-shaped ``/api/v3/site``."""
-        return {
-            f"{PREFIX}/site": lambda _: self.enc.site(),
-            f"{PREFIX}/site/version": lambda _: {"version": self.enc.server_version},
-            f"{PREFIX}/post": self.get_post,
-            f"{PREFIX}/post/list": self.post_list,
-            f"{PREFIX}/comment": self.get_comment,
-            f"{PREFIX}/comment/list": self.comment_list,
-            f"{PREFIX}/community": self.community_document,
-            "/api/v3/site": lambda _: self.lemmy_site(),
-        }
 
     def handle(self, req: Request) -> Response:
         """Every ``/api/alpha`` request fails while the API is disabled."""
@@ -113,30 +111,20 @@ class PieFedApi(Api):
         return Response(429, body, outcome="rate_limited")
 
     # ------------------------------------------------------------------ endpoints
-    def lemmy_site(self) -> Json:
-        """PieFed's Lemmy-compatible ``/api/v3/site``: Lemmy's shape, PieFed's version."""
-        return Encoder(self.enc.instance, "lemmy-v3", self.enc.server_version).site()
-
-    def get_post(self, params: Params) -> Json:
-        """``GET /post?id=``."""
-        post = self.visible_post(params.required_integer("id"))
-        return self.enc.get_post(post, cross_posts=self.cross_posts(post))
-
-    def get_comment(self, params: Params) -> Json:
-        """``GET /comment?id=``."""
-        comment = self.find_comment(params.required_integer("id"))
-        return self.enc.get_comment(self.shown(comment), self.post_of(comment))
+    def requested_post_id(self, params: Params) -> int:
+        """``id`` only, and it must be there."""
+        return params.required_integer("id")
 
     def comment_list(self, params: Params) -> Json:
         """``GET /comment/list``: page numbers, ``max_depth`` honoured with paging."""
-        limit, page = self.limit_and_page(params, default=10)
+        limit, page = self.limit_and_page(params, COMMENT_PAGES)
         comments = self.select.comments(self.comment_query(params))
         rows = comments.page(page, limit)
         return self.comment_page(rows, next_page=_next_page(comments, page, limit))
 
     def post_list(self, params: Params) -> Json:
         """``GET /post/list``: page numbers."""
-        limit, page = self.limit_and_page(params, default=50)
+        limit, page = self.limit_and_page(params, POST_PAGES)
         sort, window = POST_SORTS[params.choice("sort", POST_SORTS, "Hot")]
         community = self.community_filter(params, missing=self.not_found("community"))
         listing = self.listing(params, forced_all=True)
@@ -147,39 +135,28 @@ class PieFedApi(Api):
         return self.enc.post_list(rows, next_page=_next_page(posts, page, limit))
 
     # ------------------------------------------------------------------ parameters
-    def limit_and_page(self, params: Params, *, default: int) -> tuple[int, int]:
+    def limit_and_page(self, params: Params, paging: Paging) -> tuple[int, int]:
         """``limit`` (capped at the page length) and ``page`` (or ``page_cursor``) ≥ 1."""
-        limit, page = params.integer("limit"), params.integer("page")
-        if page is None:
-            page = params.integer("page_cursor")
-        limit = default if limit is None else limit
-        page = 1 if page is None else page
-        if limit < 1 or page < 1:
-            raise ApiError(400, "bad_request", "limit and page must be positive")
+        limit, page = paging.read(params)
         return min(limit, self.quirks.piefed_page_length), page
 
     def comment_query(self, params: Params) -> CommentQuery:
-        """The listing a ``comment/list`` request asks for."""
-        post_id, parent_id = params.integer("post_id"), params.integer("parent_id")
-        max_depth = params.integer("max_depth")
+        """The listing a ``comment/list`` request asks for; PieFed's depth counts from 0
+        at the top level, and ``max_depth=0`` (falsy) means no limit."""
+        thread = ThreadParams.read(params)
         community = self.community_filter(params, missing=self.not_found("community"))
-        if post_id is None and parent_id is None and community is None:
+        if thread.post_id is None and thread.parent_id is None and community is None:
             raise ApiError(400, "bad_request", "missing parameters for reply")
-        parent = None if parent_id is None else self.find_comment(parent_id)
-        if parent is not None and post_id is None:
-            post_id = parent.post_id
+        thread = thread.located(self.find_comment)
         listing = self.listing(params, forced_all=True)
-        max_level = None
-        if max_depth:  # PieFed tests truthiness: max_depth=0 means no limit
-            max_level = (nlevel(parent.path) if parent else 2) + max_depth
         return CommentQuery(
             sort=COMMENT_SORTS[params.choice("sort", COMMENT_SORTS, "New")],
-            post_id=post_id,
-            parent_path=None if parent is None else parent.path,
+            post_id=thread.post_id,
+            parent_path=thread.parent_path,
             community=community,
-            local_only=listing == "local" and post_id is None,
+            local_only=listing == "local" and thread.post_id is None,
             distinguished_first=False,
-            max_level=max_level,
+            max_level=thread.max_level(top=2) if thread.max_depth else None,
         )
 
 
