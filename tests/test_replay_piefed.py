@@ -122,3 +122,13 @@ def test_post_list_pages_by_number() -> None:
 
     assert (len(first["posts"]), first["next_page"]) == (3, "2")
     assert (len(second["posts"]), second["next_page"]) == (2, None)
+
+
+def test_a_listing_anonymous_callers_cannot_see_is_an_empty_page() -> None:
+    """``type_=Subscribed`` without a login lists no post (it was a 500 before)."""
+    with serving(dataset_of(make_thread(n_comments=5)), PF) as (_, client):
+        answer = client.get("/api/alpha/post/list", params={"type_": "Subscribed"})
+
+    assert answer.status_code == 200
+    assert answer.json()["posts"] == []
+    assert answer.json()["next_page"] is None

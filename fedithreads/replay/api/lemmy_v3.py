@@ -45,7 +45,12 @@ POST_SORTS = windowed(
 )
 COMMENT_PAGES = Paging(10, "couldnt_get_comments")
 POST_PAGES = Paging(10, "couldnt_get_posts")
-RECORD_NOT_FOUND = ApiError(404, "unknown", "Record not found")
+
+
+def record_not_found() -> ApiError:
+    """Lemmy 0.19's error for an unknown community name; a new one each time (a raised
+    error keeps the frames it passed through)."""
+    return ApiError(404, "unknown", "Record not found")
 
 
 class LemmyV3Api(Api):
@@ -109,7 +114,7 @@ class LemmyV3Api(Api):
         """``GET /post/list``: featured first; ``page`` and the ``P<hex>`` cursor."""
         limit, page = self.limit_and_page(params, POST_PAGES)
         sort, window = POST_SORTS[params.choice("sort", POST_SORTS, "Active")]
-        community = self.community_filter(params, missing=RECORD_NOT_FOUND)
+        community = self.community_filter(params, missing=record_not_found())
         listing = self.listing(params, forced_all=community is not None)
         if listing == "none":
             return self.enc.post_list([])
@@ -137,7 +142,7 @@ class LemmyV3Api(Api):
         """The listing a ``comment/list`` request asks for (``None``: nothing visible)."""
         thread = ThreadParams.read(params)
         sort = COMMENT_SORTS[params.choice("sort", COMMENT_SORTS, "Hot")]
-        community = self.community_filter(params, missing=RECORD_NOT_FOUND)
+        community = self.community_filter(params, missing=record_not_found())
         listing = self.listing(params, forced_all=community is not None)
         if listing == "none":
             return None

@@ -29,7 +29,11 @@ from fedithreads.replay.order import COMMENT_SORTS, POST_SORTS, Key
 from fedithreads.replay.select import CommentQuery, Listing, PostQuery, R
 
 PAGES = Paging(20, "invalid_fetch_limit", page_names=())  # cursors, no page numbers
-BAD_CURSOR = ApiError(400, "couldnt_parse_pagination_token")
+
+
+def bad_cursor() -> ApiError:
+    """A cursor that names no row; a new error each time (a raised one keeps its frames)."""
+    return ApiError(400, "couldnt_parse_pagination_token")
 
 
 class LemmyV4Api(Api):
@@ -139,14 +143,14 @@ class LemmyV4Api(Api):
         """The comment a cursor points at."""
         found = self.data.comment(item_id)
         if found is None:
-            raise BAD_CURSOR
+            raise bad_cursor()
         return found
 
     def find_post_cursor(self, item_id: int) -> PostRecord:
         """The post a cursor points at."""
         found = self.data.post(item_id)
         if found is None:
-            raise BAD_CURSOR
+            raise bad_cursor()
         return found
 
 
@@ -161,7 +165,7 @@ def cursor_page(
     try:
         item_id, back = decode_cursor(raw)
     except ValueError:
-        raise BAD_CURSOR from None
+        raise bad_cursor() from None
     if back:
         end = listing.before(key_of(item_id))
         rows = listing.rows[max(0, end - size) : end]

@@ -130,7 +130,8 @@ class PieFedApi(Api):
         listing = self.listing(params, forced_all=True)
         nsfw = NSFW[params.choice("nsfw", NSFW, "Include")]
         query = PostQuery(sort, community, listing == "local", nsfw, window)
-        posts = self.select.posts(query) if listing != "none" else Listing[PostRecord]((), ())
+        nothing: Listing[PostRecord] = Listing((), ())  # what anonymous callers see
+        posts = self.select.posts(query) if listing != "none" else nothing
         rows = posts.page(page, limit)
         return self.enc.post_list(rows, next_page=_next_page(posts, page, limit))
 
