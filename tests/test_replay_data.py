@@ -103,7 +103,7 @@ def test_latest_snapshot_wins_and_orphans_are_dropped() -> None:
     older = replace(first, score=-5, collected_at=first.collected_at - timedelta(days=1))
     orphan = replace(first, comment_id=1, post_id=2)
 
-    dataset = ReplayDataset.from_records([thread.post], [newer, *thread.comments, older, orphan])
+    dataset = ReplayDataset([thread.post], [newer, *thread.comments, older, orphan])
 
     stored = dataset.comment(first.comment_id)
     assert stored is not None

@@ -62,17 +62,6 @@ class ReplayDataset:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_records(
-        cls,
-        posts: Iterable[PostRecord],
-        comments: Iterable[CommentRecord],
-        *,
-        reference_time: datetime | None = None,
-    ) -> ReplayDataset:
-        """A dataset of these records (latest snapshot per id)."""
-        return cls(posts, comments, reference_time=reference_time)
-
-    @classmethod
     def from_captures(cls, captures: Iterable[Capture]) -> ReplayDataset:
         """Every post and comment in the parsed pages of ``captures``."""
         pages = [page for cap in captures for page in cap.pages]
@@ -260,21 +249,17 @@ class ReplayDataset:
         self, kind: str, item_id: int, upvotes: int, downvotes: int
     ) -> PostRecord | CommentRecord:
         """New vote counts for a ``post`` or ``comment`` (score = up − down)."""
-        score = upvotes - downvotes
-        with self.lock:
-            if kind == "post":
-                post = self._require_post(item_id)
-                post = replace(post, upvotes=upvotes, downvotes=downvotes, score=score)
-                self._posts[item_id] = post
-                self.version += 1
-                return post
-            if kind == "comment":
-                comment = self._require_comment(item_id)
-                comment = replace(comment, upvotes=upvotes, downvotes=downvotes, score=score)
-                self._comments[item_id] = comment
-                self.version += 1
-                return comment
+        if kind not in ("post", "comment"):
             raise ValueError(f"kind must be 'post' or 'comment', not {kind!r}")
+        with self.lock:
+            old = self._require_post(item_id) if kind == "post" else self._require_comment(item_id)
+            new = replace(old, upvotes=upvotes, downvotes=downvotes, score=upvotes - downvotes)
+            if isinstance(new, PostRecord):
+                self._posts[item_id] = new
+            else:
+                self._comments[item_id] = new
+            self.version += 1
+            return new
 
     def delete_comment(self, comment_id: int, *, removed: bool = False) -> CommentRecord:
         """Mark a comment deleted by its author (or ``removed`` by a moderator): its text
