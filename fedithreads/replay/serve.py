@@ -1,19 +1,10 @@
-"""The replay server: a local Lemmy-compatible server replaying saved or synthetic threads.
+"""Serving fixture directories: ``serve_fixtures`` behind ``fedithreads serve`` and ``demo``.
 
-Used by integration tests (real HTTP over loopback), ``fedithreads serve`` and ``demo``,
-benchmarks and fault-injection tests. It serves on 127.0.0.1 only. The parts:
+The captures under the given paths become one ReplayDataset, served in the dialect most
+of them speak and the server version most of those report (see ``fixtures_dialect`` and
+``fixtures_version``). The parts of the server are listed in ``fedithreads.replay``.
 
-* ``replay_data``: ``ReplayDataset``, the posts and comments served, mutable between runs
-  (new replies are built by ``replay_records``);
-* ``replay_quirks``: ``Quirks``, version behaviours, latency, rate limits, faults;
-* ``replay_server``: ``ReplayServer``, lifecycle and the request pipeline, over the
-  socket and HTTP/1.1 plumbing of ``replay_wire`` and the plain values of ``replay_http``;
-* ``replay_v3`` / ``replay_v4`` / ``replay_piefed``: each dialect's endpoints, over the
-  shared ``replay_api``; listings and their orders in ``replay_select``/``replay_order``;
-* ``replay_limits``, ``replay_faults``, ``replay_log``: the rate limiter, injected
-  failures and the request log.
-
-Typical use::
+Typical use of the server itself::
 
     with ReplayServer(ReplayDataset.from_threads([thread]), dialect="lemmy-v4") as server:
         httpx.get(f"{server.base_url}/api/v4/comment/list", params={"post_id": 1})
