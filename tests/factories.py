@@ -84,7 +84,7 @@ def comment(
 
 
 def hand_thread() -> tuple[PostRecord, list[CommentRecord]]:
-    """The 8-comment thread whose metrics tests/test_analysis.py works out by hand.
+    """The 8-comment thread whose metrics tests/analysis/test_metrics.py works out by hand.
 
     P (post 100, by op, T0; reports 6 comments; 10 points, ▲12 ▼2)
     ├─ 1  alice@a  +10 min   ▲5 ▼1   child_count 3
