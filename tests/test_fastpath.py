@@ -15,6 +15,7 @@ from fedithreads.core.records import CommentRecord, Provenance
 from fedithreads.dialects import lemmy_v3
 from fedithreads.dialects.common import validate
 from fedithreads.dialects.fastpath import comment_list_v3
+from fedithreads.dialects.mapping import comment_record
 from fedithreads.errors import ParseError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -25,10 +26,9 @@ PAGES = sorted(FIXTURES.glob("lemmy-v3/*/comment-list__*.json")) + sorted(
 
 
 def via_models(body: bytes | str) -> tuple[CommentRecord, ...]:
-    doc = validate(
-        lemmy_v3.CommentList, body, dialect="lemmy-v3", endpoint="comment/list", source="t"
-    )
-    return tuple(v.to_record(PROV) for v in doc.comments)
+    model = lemmy_v3.MODELS.comment_list
+    doc = validate(model, body, dialect="lemmy-v3", endpoint="comment/list", source="t")
+    return tuple(comment_record(v, PROV) for v in doc.views)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")

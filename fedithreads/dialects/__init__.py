@@ -13,24 +13,18 @@ from typing import Any
 from fedithreads.core.records import Page, Provenance
 from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, piefed
 from fedithreads.dialects.common import Model, validate
+from fedithreads.dialects.mapping import page_records
+from fedithreads.dialects.models import Models
 from fedithreads.errors import ParseError
 
-DIALECTS = (lemmy_v3.DIALECT, lemmy_v4.DIALECT, piefed.DIALECT)
+_BY_DIALECT: dict[str, Models] = {d.DIALECT: d.MODELS for d in (lemmy_v3, lemmy_v4, piefed)}
+DIALECTS = tuple(_BY_DIALECT)
 ENDPOINTS = ("post", "post/list", "comment", "comment/list", "site")
 
 _MODELS: dict[tuple[str, str], type[Model]] = {
-    (lemmy_v3.DIALECT, "post"): lemmy_v3.GetPost,
-    (lemmy_v3.DIALECT, "post/list"): lemmy_v3.PostList,
-    (lemmy_v3.DIALECT, "comment"): lemmy_v3.GetComment,
-    (lemmy_v3.DIALECT, "comment/list"): lemmy_v3.CommentList,
-    (lemmy_v4.DIALECT, "post"): lemmy_v4.GetPost,
-    (lemmy_v4.DIALECT, "post/list"): lemmy_v4.PostList,
-    (lemmy_v4.DIALECT, "comment"): lemmy_v4.GetComment,
-    (lemmy_v4.DIALECT, "comment/list"): lemmy_v4.CommentList,
-    (piefed.DIALECT, "post"): piefed.GetPost,
-    (piefed.DIALECT, "post/list"): piefed.PostList,
-    (piefed.DIALECT, "comment"): piefed.GetComment,
-    (piefed.DIALECT, "comment/list"): piefed.CommentList,
+    (dialect, endpoint): model
+    for dialect, models in _BY_DIALECT.items()
+    for endpoint, model in models.by_endpoint().items()
 }
 
 
@@ -58,31 +52,9 @@ def parse_page(
         raise ParseError(dialect, endpoint, source, "$", "no model for this dialect/endpoint")
     doc = validate(model, document, dialect=dialect, endpoint=endpoint, source=source)
     try:
-        return _records(doc, endpoint, prov)
+        return page_records(doc, endpoint, prov)
     except (ValueError, OverflowError) as exc:  # e.g. an actor URL with an impossible port
         raise ParseError(dialect, endpoint, source, "$", str(exc)[:200]) from None
-
-
-def _records(doc: Model, endpoint: str, prov: Provenance) -> Page:
-    """The neutral records of a validated document."""
-    if isinstance(doc, lemmy_v3.GetPost | lemmy_v4.GetPost | piefed.GetPost):
-        return Page(endpoint=endpoint, posts=(doc.post_view.to_record(prov),))
-    if isinstance(doc, lemmy_v3.GetComment | lemmy_v4.GetComment | piefed.GetComment):
-        return Page(endpoint=endpoint, comments=(doc.comment_view.to_record(prov),))
-    if isinstance(doc, lemmy_v3.PostList | piefed.PostList):
-        posts = tuple(v.to_record(prov) for v in doc.posts)
-        return Page(endpoint=endpoint, posts=posts, next_page=doc.next_page)
-    if isinstance(doc, lemmy_v4.PostList):
-        posts = tuple(v.to_record(prov) for v in doc.items)
-        return Page(endpoint=endpoint, posts=posts, next_page=doc.next_page)
-    if isinstance(doc, lemmy_v3.CommentList):
-        return Page(endpoint=endpoint, comments=tuple(v.to_record(prov) for v in doc.comments))
-    if isinstance(doc, piefed.CommentList):
-        comments = tuple(v.to_record(prov) for v in doc.comments)
-        return Page(endpoint=endpoint, comments=comments, next_page=doc.next_page)
-    assert isinstance(doc, lemmy_v4.CommentList)
-    comments = tuple(v.to_record(prov) for v in doc.items)
-    return Page(endpoint=endpoint, comments=comments, next_page=doc.next_page)
 
 
 def _object_dialect(obj: Any) -> str | None:
