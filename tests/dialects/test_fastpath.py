@@ -18,7 +18,7 @@ from fedithreads.dialects.fastpath import comment_list_v3
 from fedithreads.dialects.mapping import comment_record
 from fedithreads.errors import ParseError
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 PROV = Provenance("lemmy.ca", "lemmy-v3", "0.19.20", datetime(2026, 1, 1, tzinfo=UTC), "r")
 PAGES = sorted(FIXTURES.glob("lemmy-v3/*/comment-list__*.json")) + sorted(
     FIXTURES.glob("real/lemmy-0.19.18-test-instance/comment-list__*.json")

@@ -14,7 +14,7 @@ from fedithreads.core.records import Page, Provenance
 from fedithreads.dialects import parse_page, sniff
 from fedithreads.errors import ParseError
 
-REAL = Path(__file__).parent.parent / "fixtures" / "real"
+REAL = Path(__file__).parents[2] / "fixtures" / "real"
 PROV = Provenance("x.example", "lemmy-v3", None, datetime(2026, 1, 1, tzinfo=UTC), "r")
 
 

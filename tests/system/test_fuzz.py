@@ -25,7 +25,7 @@ from fedithreads.dialects.common import validate
 from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
 from fedithreads.errors import ParseError
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 PROV = Provenance("lemmy.example", "lemmy-v3", "0.19.20", datetime(2026, 1, 1, tzinfo=UTC), "f")
 EXPLORE = os.environ.get("FEDITHREADS_FUZZ_EXAMPLES")
 FUZZ = settings(
