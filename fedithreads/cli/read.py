@@ -10,9 +10,10 @@ import click
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import SOURCES, console, from_options, known_errors, settings_options
+from fedithreads.cli.terminal import summary_table, thread_text
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
-from fedithreads.report.render import render_thread, summary_table, thread_tree
+from fedithreads.report.render import render_thread, thread_tree
 from fedithreads.storage.tables import FORMATS, write_tables
 
 
@@ -89,7 +90,7 @@ def show(
         _show_document(snapshots, thread, fmt, settings.activity_bucket)
         return
     out = console()
-    out.print(render_thread(thread, width=width or min(out.width, 100)))
+    out.print(thread_text(render_thread(thread, width=width or min(out.width, 100))))
 
 
 def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:

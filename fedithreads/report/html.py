@@ -6,15 +6,22 @@ its Vega-Lite spec as JSON in a ``<script type="application/json">`` next to an 
 ``data-rendered`` (or ``data-error``), so a browser test can tell that every chart was
 drawn. The Vega libraries come from the report's ``assets/vega.js``, or are inlined for a
 stand-alone page: nothing is fetched from the network.
+
+The thread's text is a ``<pre>`` of its lines, each style an inline CSS rule, as rich
+exports it for a white page: dim text is half-way to the background, the colours are
+the terminal's standard cyan, yellow and green.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from fedithreads.report.render import STYLE_WORDS, Line
 
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1240px;
@@ -139,3 +146,53 @@ def table(columns: Sequence[Column], rows: Iterable[Sequence[tuple[object, str]]
 
 def _align(column: Column) -> str:
     return "" if column.numeric else ' class="text"'
+
+
+def tree(lines: Iterable[Line]) -> str:
+    """Styled lines as a ``<pre class="tree">``, each styled run a ``<span>`` with inline CSS.
+
+    Runs of the same look are merged; a blank line closes the block, as rich's export did.
+    """
+    return '<pre class="tree">' + "".join(_line(line) + "\n" for line in lines) + "\n</pre>"
+
+
+def _line(line: Line) -> str:
+    runs: list[tuple[str, str]] = []
+    for span in line:
+        rule = css(span.style)
+        if runs and runs[-1][1] == rule:
+            runs[-1] = (runs[-1][0] + span.text, rule)
+        elif span.text:
+            runs.append((span.text, rule))
+    return "".join(f'<span style="{rule}">{esc(t)}</span>' if rule else esc(t) for t, rule in runs)
+
+
+_COLOURS = {"cyan": (0, 128, 128), "yellow": (128, 128, 0), "green": (0, 128, 0)}
+_INK, _PAPER = (0, 0, 0), (255, 255, 255)
+_FONT = (
+    ("bold", "font-weight: bold"),
+    ("italic", "font-style: italic"),
+    ("underline", "text-decoration: underline"),
+)
+
+
+@functools.cache
+def css(style: str) -> str:
+    """The inline CSS of a style (render's words), ``""`` for plain text."""
+    words = set(style.split())
+    if unknown := words - STYLE_WORDS:
+        raise ValueError(f"unknown style word(s) {sorted(unknown)} in {style!r}")
+    colours = [_COLOURS[word] for word in style.split() if word in _COLOURS]
+    colour: tuple[int, ...] | None = colours[-1] if colours else None
+    if "dim" in words:  # half-way from the ink (or the colour) to the paper
+        colour = tuple(int(a + (b - a) * 0.5) for a, b in zip(colour or _INK, _PAPER, strict=True))
+    rules = (
+        []
+        if colour is None
+        else [f"color: #{_hex(colour)}", f"text-decoration-color: #{_hex(colour)}"]
+    )
+    return "; ".join(rules + [rule for word, rule in _FONT if word in words])
+
+
+def _hex(rgb: Iterable[int]) -> str:
+    return "".join(f"{channel:02x}" for channel in rgb)

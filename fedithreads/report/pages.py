@@ -22,9 +22,11 @@ import polars as pl
 from fedithreads.core.tree import Thread
 from fedithreads.report import chartdata, charts
 from fedithreads.report import html as htmlpage
-from fedithreads.report.render import thread_tree_html
+from fedithreads.report.fold import fold_lines
+from fedithreads.report.render import render_thread
 
 TREE_CAP = 500
+TREE_WIDTH = 100
 TABLE_CAP = 5000
 
 
@@ -127,7 +129,7 @@ def thread_page(
             "<h2>Thread stats</h2>",
             _key_values(stats),
             "<h2>The thread</h2>",
-            thread_tree_html(parts.tree)
+            htmlpage.tree(fold_lines(render_thread(parts.tree, width=TREE_WIDTH), TREE_WIDTH))
             if not cap or stats["comments_collected"] <= cap
             else htmlpage.note(
                 f"Not shown: more than {cap} comments; see `fedithreads show {label}`."
