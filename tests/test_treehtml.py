@@ -13,10 +13,10 @@ from rich.console import Console
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.terminal import thread_text
+from fedithreads.report.build import write_report
 from fedithreads.report.fold import fold_lines
 from fedithreads.report.html import css, tree
 from fedithreads.report.render import STYLE_WORDS, Line, Span, render_thread
-from fedithreads.report.write import write_report
 from tests.report_support import hand_snapshots, hand_tables
 
 

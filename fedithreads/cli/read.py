@@ -98,7 +98,7 @@ def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, buck
     if fmt == "json":
         click.echo(json.dumps(thread_tree(thread), ensure_ascii=False, indent=1))
         return
-    from fedithreads.report.write import thread_document
+    from fedithreads.report.build import thread_document
 
     document, _ = thread_document(snapshots, thread, bucket=bucket)
     click.echo(document, nl=False)
@@ -159,7 +159,7 @@ def report(
     libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
     collections, completeness, and a sortable thread_stats table.
     """
-    from fedithreads.report.write import write_report
+    from fedithreads.report.build import write_report
 
     settings = from_options(config_path, data_dir)
     width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket
