@@ -110,6 +110,18 @@ def test_show_renders_a_thread_tree_with_missing_parents_marked() -> None:
     assert "Keep making live action movies nobody wants." in out
 
 
+def test_show_in_colour_styles_the_tree_as_before() -> None:
+    """With FORCE_COLOR the title is bold, guide lines dim, authors bold cyan, orphans yellow."""
+    args = ["show", "https://piefed.social/post/2210082", str(REAL / "piefed-social-comments")]
+    result = CliRunner().invoke(main, args, env={"FORCE_COLOR": "1", "NO_COLOR": None})
+
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("\x1b[1mpost 2210082 on piefed.social (post not collected)\x1b[0m\n")
+    assert "\x1b[2m├─ \x1b[0m\x1b[1;36mthethrilloftime69@feddit.online\x1b[0m · 42 points" in out
+    assert "\x1b[33m · parent not collected\x1b[0m" in out
+
+
 @pytest.mark.parametrize(
     ("post", "words"),
     [

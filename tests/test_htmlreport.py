@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.main import main
-from fedithreads.report.pages import thread_figures, thread_page
+from fedithreads.report.build import thread_document, thread_html, write_report
+from fedithreads.report.figures import thread_figures
+from fedithreads.report.pagedata import split_threads, thread_data
 from fedithreads.report.render import thread_tree
-from fedithreads.report.write import split_threads, thread_document, write_report
 from tests.factories import hand_thread
 from tests.report_support import hand_snapshots, hand_tables, snapshots_of
 
@@ -105,12 +106,12 @@ def test_a_thread_above_the_shape_cap_says_so(
 ) -> None:
     """Past the caps the shape chart and the text are notes naming the cap (show: no cap)."""
     monkeypatch.setattr("fedithreads.report.chartdata.SHAPE_CAP", 5)
-    monkeypatch.setattr("fedithreads.report.pages.TREE_CAP", 5)
+    monkeypatch.setattr("fedithreads.report.pagedata.TREE_CAP", 5)
     parts = next(split_threads(hand_tables()))
 
-    figures = {f.name: f for f in thread_figures(parts, bucket="1h")}
-    page = thread_page(parts, bucket="1h", index_href=None)
-    uncapped = thread_page(parts, bucket="1h", index_href=None, tree_cap=0)
+    figures = {f.name: f for f in thread_figures(thread_data(parts, bucket="1h"))}
+    page = thread_html(parts, bucket="1h", index_link=False)
+    uncapped = thread_html(parts, bucket="1h", index_link=False, tree_cap=0)
 
     assert figures["shape"].spec is None
     assert "more than 5 nodes" in figures["shape"].note
@@ -202,6 +203,6 @@ def test_empty_threads_get_notes_instead_of_charts(tmp_path: Path) -> None:
     tables = pipeline.analyze(snapshots_of([p], []), bucket="1h")
     parts = next(split_threads(tables))
 
-    names = [(f.name, f.spec is not None) for f in thread_figures(parts, bucket="1h")]
+    names = [(f.name, f.spec is not None) for f in thread_figures(thread_data(parts, bucket="1h"))]
 
     assert names == [("activity", False), ("votes", True), ("completeness", True)]

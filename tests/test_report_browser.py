@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from fedithreads.analysis import pipeline
-from fedithreads.report.write import write_report
+from fedithreads.report.build import write_report
 
 REPO = Path(__file__).parent.parent
 ARTIFACTS = REPO / "artifacts"

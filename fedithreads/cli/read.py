@@ -10,9 +10,10 @@ import click
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import SOURCES, console, from_options, known_errors, settings_options
+from fedithreads.cli.terminal import summary_table, thread_text
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
-from fedithreads.report.render import render_thread, summary_table, thread_tree
+from fedithreads.report.render import render_thread, thread_tree
 from fedithreads.storage.tables import FORMATS, write_tables
 
 
@@ -89,7 +90,7 @@ def show(
         _show_document(snapshots, thread, fmt, settings.activity_bucket)
         return
     out = console()
-    out.print(render_thread(thread, width=width or min(out.width, 100)))
+    out.print(thread_text(render_thread(thread, width=width or min(out.width, 100))))
 
 
 def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:
@@ -97,7 +98,7 @@ def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, buck
     if fmt == "json":
         click.echo(json.dumps(thread_tree(thread), ensure_ascii=False, indent=1))
         return
-    from fedithreads.report.write import thread_document
+    from fedithreads.report.build import thread_document
 
     document, _ = thread_document(snapshots, thread, bucket=bucket)
     click.echo(document, nl=False)
@@ -158,7 +159,7 @@ def report(
     libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
     collections, completeness, and a sortable thread_stats table.
     """
-    from fedithreads.report.write import write_report
+    from fedithreads.report.build import write_report
 
     settings = from_options(config_path, data_dir)
     width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket

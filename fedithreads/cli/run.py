@@ -11,13 +11,14 @@ import click
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import console, from_options, known_errors, settings_options
+from fedithreads.cli.terminal import summary_table, thread_text
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
 from fedithreads.collect.targets import Target, parse_target, target_key
 from fedithreads.config import Settings, load_settings
 from fedithreads.errors import UsageError
-from fedithreads.report.render import render_thread, summary_table
+from fedithreads.report.render import render_thread
 from fedithreads.storage.tables import write_tables
 
 
@@ -185,7 +186,8 @@ def demo(data_dir: Path | None) -> None:
     write_tables(tables, settings.data_dir / "out")
     out.print(summary_table(tables["thread_stats"]))
     out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
-    out.print(render_thread(pipeline.find_thread(snapshots, run.seed_url), width=100))
+    seed = pipeline.find_thread(snapshots, run.seed_url)
+    out.print(thread_text(render_thread(seed, width=100)))
     elapsed = time.perf_counter() - started
     out.print(f"demo done in {elapsed:.1f}s ({run.requests} HTTP requests to the server)")
     if not run.report.ok:

@@ -1,8 +1,9 @@
 """Altair chart builders: one function per chart, each drawing a frame from chartdata.
 
 Every chart has a title, titled axes and a tooltip; time axes are UTC. The builders only
-describe charts (Vega-Lite specs); fedithreads.report.write embeds them in pages and writes
-PNGs. Sizes are fixed so the browser and PNG renderings match.
+describe charts (fedithreads.report.figures turns them into the Vega-Lite specs of a
+page; html embeds those, write renders them as PNG). Sizes are fixed so the browser and
+PNG renderings match.
 
 Building an Altair encoding costs milliseconds (schema work), so each chart is built once
 per set of parameters as a template without data (``_template_*``, cached) and every
@@ -16,6 +17,7 @@ from typing import TypeAlias, TypeVar
 
 import altair as alt
 import polars as pl
+import vl_convert
 
 from fedithreads.report.chartdata import STATUS_ORDER
 
@@ -28,6 +30,17 @@ _UTC = alt.Scale(type="utc")
 _COUNT = alt.Axis(tickMinStep=1, labelExpr="datum.value % 1 ? '' : format(datum.value, ',')")
 """An axis of counts: whole numbers only (tickMinStep alone still labels 0.5 as 1)."""
 C = TypeVar("C", alt.Chart, alt.LayerChart)
+
+
+def _vegalite_version() -> str:
+    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    known = vl_convert.get_vegalite_versions()
+    return major_minor if major_minor in known else known[-1]
+
+
+VEGALITE_VERSION = _vegalite_version()
+"""The Vega-Lite version the specs are written for (``"6.4"``), as vl-convert names it:
+the version html's Vega bundle and write's PNG renderer must use."""
 
 
 def _with_data(template: C, frame: pl.DataFrame) -> C:

@@ -1,261 +1,253 @@
-"""What the report's pages hold: which charts, facts and tables, for a thread or a corpus.
+"""The report's third step: what each page holds, laid out as blocks, and where it goes.
 
-Pure: frames in, HTML bodies and chart specs out (fedithreads.report.write writes them).
+Pure: a page's values (fedithreads.report.pagedata) and its figures
+(fedithreads.report.figures) in, a ``Page`` of blocks (headings, facts, charts, notes,
+tables, the tree) out; fedithreads.report.html writes it. Values are formatted for
+reading here (dates in UTC, durations, yes/no) but stay plain text: escaping them is
+html's work, and a ``Link`` or a ``Cell`` with an ``href`` the only way to make a link.
 
-A thread page: activity (comments and authors per bucket, cumulative), reply depth,
-thread shape (icicle, up to ``chartdata.SHAPE_CAP`` nodes), votes over collections,
-completeness, the thread_stats row, and the thread as text (``show``'s tree; in the
-report up to ``TREE_CAP`` comments, for ``show`` all). The index: completeness and
-size/depth of the largest threads, corpus activity and depth, post scores over
-collections, and thread_stats as a sortable table (the ``TABLE_CAP`` largest threads).
+Layout of the report's pages: ``index.html`` at the top, one page per thread under
+``threads/`` (``thread_file``); links between them are relative.
+
+A thread page: a link back to the index (in the report), title, facts, its charts, the
+thread_stats row, and the thread as text. The index: totals, the corpus charts, and the
+thread_stats of the largest threads as a sortable table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 
-from fedithreads.core.tree import Thread
-from fedithreads.report import chartdata, charts
-from fedithreads.report import html as htmlpage
-from fedithreads.report.render import thread_tree_html
+from fedithreads.report.figures import Figure
+from fedithreads.report.pagedata import IndexData, ThreadData
+from fedithreads.report.render import Line
+from fedithreads.storage.atomic import safe_name
 
-TREE_CAP = 500
-TABLE_CAP = 5000
+INDEX = "index.html"
 
 
 @dataclass(frozen=True, slots=True)
-class Figure:
-    """One chart of a page: its Vega-Lite spec, or ``None`` and a note saying why not."""
+class Link:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """A line of small facts about the page, shown separated by dots."""
+
+    items: tuple[str | Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """A row of labelled numbers: (label, value) each."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Charts:
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Why something is not shown."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: its header, and whether it sorts as a number or as text."""
 
     name: str
-    spec: dict[str, Any] | None
-    note: str = ""
+    numeric: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell: the value it sorts by, the text it shows, and where it links to."""
+
+    sort: object
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table the reader can sort by clicking a column."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """The thread as styled text lines, shown as they are."""
+
+    lines: tuple[Line, ...]
+
+
+Block: TypeAlias = Heading | Meta | Facts | Charts | Note | Table | Tree
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
+    """A page of the report: where it goes, its title and blocks.
+
+    ``path`` is relative to the report's directory, ``root`` that directory as a relative
+    URL from the page (``""`` or ``"../"``); ``figures`` are the charts among the blocks,
+    in page order (their PNGs).
+    """
+
+    path: str
+    root: str
     title: str
-    body: str
-    figures: list[Figure]
+    blocks: tuple[Block, ...]
+    figures: tuple[Figure, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadParts:
-    """One thread's rows: thread_stats (one row), current comments, the post's votes."""
-
-    stats_frame: pl.DataFrame
-    comments: pl.DataFrame
-    votes: pl.DataFrame
-    tree: Thread
-
-    @property
-    def stats(self) -> dict[str, Any]:
-        return self.stats_frame.row(0, named=True)
+def thread_file(instance: str, post_id: int) -> str:
+    """The thread page's path inside the report directory."""
+    return f"threads/{safe_name(instance)}-{post_id}.html"
 
 
-def _figure(name: str, chart: charts.Chart) -> Figure:
-    return Figure(name, chart.to_dict(validate=False))
+def _root(path: str) -> str:
+    """The report's directory as a relative URL from the page at ``path``."""
+    return "../" * path.count("/")
 
 
-def thread_figures(parts: ThreadParts, *, bucket: str) -> list[Figure]:
-    """The charts of a thread page, in page order (notes where there is nothing to draw)."""
-    stats, comments = parts.stats, parts.comments
-    figures = []
-    if comments.height:
-        frame, width = chartdata.activity_frame(comments, bucket, since=stats["published"])
-        figures += [
-            _figure("activity", charts.activity_chart(frame, width)),
-            _figure("cumulative", charts.cumulative_chart(frame, width)),
-            _figure("depth", charts.depth_chart(chartdata.depth_frame(comments))),
-        ]
-        shape = chartdata.shape_frame(comments)
-        figures.append(
-            _figure("shape", charts.shape_chart(shape))
-            if shape is not None
-            else Figure(
-                "shape",
-                None,
-                f"Thread shape not drawn: more than {chartdata.SHAPE_CAP}"
-                " nodes (comments and missing ancestors).",
-            )
-        )
-    else:
-        figures.append(Figure("activity", None, "No comments collected: nothing to draw."))
-    votes = chartdata.votes_frame(parts.votes, stats["instance"], stats["post_id"])
-    figures.append(
-        _figure("votes", charts.votes_chart(votes))
-        if votes.height
-        else Figure("votes", None, "The post was not collected: no vote history.")
-    )
-    completeness = chartdata.completeness_frame(parts.stats_frame)
-    figures.append(_figure("completeness", charts.completeness_chart(completeness)))
-    return figures
-
-
-def thread_page(
-    parts: ThreadParts, *, bucket: str, index_href: str | None, tree_cap: int | None = None
-) -> Page:
+def thread_page(data: ThreadData, figures: Sequence[Figure], *, index_link: bool = True) -> Page:
     """A thread's page: header, facts, charts, its stats row and the thread as text.
 
-    The text is left out above ``tree_cap`` comments (default ``TREE_CAP``; 0 = no cap):
-    wrapping it is the costliest part of a page.
+    ``index_link``: the page sits in a report and links back to its index.
     """
-    cap = TREE_CAP if tree_cap is None else tree_cap
-    stats, post = parts.stats, parts.tree.post
-    label = chartdata.thread_label(stats["instance"], stats["post_id"])
-    title = stats["title"] or f"{label} (post not collected)"
-    back = f'<p class="meta"><a href="{htmlpage.esc(index_href)}">← all threads</a></p>'
-    texts = [stats["community"], f"by {post.author}" if post else None, label]
-    meta = [htmlpage.esc(t) for t in texts if t]
+    stats = data.stats
+    path = thread_file(stats["instance"], stats["post_id"])
+    title = stats["title"] or f"{data.label} (post not collected)"
+    back = [Meta((Link("← all threads", _root(path) + INDEX),))] if index_link else []
+    blocks: list[Block] = [
+        *back,
+        Heading(title),
+        Meta(_thread_meta(data)),
+        Facts(_thread_facts(stats)),
+        Charts(tuple(figures)),
+        Heading("Thread stats", 2),
+        _key_values(stats),
+        Heading("The thread", 2),
+        _tree(data),
+    ]
+    return Page(path, _root(path), f"{title} — fedithreads", tuple(blocks), tuple(figures))
+
+
+def _thread_meta(data: ThreadData) -> tuple[str | Link, ...]:
+    stats = data.stats
+    texts = [stats["community"], f"by {data.author}" if data.author else None, data.label]
+    meta: list[str | Link] = [t for t in texts if t]
     ap_id = stats["ap_id"] or ""
     if ap_id.startswith(("https://", "http://")):  # never a javascript: link
-        meta.append(f'<a href="{htmlpage.esc(ap_id)}">original</a>')
+        meta.append(Link("original", ap_id))
     meta.append(f"captured {_when(stats['collected_at'])}")
-    figures = thread_figures(parts, bucket=bucket)
-    body = "\n".join(
-        [
-            back if index_href else "",
-            f"<h1>{htmlpage.esc(title)}</h1>",
-            '<p class="meta">' + " · ".join(meta) + "</p>",
-            htmlpage.facts(_thread_facts(stats)),
-            _charts(figures),
-            "<h2>Thread stats</h2>",
-            _key_values(stats),
-            "<h2>The thread</h2>",
-            thread_tree_html(parts.tree)
-            if not cap or stats["comments_collected"] <= cap
-            else htmlpage.note(
-                f"Not shown: more than {cap} comments; see `fedithreads show {label}`."
-            ),
-        ]
+    return tuple(meta)
+
+
+def _tree(data: ThreadData) -> Tree | Note:
+    if data.tree is not None:
+        return Tree(data.tree)
+    return Note(
+        f"Not shown: more than {data.tree_cap} comments; see `fedithreads show {data.label}`."
     )
-    return Page(f"{title} — fedithreads", body, figures)
 
 
-def index_figures(tables: dict[str, pl.DataFrame], *, bucket: str) -> list[Figure]:
-    """The corpus charts of the index page, in page order."""
-    stats, comments = tables["thread_stats"], tables["comments"]
-    top = chartdata.top_threads(stats)
-    figures = [
-        _figure(
-            "completeness",
-            charts.completeness_chart(
-                chartdata.completeness_frame(top),
-                title=f"Completeness of the {top.height} largest thread(s)",
-            ),
-        )
-    ]
-    if comments.height:
-        frame, width = chartdata.activity_frame(comments, bucket)
-        figures += [
-            _figure("size-depth", charts.size_depth_chart(chartdata.scatter_frame(stats))),
-            _figure("activity", charts.activity_chart(frame, width, scope="corpus")),
-            _figure("cumulative", charts.cumulative_chart(frame, width, scope="corpus")),
-            _figure("depth", charts.depth_chart(chartdata.depth_frame(comments), scope="corpus")),
-        ]
-    votes = chartdata.corpus_votes_frame(tables["vote_history"], top)
-    if votes.height:
-        figures.append(_figure("votes", charts.corpus_votes_chart(votes)))
-    return figures
-
-
-def index_page(
-    tables: dict[str, pl.DataFrame], *, bucket: str, thread_href: Callable[[str, int], str]
-) -> Page:
+def index_page(data: IndexData, figures: Sequence[Figure]) -> Page:
     """The corpus page: totals, corpus charts and the sortable thread_stats table."""
-    stats = tables["thread_stats"]
-    complete = int(stats["complete"].sum())
-    shown = chartdata.top_threads(stats, TABLE_CAP)
-    cap_note = (
-        htmlpage.note(f"The {TABLE_CAP} largest of {stats.height} threads are listed.")
-        if stats.height > TABLE_CAP
-        else ""
-    )
-    facts = [
-        ("threads", stats.height),
-        ("comments collected", int(stats["comments_collected"].sum())),
-        ("complete", complete),
-        ("incomplete", stats.height - complete),
-        ("known missing", int(stats["missing"].sum())),
-        ("authors (sum over threads)", int(stats["authors"].sum())),
+    totals = data.totals
+    capped = totals.threads > data.table_cap
+    cap_note = [Note(f"The {data.table_cap} largest of {totals.threads} threads are listed.")]
+    blocks: list[Block] = [
+        Heading("fedithreads report"),
+        Meta((f"{totals.threads} thread(s); activity bucket {data.bucket}",)),
+        Facts(_index_facts(data)),
+        Charts(tuple(figures)),
+        Heading("Threads", 2),
+        Meta(("Click a column to sort; click a thread for its page.",)),
+        *(cap_note if capped else []),
+        _stats_table(data),
     ]
-    figures = index_figures(tables, bucket=bucket)
-    body = "\n".join(
-        [
-            "<h1>fedithreads report</h1>",
-            f'<p class="meta">{stats.height} thread(s); activity bucket {bucket}</p>',
-            htmlpage.facts(facts),
-            _charts(figures),
-            "<h2>Threads</h2>",
-            '<p class="meta">Click a column to sort; click a thread for its page.</p>',
-            cap_note,
-            _stats_table(shown, thread_href),
-        ]
+    return Page(INDEX, _root(INDEX), "fedithreads report", tuple(blocks), tuple(figures))
+
+
+def _index_facts(data: IndexData) -> tuple[tuple[str, str], ...]:
+    t = data.totals
+    return (
+        ("threads", str(t.threads)),
+        ("comments collected", str(t.comments)),
+        ("complete", str(t.complete)),
+        ("incomplete", str(t.threads - t.complete)),
+        ("known missing", str(t.missing)),
+        ("authors (sum over threads)", str(t.authors)),
     )
-    return Page("fedithreads report", body, figures)
 
 
-def _charts(figures: list[Figure]) -> str:
-    blocks = [
-        htmlpage.chart(f"chart-{f.name}", f.spec) if f.spec is not None else htmlpage.note(f.note)
-        for f in figures
-    ]
-    return '<div class="charts">' + "\n".join(blocks) + "</div>"
-
-
-def _thread_facts(stats: dict[str, Any]) -> list[tuple[str, object]]:
+def _thread_facts(stats: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     reported = stats["comments_reported"]
-    return [
-        ("comments collected", stats["comments_collected"]),
-        ("reported by the server", "–" if reported is None else reported),
+    return (
+        ("comments collected", str(stats["comments_collected"])),
+        ("reported by the server", "–" if reported is None else str(reported)),
         ("complete", "yes" if stats["complete"] else f"no, {stats['missing']} missing"),
-        ("authors", stats["authors"]),
-        ("deepest reply", stats["max_depth"] or 0),
+        ("authors", str(stats["authors"])),
+        ("deepest reply", str(stats["max_depth"] or 0)),
         ("lifespan", _span(stats["lifespan_seconds"])),
-    ]
+    )
 
 
-def _stats_table(stats: pl.DataFrame, href: Callable[[str, int], str] | None = None) -> str:
+def _stats_table(data: IndexData) -> Table:
+    stats = data.table
     names = stats.columns
-    columns = [
-        htmlpage.Column(n, stats[n].dtype.is_numeric() or stats[n].dtype == pl.Boolean)
-        for n in names
+    columns = [Column("thread", False)] + [
+        Column(n, stats[n].dtype.is_numeric() or stats[n].dtype == pl.Boolean) for n in names
     ]
-    if href is not None:
-        columns.insert(0, htmlpage.Column("thread", False))
-    rows = []
-    for row in stats.iter_rows(named=True):
-        cells = [_cell(row[n]) for n in names]
-        if href is not None:
-            label = chartdata.thread_label(row["instance"], row["post_id"])
-            link = f'<a href="{htmlpage.esc(href(row["instance"], row["post_id"]))}">'
-            cells.insert(0, (label, link + htmlpage.esc(label) + "</a>"))
-        rows.append(cells)
-    return htmlpage.table(columns, rows)
+    rows = [
+        (_thread_cell(label, row), *(_cell(row[n]) for n in names))
+        for label, row in zip(data.labels, stats.iter_rows(named=True), strict=True)
+    ]
+    return Table(tuple(columns), tuple(rows))
 
 
-def _key_values(stats: dict[str, Any]) -> str:
-    columns = [htmlpage.Column("column", False), htmlpage.Column("value", False)]
-    rows = [[(name, htmlpage.esc(name)), _cell(value)] for name, value in stats.items()]
-    return htmlpage.table(columns, rows)
+def _thread_cell(label: str, row: dict[str, Any]) -> Cell:
+    return Cell(label, label, thread_file(row["instance"], row["post_id"]))
 
 
-def _cell(value: object) -> tuple[object, str]:
-    """(sort value, shown HTML) of one table value."""
+def _key_values(stats: dict[str, Any]) -> Table:
+    columns = (Column("column", False), Column("value", False))
+    rows = tuple((Cell(name, name), _cell(value)) for name, value in stats.items())
+    return Table(columns, rows)
+
+
+def _cell(value: object) -> Cell:
+    """A table value: what it sorts by, how it reads."""
     if value is None:
-        return None, "–"
+        return Cell(None, "–")
     if isinstance(value, bool):
-        return int(value), "yes" if value else "no"
+        return Cell(int(value), "yes" if value else "no")
     if isinstance(value, float):
-        return value, f"{value:,.2f}"
+        return Cell(value, f"{value:,.2f}")
     if isinstance(value, datetime):
-        return value.isoformat(), _when(value)
-    return value, htmlpage.esc(value)
+        return Cell(value.isoformat(), _when(value))
+    return Cell(value, str(value))
 
 
 def _when(value: datetime | None) -> str:

@@ -1,26 +1,37 @@
-"""Terminal output: a thread as an indented tree, thread stats as a summary table.
+"""A thread as an indented tree of styled lines, and as nested JSON-ready data.
 
-Renderers return rich renderables (``Text``, ``Table``); only the CLI prints them. Ages are
-relative to the moment the thread was captured, as the server's own web page showed them.
-The same tree is also given as HTML (``thread_tree_html``, for the report's thread pages)
-and as nested JSON-ready data (``thread_tree``), so every ``show --format`` shares it.
+Pure and neutral: ``render_thread`` gives lines of ``Span`` s (text and a style), which the
+CLI prints with rich (fedithreads.cli.terminal) and the report writes as HTML
+(fedithreads.report.html); ``thread_tree`` gives the nested data ``show --format json``
+prints. Ages are relative to the moment the thread was captured, as the server's own web
+page showed them.
+
+A style is a space-separated set of the words ``bold``, ``dim``, ``italic``,
+``underline``, ``cyan``, ``yellow`` and ``green`` (``""``: plain), the same words rich reads.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import textwrap
 from datetime import datetime
-from typing import Any
-
-import polars as pl
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import Any, NamedTuple, TypeAlias
 
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.tree import Node, Thread
+
+STYLE_WORDS = frozenset({"bold", "dim", "italic", "underline", "cyan", "yellow", "green"})
+
+
+class Span(NamedTuple):
+    """A run of text in one style."""
+
+    text: str
+    style: str = ""
+
+
+Line: TypeAlias = tuple[Span, ...]
+"""One line of output, without its newline."""
 
 _AGE_UNITS = (
     (365 * 86400, "year"),
@@ -49,21 +60,48 @@ def votes(score: int, upvotes: int, downvotes: int) -> str:
     return f"{score} {noun} (▲{upvotes} ▼{downvotes})"
 
 
-def render_thread(thread: Thread, *, width: int = 100) -> Text:
-    """The post, then every comment indented under its parent, with guide lines."""
+class _Lines:
+    """Lines built by appending styled text; a newline inside the text starts a new line."""
+
+    def __init__(self) -> None:
+        self.lines: list[list[Span]] = [[]]
+
+    def add(self, text: str, style: str = "") -> None:
+        first, *rest = text.split("\n")
+        self._put(first, style)
+        for part in rest:
+            self.lines.append([])
+            self._put(part, style)
+
+    def _put(self, text: str, style: str) -> None:
+        if text:
+            self.lines[-1].append(Span(text, style))
+
+    def done(self) -> tuple[Line, ...]:
+        """Every line; the empty one after a final newline is not a line."""
+        ended = self.lines[:-1] if not self.lines[-1] else self.lines
+        return tuple(tuple(line) for line in ended)
+
+
+def render_thread(thread: Thread, *, width: int = 100) -> tuple[Line, ...]:
+    """The post, then every comment indented under its parent, with guide lines.
+
+    Text is wrapped to ``width`` columns; the guide lines and headers of deep replies may
+    run past it (a terminal or the report folds them).
+    """
     now = _captured_at(thread)
-    out = Text()
+    out = _Lines()
     if thread.post is not None:
         _post_header(out, thread.post, now, width)
     else:
-        out.append(f"post {thread.post_id} on {thread.instance} (post not collected)\n", "bold")
-    out.append("\n")
+        out.add(f"post {thread.post_id} on {thread.instance} (post not collected)\n", "bold")
+    out.add("\n")
     _comments(out, thread, now, width)
     if thread.rejected:
-        out.append(f"\n{len(thread.rejected)} comment(s) left out:\n", "yellow")
+        out.add(f"\n{len(thread.rejected)} comment(s) left out:\n", "yellow")
         for r in thread.rejected:
-            out.append(f"  comment {r.record.comment_id}: {r.reason}\n", "yellow")
-    return out
+            out.add(f"  comment {r.record.comment_id}: {r.reason}\n", "yellow")
+    return out.done()
 
 
 def _captured_at(thread: Thread) -> datetime:
@@ -73,8 +111,8 @@ def _captured_at(thread: Thread) -> datetime:
     return max(times)
 
 
-def _post_header(out: Text, post: PostRecord, now: datetime, width: int) -> None:
-    out.append(post.title + "\n", "bold")
+def _post_header(out: _Lines, post: PostRecord, now: datetime, width: int) -> None:
+    out.add(post.title + "\n", "bold")
     facts = [
         post.community,
         f"by {post.author}",
@@ -82,22 +120,22 @@ def _post_header(out: Text, post: PostRecord, now: datetime, width: int) -> None
         relative_age(post.published, now),
         f"{post.comments} comment{'s' if post.comments != 1 else ''}",
     ]
-    out.append(" · ".join(facts) + "\n", "dim")
+    out.add(" · ".join(facts) + "\n", "dim")
     if post.url:
-        out.append(post.url + "\n", "underline")
+        out.add(post.url + "\n", "underline")
     if post.deleted or post.removed:
-        out.append("[deleted by author]\n" if post.deleted else "[removed by a moderator]\n")
+        out.add("[deleted by author]\n" if post.deleted else "[removed by a moderator]\n")
     elif post.body:
-        out.append("\n" + _wrap(post.body, width) + "\n")
+        out.add("\n" + _wrap(post.body, width) + "\n")
     version = f" {post.server_version}" if post.server_version else ""
     stamp = post.collected_at.strftime("%Y-%m-%d %H:%M UTC")
-    out.append(
+    out.add(
         f"\ncaptured {stamp} from {post.instance} (post {post.post_id}, {post.dialect}{version})\n",
         "dim",
     )
 
 
-def _comments(out: Text, thread: Thread, now: datetime, width: int) -> None:
+def _comments(out: _Lines, thread: Thread, now: datetime, width: int) -> None:
     stack: list[tuple[int, str, bool]] = [
         (k, "", i == len(thread.roots) - 1) for i, k in reversed(list(enumerate(thread.roots)))
     ]
@@ -111,26 +149,26 @@ def _comments(out: Text, thread: Thread, now: datetime, width: int) -> None:
             stack.append((kid, below, i == len(kids) - 1))
 
 
-def _comment(out: Text, node: Node, prefix: str, last: bool, now: datetime, width: int) -> None:
+def _comment(out: _Lines, node: Node, prefix: str, last: bool, now: datetime, width: int) -> None:
     branch = "└─ " if last else "├─ "
     body_prefix = prefix + ("   " if last else "│  ") + ("│  " if node.children else "   ")
-    out.append(prefix + branch, "dim")
+    out.add(prefix + branch, "dim")
     c = node.record
     if c is None:
-        out.append(f"[comment {node.comment_id} not collected]\n", "italic dim")
+        out.add(f"[comment {node.comment_id} not collected]\n", "italic dim")
         return
-    out.append(c.author, "bold cyan")
-    out.append(f" · {votes(c.score, c.upvotes, c.downvotes)} · {relative_age(c.published, now)}")
+    out.add(c.author, "bold cyan")
+    out.add(f" · {votes(c.score, c.upvotes, c.downvotes)} · {relative_age(c.published, now)}")
     if node.orphan:
-        out.append(" · parent not collected", "yellow")
+        out.add(" · parent not collected", "yellow")
     if c.distinguished:
-        out.append(" · distinguished", "green")
-    out.append("\n")
+        out.add(" · distinguished", "green")
+    out.add("\n")
     text = _comment_text(c)
     room = max(20, width - len(body_prefix))
     for line in _wrap(text, room).splitlines() or [""]:
-        out.append(body_prefix, "dim")
-        out.append(line + "\n", "italic dim" if text.startswith("[") else "")
+        out.add(body_prefix, "dim")
+        out.add(line + "\n", "italic dim" if text.startswith("[") else "")
 
 
 def _comment_text(c: CommentRecord) -> str:
@@ -144,58 +182,6 @@ def _comment_text(c: CommentRecord) -> str:
 def _wrap(text: str, width: int) -> str:
     paragraphs = text.replace("\r\n", "\n").split("\n")
     return "\n".join(textwrap.fill(p, width) if p.strip() else "" for p in paragraphs)
-
-
-def summary_table(stats: pl.DataFrame) -> Table:
-    """One row per thread: where, title, how complete, how deep, how wide, how long."""
-    table = Table(show_lines=False, header_style="bold")
-    table.add_column("thread", no_wrap=True)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=40)
-    for name, justify in (
-        ("comments", "right"),
-        ("complete", "center"),
-        ("depth", "right"),
-        ("authors", "right"),
-        ("virality", "right"),
-        ("lifespan", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in stats.iter_rows(named=True):
-        table.add_row(
-            f"{row['instance']}/post/{row['post_id']}",
-            _cut(row["title"] or "(post not collected)", 40),
-            f"{row['comments_collected']}/{_dash(row['comments_reported'])}",
-            "yes" if row["complete"] else f"no, {row['missing']} missing",
-            _dash(row["max_depth"]),
-            str(row["authors"]),
-            _dash(row["structural_virality"], "{:.2f}"),
-            _duration(row["lifespan_seconds"]),
-        )
-    return table
-
-
-def _cut(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def _dash(value: object, fmt: str = "{}") -> str:
-    return "–" if value is None else fmt.format(value)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
-        if abs(seconds) >= size:
-            return f"{seconds / size:.1f}{unit}"
-    return f"{seconds:.0f}s"
-
-
-def thread_tree_html(thread: Thread, *, width: int = 100) -> str:
-    """``render_thread`` as an HTML ``<pre>`` block with inline colours (no page around it)."""
-    console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor")
-    console.print(render_thread(thread, width=width))
-    return console.export_html(inline_styles=True, code_format='<pre class="tree">{code}</pre>')
 
 
 def thread_tree(thread: Thread) -> dict[str, Any]:

@@ -1,0 +1,70 @@
+"""What the terminal shows: a thread's styled lines as rich Text, thread stats as a table.
+
+The only place these values meet rich (fedithreads.report.render makes the lines; the
+report writes the same lines as HTML itself). rich reads render's style words as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+from rich.table import Table
+from rich.text import Text
+
+from fedithreads.report.render import Line
+
+
+def thread_text(lines: Iterable[Line]) -> Text:
+    """The lines of ``render_thread`` as one rich Text, each line ending in a newline."""
+    out = Text()
+    for line in lines:
+        for span in line:
+            out.append(span.text, span.style)
+        out.append("\n")
+    return out
+
+
+def summary_table(stats: pl.DataFrame) -> Table:
+    """One row per thread: where, title, how complete, how deep, how wide, how long."""
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("thread", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=40)
+    for name, justify in (
+        ("comments", "right"),
+        ("complete", "center"),
+        ("depth", "right"),
+        ("authors", "right"),
+        ("virality", "right"),
+        ("lifespan", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in stats.iter_rows(named=True):
+        table.add_row(
+            f"{row['instance']}/post/{row['post_id']}",
+            _cut(row["title"] or "(post not collected)", 40),
+            f"{row['comments_collected']}/{_dash(row['comments_reported'])}",
+            "yes" if row["complete"] else f"no, {row['missing']} missing",
+            _dash(row["max_depth"]),
+            str(row["authors"]),
+            _dash(row["structural_virality"], "{:.2f}"),
+            _duration(row["lifespan_seconds"]),
+        )
+    return table
+
+
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _dash(value: object, fmt: str = "{}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds:.0f}s"
