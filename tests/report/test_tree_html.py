@@ -17,7 +17,7 @@ from fedithreads.report.build import write_report
 from fedithreads.report.fold import fold_lines
 from fedithreads.report.html import css, tree
 from fedithreads.report.render import STYLE_WORDS, Line, Span, render_thread
-from tests.report_support import hand_snapshots, hand_tables
+from tests.report.conftest import hand_snapshots, hand_tables
 
 
 def rich_html(lines: list[Line], width: int) -> str:

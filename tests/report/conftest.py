@@ -1,4 +1,5 @@
-"""Tables of the hand thread (tests/factories.hand_thread) as the report receives them."""
+"""What the report's tests share: the hand thread's tables as the report receives them
+(see tests/factories.hand_thread)."""
 
 from __future__ import annotations
 

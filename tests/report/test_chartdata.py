@@ -11,7 +11,7 @@ import pytest
 from fedithreads.analysis import pipeline
 from fedithreads.report import chartdata
 from tests.factories import T0, comment, hand_thread, post
-from tests.report_support import hand_tables, snapshots_of
+from tests.report.conftest import hand_tables, snapshots_of
 
 
 def test_depth_frame_counts_comments_per_depth_and_status() -> None:

@@ -18,9 +18,9 @@ from fedithreads.report.figures import thread_figures
 from fedithreads.report.pagedata import split_threads, thread_data
 from fedithreads.report.render import thread_tree
 from tests.factories import hand_thread
-from tests.report_support import hand_snapshots, hand_tables, snapshots_of
+from tests.report.conftest import hand_snapshots, hand_tables, snapshots_of
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 SEED = REPO / "fixtures" / "lemmy-v3" / "seed-lemmygrad"
 
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from fedithreads.report import chartdata, charts
-from tests.report_support import hand_tables
+from tests.report.conftest import hand_tables
 
 
 @pytest.fixture(scope="module")

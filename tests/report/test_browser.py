@@ -19,7 +19,7 @@ import pytest
 from fedithreads.analysis import pipeline
 from fedithreads.report.build import write_report
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from fedithreads.cli.main import main
 from fedithreads.core.schema import TABLES
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 REAL = REPO / "fixtures" / "real"
 
 
