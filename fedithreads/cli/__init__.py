@@ -1,4 +1,15 @@
-"""The ``fedithreads`` command line (the entry point is ``fedithreads.cli:main``)."""
+"""The ``fedithreads`` command line; the entry point is ``fedithreads.cli:main``.
+
+main      the click group: every command, ``--version``, ``--help``
+common    what every command shares: settings options, one-line errors, the console
+read      analyze, show, export, report: the commands that read data
+run       collect, serve, demo: the commands that talk HTTP
+demo      the whole pipeline offline: serve fixtures, collect, analyze, show
+terminal  styled lines and thread stats as rich renderables
+
+The only subpackage that imports click and rich, and the only place collect and replay
+meet (``demo``).
+"""
 
 from fedithreads.cli.main import main
 
