@@ -22,6 +22,13 @@ SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path, ex
 """SOURCE…: fixture files/dirs of raw API JSON, or data dirs (default: the data dir)."""
 
 
+def out_dir(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The required ``--out DIR`` of a command that writes files there."""
+    return click.option(
+        "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help=help_text
+    )
+
+
 def console(stderr: bool = False) -> Console:
     """A rich console as wide as the terminal (140 columns in a pipe)."""
     width = shutil.get_terminal_size((140, 24)).columns

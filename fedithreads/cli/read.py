@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from fedithreads.analysis import pipeline
-from fedithreads.cli.common import SOURCES, console, from_options, known_errors, settings_options
+from fedithreads.cli.common import (
+    SOURCES,
+    console,
+    from_options,
+    known_errors,
+    out_dir,
+    settings_options,
+)
 from fedithreads.cli.terminal import summary_table, thread_text
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
@@ -106,12 +113,7 @@ def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, buck
 
 @click.command()
 @SOURCES
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Directory to write the tables to.",
-)
+@out_dir("Directory to write the tables to.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="parquet", show_default=True)
 @settings_options
 @known_errors
@@ -135,12 +137,7 @@ def export(
 
 @click.command()
 @SOURCES
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Directory to write the report to (index.html, threads/, assets/).",
-)
+@out_dir("Directory to write the report to (index.html, threads/, assets/).")
 @click.option("--png", is_flag=True, help="Also write every chart as PNG under DIR/png/.")
 @click.option("--bucket", help="Activity bucket width, e.g. 30m, 1h, 1d (default: config).")
 @settings_options
