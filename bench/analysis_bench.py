@@ -12,7 +12,7 @@ in a child process of its own, which reports its wall time, CPU time and peak RS
   (``bench/corpus.py``): ≤ 10 s and ≤ 2 GB peak RSS;
 * ``analyze`` against the pandas baseline (``bench/baseline.py``) on the same
   corpus: ≥ 20× faster, and thread_stats equal on every thread (floats to 1e-9);
-* the first Polars version (``tests/reference_analysis.py``), for the before/after;
+* the first Polars version (``tests/analysis/reference.py``), for the before/after;
 * Python function calls per comment during ``analyze``: a Python loop per
   comment would make it ≥ 1; Polars' own Python wrappers make a few thousand calls in
   all, whatever the size;
@@ -81,9 +81,9 @@ def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
         result.thread_stats.write_parquet(out)
         extra["threads"] = result.thread_stats.height
     elif kind == "before":
-        from tests import reference_analysis
+        from tests.analysis import reference
 
-        reference_analysis.analyze(posts, comments).thread_stats.write_parquet(out)
+        reference.analyze(posts, comments).thread_stats.write_parquet(out)
     elif kind == "baseline":
         import baseline
 
