@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from fedithreads.collect.targets import CommunityTarget, Target, read_target, target_key
+from fedithreads.collect.targets import CommunityTarget, Target, read_target, shown, target_key
 from fedithreads.config import read_toml
 from fedithreads.errors import ConfigError, TargetProblem, quoted
 
@@ -85,7 +85,7 @@ def _read_target(where: str, at: str, text: object) -> Target:
     try:
         return read_target(text)
     except TargetProblem as exc:
-        raise ConfigError(where, at, f"{exc.problem} (got {quoted(text)})", exc.fix) from None
+        raise ConfigError(where, at, f"{exc.problem} (got {shown(text)})", exc.fix) from None
 
 
 def _with_max_posts(where: str, at: str, target: Target, value: object) -> Target:

@@ -37,6 +37,7 @@ _HANDLE = re.compile(r"!(?P<name>[^@]*)@(?P<host>.*)", re.DOTALL)
 _NAME = re.compile(rf"[A-Za-z0-9_]{{1,{MAX_NAME_CHARS}}}")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_USERINFO = re.compile(r"(//)[^/?#@]*@")
 _URL_SAFE = "/?%:@!$&'()*+,;=-._~"
 
 
@@ -79,7 +80,13 @@ def parse_target(text: str) -> Target:
     try:
         return read_target(text)
     except TargetProblem as exc:
-        raise UsageError(f"target {quoted(text)}: {exc.problem}; {exc.fix}") from None
+        raise UsageError(f"target {shown(text)}: {exc.problem}; {exc.fix}") from None
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a message, a ``user:password@`` in it replaced by
+    ``[redacted]@``: a refused target must not print its password back."""
+    return quoted(_USERINFO.sub(r"\1[redacted]@", text), limit)
 
 
 def target_key(target: Target) -> str:
@@ -207,6 +214,9 @@ def _piefed_post_id(parts: list[str], host: Host) -> int:
 
 
 def _post_id(text: str) -> int:
+    if text.isascii() and text.isdigit() and not _DIGITS.fullmatch(text):
+        digits = text if len(text) <= 20 else text[:19] + "…"
+        raise TargetProblem(f"post id {digits} is out of range", f"ids run from 1 to {MAX_ID:,}")
     if not _DIGITS.fullmatch(text):
         raise TargetProblem(f"post id {quoted(text, 20)} is not a number", "check the URL")
     number = int(text)

@@ -159,3 +159,16 @@ def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     seed.write_bytes(b'\xef\xbb\xbf[[targets]]\ntarget = "!a@b.example"\n')
 
     assert [target_key(t) for t in load_seeds([seed])] == ["community:b.example:a"]
+
+
+def test_a_refused_seed_target_does_not_print_its_password_back(tmp_path: Path) -> None:
+    """A seed file's URL with user:password@ is refused, the password shown redacted."""
+    seed = write(
+        tmp_path, "a.toml", '[[targets]]\ntarget = "https://me:s3cretpw@lemmy.ml/post/1"\n'
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        load_seeds([seed])
+
+    assert "s3cretpw" not in str(caught.value)
+    assert "[redacted]@lemmy.ml" in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -138,7 +139,7 @@ REJECTED = [
     ("https://lemmy.ml/post/0", "1 to 2,147,483,647"),
     ("https://lemmy.ml/post/-1", "check the URL"),
     ("https://lemmy.ml/post/2147483648", "1 to 2,147,483,647"),
-    ("https://lemmy.ml/post/99999999999", "check the URL"),
+    ("https://lemmy.ml/post/99999999999", "1 to 2,147,483,647"),
     ("https://lemmy.ml/comment/5", "give the URL of its post"),
     ("https://lemmy.ml/u/someone", "give a post URL"),
     ("https://lemmy.ml/", "give a post URL"),
@@ -172,8 +173,9 @@ def test_rejected_targets_name_the_input_and_the_fix(text: str, fix: str) -> Non
         parse_target(text)
 
     message = str(caught.value)
+    shown = re.sub(r"//[^/?#@]*@", "//[redacted]@", text)  # a password is never echoed
     assert "\n" not in message
-    assert message.startswith(f"target {repr(text)[:40]}")
+    assert message.startswith(f"target {repr(shown)[:40]}")
     assert fix in message
 
 
@@ -181,6 +183,28 @@ def test_userinfo_error_says_where_tokens_belong() -> None:
     """A URL with user:password@ is refused with a pointer to [hosts] token_env."""
     with pytest.raises(UsageError, match=r"remove the user:password@ part; tokens belong in"):
         parse_target("https://me:secret@lemmy.ml/post/1")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["https://me:s3cretpw@lemmy.ml/post/1", "http://user:s3cretpw@127.0.0.1/post/1"],
+)
+def test_a_refused_target_does_not_print_its_password_back(text: str) -> None:
+    """The userinfo of a refused URL is shown as [redacted], the rest as typed."""
+    with pytest.raises(UsageError) as caught:
+        parse_target(text)
+
+    assert "s3cretpw" not in str(caught.value)
+    assert "[redacted]@" in str(caught.value)
+
+
+def test_a_post_id_too_large_for_the_api_says_so() -> None:
+    """Eleven digits are a number out of range, not "not a number"."""
+    with pytest.raises(UsageError) as caught:
+        parse_target("https://lemmy.ml/post/99999999999")
+
+    assert "post id 99999999999 is out of range" in str(caught.value)
+    assert "not a number" not in str(caught.value)
 
 
 def test_target_keys_are_stable_and_shared_by_equivalent_spellings() -> None:
