@@ -29,7 +29,7 @@ from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Clock, Sleep, utcnow
-from fedithreads.errors import FedithreadsError
+from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import SPOOL_DIR, safe_name
 from fedithreads.storage.raw import RawArchive
 from fedithreads.storage.tables import append_snapshots, compact_run
@@ -124,6 +124,8 @@ class Collector:
             else:
                 api, post = await self._api_and_post(client, detector, target)
                 outcome.threads.append(await self.threads.run(api, post, with_post=True))
+        except StoreError:  # the disk, not the server: the whole run stops
+            raise
         except FedithreadsError as exc:
             outcome.error = str(exc)
         return outcome
@@ -183,6 +185,8 @@ class Collector:
         for _ in range(self.settings.limits.max_pages):
             try:
                 page, token = await api.fetch_posts(target.name, token)
+            except StoreError:  # the disk, not the server: the whole run stops
+                raise
             except FedithreadsError as exc:
                 if not found:
                     raise

@@ -25,7 +25,7 @@ from fedithreads.collect.state import Finished, Ledger, ThreadSeen
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Now, duration_seconds
-from fedithreads.errors import FedithreadsError
+from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import SPOOL_DIR, safe_name
 from fedithreads.storage.tables import append_snapshots, part_path
 
@@ -126,6 +126,8 @@ class ThreadRunner:
         crawler = self._crawler(api, spool)
         try:
             result = await crawler.crawl(post.post_id, post)
+        except StoreError:  # the disk, not the server: the whole run stops
+            raise
         except FedithreadsError as exc:
             spool.discard()
             outcome = ThreadOutcome.failed(post, reason, str(exc))

@@ -10,6 +10,7 @@ StoreError naming the file; what was there before stays as it was.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -69,16 +70,19 @@ def save_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         write_atomic(path, write)
     except Exception as exc:
         if isinstance(exc, OSError) or _is_io_error(exc):
-            raise _cannot_write(path, exc) from None
+            raise cannot_write(path, exc) from None
         raise
 
 
 def sink_atomic(frame: pl.LazyFrame, path: Path, *, row_group_size: int = ROW_GROUP) -> None:
     """Stream ``frame`` into a Parquet file at ``path``, atomically (temp, fsync, rename),
     without holding all its rows in memory (the writer holds a few row groups)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     tmp = Path(name)
     try:
         frame.sink_parquet(tmp, row_group_size=row_group_size, statistics=True)
@@ -89,7 +93,7 @@ def sink_atomic(frame: pl.LazyFrame, path: Path, *, row_group_size: int = ROW_GR
     except Exception as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError) or _is_io_error(exc):
-            raise _cannot_write(path, exc) from None
+            raise cannot_write(path, exc) from None
         raise
 
 
@@ -99,7 +103,7 @@ def move_atomic(source: Path, target: Path) -> None:
         source.replace(target)
         _fsync_dir(target.parent)
     except OSError as exc:
-        raise _cannot_write(target, exc) from None
+        raise cannot_write(target, exc) from None
 
 
 def _is_io_error(exc: BaseException) -> bool:
@@ -107,15 +111,36 @@ def _is_io_error(exc: BaseException) -> bool:
     return isinstance(exc, pl.exceptions.PolarsError) and "os error" in str(exc)
 
 
-def _cannot_write(path: Path, exc: BaseException) -> StoreError:
-    if isinstance(exc, OSError):
-        cause = exc.strerror or str(exc)
-    else:
-        cause = str(exc).rsplit("IO error: ", 1)[-1].split(" (os error")[0]
-    return StoreError(
-        f"{path}: cannot write ({cause}); nothing earlier was changed; "
-        "free space (or fix permissions) and run again"
-    )
+_WHY = {
+    errno.ENOSPC: ("disk full", "free space"),
+    errno.EDQUOT: ("disk quota exceeded", "free space or raise the quota"),
+    errno.EROFS: ("read-only file system", "make it writable (or give another --data-dir)"),
+    errno.EACCES: ("permission denied", "fix the permissions"),
+    errno.EPERM: ("permission denied", "fix the permissions"),
+}
+"""The causes of a failed write a user can mend, in words, and what to do."""
+
+
+def cannot_write(path: Path, exc: BaseException) -> StoreError:
+    """One line for a write that failed: the cause, the file, that nothing half-written is
+    visible (temporaries are never read; a raw archive's cut-off line is skipped), and
+    what to do. ``exc`` is an OSError or a Polars writer's I/O error (``os error 28``)."""
+    code = (exc.errno if isinstance(exc, OSError) else None) or _polars_errno(exc)
+    what, fix = _WHY.get(code or 0, (None, "fix it"))
+    if what is None:
+        what = f"cannot write ({_cause(exc)})"
+    return StoreError(f"{what} writing {path}; nothing half-written is visible; {fix} and re-run")
+
+
+def _polars_errno(exc: BaseException) -> int | None:
+    """The errno in a Polars I/O message (its OSErrors may carry none of their own)."""
+    found = re.search(r"\(os error (\d+)\)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _cause(exc: BaseException) -> str:
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return text.rsplit("IO error: ", 1)[-1].split(" (os error")[0]
 
 
 def _fsync_dir(directory: Path) -> None:

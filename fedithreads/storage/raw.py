@@ -15,8 +15,7 @@ import zlib
 from datetime import datetime
 from pathlib import Path
 
-from fedithreads.errors import StoreError
-from fedithreads.storage.atomic import safe_name
+from fedithreads.storage.atomic import cannot_write, safe_name
 
 
 class RawArchive:
@@ -41,13 +40,13 @@ class RawArchive:
         path = (
             self.root / safe_name(host) / fetched_at.strftime("%Y-%m-%d") / f"{self.run}.jsonl.gz"
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("ab") as fh:
                 fh.write(gzip.compress(line, mtime=0))
         except OSError as exc:
-            raise StoreError(f"{path}: cannot write ({exc.strerror or exc}); free space") from None
+            raise cannot_write(path, exc) from None
 
 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
