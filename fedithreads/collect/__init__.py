@@ -12,7 +12,8 @@
     crawl        complete threads: flat pages, the page ceiling, subtrees, a verdict
     spool        a thread's pages spilled to disk on their way to its part file
     batch        small finished threads, written together
-    state        the lock, state.json, and the ledger of finished threads
+    state        the lock and state.json: last-seen threads and servers, the run in progress
+ledger       the run's progress as threads finish, recorded once their rows are on disk
     thread       one thread's life in a run: skip it, or crawl it and write it
     outcome      what the run did: per-thread outcomes, the manifest, summary lines
     run          the run over all targets: the order of its steps

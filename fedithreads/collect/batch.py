@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fedithreads.analysis.frames import comments_frame
-from fedithreads.collect.state import Finished
+from fedithreads.collect.ledger import Finished
 from fedithreads.core.records import CommentRecord
 from fedithreads.core.units import Clock
 from fedithreads.storage.tables import append_snapshots

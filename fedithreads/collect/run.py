@@ -22,8 +22,9 @@ from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
+from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.outcome import RunReport, TargetOutcome, write_manifest
-from fedithreads.collect.state import Ledger, RunLock, State
+from fedithreads.collect.state import RunLock, State
 from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.config import Settings

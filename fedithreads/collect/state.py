@@ -8,7 +8,6 @@
   progress with the threads it has finished. A run killed half-way is resumed under the
   same run id: finished threads are not fetched again, and every thread ends with
   exactly one snapshot for the run.
-* ``Ledger``: the run's progress as threads finish, recorded once their rows are on disk.
 * ``State.servers``: the software, dialect and version each host ran when last seen.
   Local ids mean something only to the software that gave them, so when a host turns
   out to run other software (or another dialect) than last time, ``note_server`` forgets
@@ -25,15 +24,13 @@ import fcntl
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from fedithreads.core.units import Clock
 from fedithreads.errors import LockHeldError, StoreError
 from fedithreads.storage.atomic import save_atomic, sweep_temporaries
-from fedithreads.storage.tables import part_on_disk
 
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"
@@ -173,83 +170,6 @@ class State:
             return self.run, True
         self.run = RunInProgress(new_run_id(now), now.isoformat())
         return self.run, False
-
-
-@dataclass(slots=True)
-class Finished:
-    """A finished thread: its state key, outcome, and counts to remember once written."""
-
-    key: str
-    outcome: dict[str, Any]
-    seen: ThreadSeen | None = None
-
-
-class Ledger:
-    """The run's progress in state.json: which threads are done and what each looked like.
-
-    A thread is recorded as done only once its rows are on disk. Batches are announced
-    before their part is written, so a resumed run can tell whether it was
-    (``settle_pending``). Finished threads are saved at most once every
-    ``SAVE_INTERVAL`` seconds (and always at the end of the run): a kill loses at most
-    that second's record, and those threads are crawled again and their part files
-    rewritten under the same names, never doubled.
-    """
-
-    SAVE_INTERVAL = 1.0
-
-    def __init__(self, data_dir: Path, state: State, run: RunInProgress, clock: Clock) -> None:
-        self.data_dir = data_dir
-        self.state = state
-        self.run = run
-        self.run_id = run.run_id
-        self.clock = clock
-        self._saved_at = float("-inf")
-
-    def done(self, key: str) -> dict[str, Any] | None:
-        """The outcome of ``key`` if this run (or the run it resumes) finished it."""
-        return self.run.done.get(key)
-
-    def save(self) -> None:
-        """Write state.json now."""
-        self.state.save(self.data_dir)
-
-    def announce(self, part: str, finished: list[Finished]) -> None:
-        """Record a batch before its part is written (saved at once)."""
-        self.run.pending[part] = {
-            f.key: {"outcome": f.outcome, "seen": asdict(f.seen) if f.seen else None}
-            for f in finished
-        }
-        self.save()
-
-    def written(self, part: str, finished: list[Finished]) -> None:
-        """A batch's part is on disk: its threads are done."""
-        self.run.pending.pop(part, None)
-        self.commit(finished)
-
-    def settle_pending(self) -> None:
-        """Batches a killed run announced: done if their part made it to disk, else
-        forgotten (their threads are crawled again)."""
-        for part, threads in list(self.run.pending.items()):
-            if part_on_disk(self.data_dir, "comments", self.run_id, part):
-                self.commit(
-                    [
-                        Finished(k, v["outcome"], ThreadSeen(**v["seen"]) if v["seen"] else None)
-                        for k, v in threads.items()
-                    ]
-                )
-            del self.run.pending[part]
-        self.save()
-
-    def commit(self, finished: list[Finished]) -> None:
-        """Threads whose rows are on disk: done for this run, their counts remembered."""
-        for item in finished:
-            self.run.done[item.key] = item.outcome
-            if item.seen is not None:
-                self.state.threads[item.key] = item.seen
-        now = self.clock()
-        if now - self._saved_at >= self.SAVE_INTERVAL:
-            self.save()
-            self._saved_at = now
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from fedithreads.analysis.frames import posts_frame
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.crawl import ThreadCrawler
+from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
 from fedithreads.collect.spool import Spool
-from fedithreads.collect.state import Finished, Ledger, ThreadSeen
+from fedithreads.collect.state import ThreadSeen
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Now, duration_seconds

@@ -1,0 +1,94 @@
+"""The run's progress in state.json as threads finish: what is done, what each looked like.
+
+A thread is recorded as done only once its rows are on disk, so a killed run resumed under
+the same run id crawls exactly the threads whose rows it had not written. Small threads are
+written in batches (fedithreads.collect.batch): a batch is announced before its part is
+written, so that the resumed run can tell whether it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fedithreads.collect.state import RunInProgress, State, ThreadSeen
+from fedithreads.core.units import Clock
+from fedithreads.storage.tables import part_on_disk
+
+
+@dataclass(slots=True)
+class Finished:
+    """A finished thread: its state key, outcome, and counts to remember once written."""
+
+    key: str
+    outcome: dict[str, Any]
+    seen: ThreadSeen | None = None
+
+
+class Ledger:
+    """The run's progress in state.json: which threads are done and what each looked like.
+
+    A thread is recorded as done only once its rows are on disk. Batches are announced
+    before their part is written, so a resumed run can tell whether it was
+    (``settle_pending``). Finished threads are saved at most once every
+    ``SAVE_INTERVAL`` seconds (and always at the end of the run): a kill loses at most
+    that second's record, and those threads are crawled again and their part files
+    rewritten under the same names, never doubled.
+    """
+
+    SAVE_INTERVAL = 1.0
+
+    def __init__(self, data_dir: Path, state: State, run: RunInProgress, clock: Clock) -> None:
+        self.data_dir = data_dir
+        self.state = state
+        self.run = run
+        self.run_id = run.run_id
+        self.clock = clock
+        self._saved_at = float("-inf")
+
+    def done(self, key: str) -> dict[str, Any] | None:
+        """The outcome of ``key`` if this run (or the run it resumes) finished it."""
+        return self.run.done.get(key)
+
+    def save(self) -> None:
+        """Write state.json now."""
+        self.state.save(self.data_dir)
+
+    def announce(self, part: str, finished: list[Finished]) -> None:
+        """Record a batch before its part is written (saved at once)."""
+        self.run.pending[part] = {
+            f.key: {"outcome": f.outcome, "seen": asdict(f.seen) if f.seen else None}
+            for f in finished
+        }
+        self.save()
+
+    def written(self, part: str, finished: list[Finished]) -> None:
+        """A batch's part is on disk: its threads are done."""
+        self.run.pending.pop(part, None)
+        self.commit(finished)
+
+    def settle_pending(self) -> None:
+        """Batches a killed run announced: done if their part made it to disk, else
+        forgotten (their threads are crawled again)."""
+        for part, threads in list(self.run.pending.items()):
+            if part_on_disk(self.data_dir, "comments", self.run_id, part):
+                self.commit(
+                    [
+                        Finished(k, v["outcome"], ThreadSeen(**v["seen"]) if v["seen"] else None)
+                        for k, v in threads.items()
+                    ]
+                )
+            del self.run.pending[part]
+        self.save()
+
+    def commit(self, finished: list[Finished]) -> None:
+        """Threads whose rows are on disk: done for this run, their counts remembered."""
+        for item in finished:
+            self.run.done[item.key] = item.outcome
+            if item.seen is not None:
+                self.state.threads[item.key] = item.seen
+        now = self.clock()
+        if now - self._saved_at >= self.SAVE_INTERVAL:
+            self.save()
+            self._saved_at = now
