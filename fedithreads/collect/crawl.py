@@ -112,6 +112,14 @@ class ThreadCrawler:
             self.ceiling,
         )
 
+    def so_far(self, post: PostRecord) -> ThreadResult:
+        """The result of what has been fetched until now: for a crawl that failed or was
+        interrupted, whose rows are kept all the same."""
+        self.strategy.append("stopped early")
+        return ThreadResult(
+            post, self.columns.assess(post), tuple(self.strategy), self.requests, self.ceiling
+        )
+
     # ------------------------------------------------------------------ windows
     async def fill_gaps(self, post: PostRecord) -> Completeness:
         """Fetch gap subtrees until none is left or a round brings nothing new."""

@@ -43,11 +43,11 @@ class ThreadOutcome:
         return cls(post.instance, post.post_id, post.title, False, reported=post.comments)
 
     @classmethod
-    def failed(cls, post: PostRecord, reason: str, error: str) -> ThreadOutcome:
-        return cls(post.instance, post.post_id, post.title, True, reason, False, error=error)
-
-    @classmethod
-    def from_result(cls, result: ThreadResult, reason: str, rejected: int) -> ThreadOutcome:
+    def from_result(
+        cls, result: ThreadResult, reason: str, rejected: int, error: str | None = None
+    ) -> ThreadOutcome:
+        """A crawled thread's outcome; with ``error``, a crawl that failed after fetching
+        what ``result`` holds (incomplete whatever its counts say)."""
         v = result.completeness
         return cls(
             result.post.instance,
@@ -55,7 +55,7 @@ class ThreadOutcome:
             result.post.title,
             True,
             reason,
-            v.complete,
+            v.complete and error is None,
             v.collected,
             v.visible,
             v.reported or 0,
@@ -65,6 +65,7 @@ class ThreadOutcome:
             rejected,
             result.ceiling,
             list(result.strategy),
+            error,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fedithreads.analysis.frames import posts_frame
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
-from fedithreads.collect.crawl import ThreadCrawler
+from fedithreads.collect.crawl import ThreadCrawler, ThreadResult
 from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
 from fedithreads.collect.spool import Spool
@@ -117,7 +118,6 @@ class ThreadRunner:
     async def _crawl(
         self, api: ThreadApi, post: PostRecord, reason: str, with_post: bool
     ) -> ThreadOutcome:
-        key = f"{post.instance}/{post.post_id}"
         spool = Spool(
             self.data_dir
             / SPOOL_DIR
@@ -125,37 +125,60 @@ class ThreadRunner:
             / safe_name(f"{post.instance}-{post.post_id}")
         )
         crawler = self._crawler(api, spool)
+        error = None
         try:
             result = await crawler.crawl(post.post_id, post)
         except StoreError:  # the disk, not the server: the whole run stops
             raise
-        except FedithreadsError as exc:
-            spool.discard()
-            outcome = ThreadOutcome.failed(post, reason, str(exc))
-            self.ledger.commit([Finished(key, outcome.as_dict())])
-            return outcome
+        except FedithreadsError as exc:  # keep what was fetched, marked incomplete
+            result, error = crawler.so_far(post), str(exc)
+        except asyncio.CancelledError:  # the run is stopping: keep what was fetched
+            self._keep_interrupted(crawler.so_far(post), spool, with_post)
+            raise
         del crawler  # its columns: the rows themselves are in the spool
-        completeness = result.completeness
+        return await self._keep(result, spool, reason, with_post, error)
+
+    async def _keep(
+        self, result: ThreadResult, spool: Spool, reason: str, with_post: bool, error: str | None
+    ) -> ThreadOutcome:
+        """Write a crawled thread's rows and record it done once they are on disk; a
+        failed crawl's rows too, its thread recorded incomplete (the next run crawls it)."""
+        post, completeness = result.post, result.completeness
         if with_post:
-            self._write_post(result.post)
-        outcome = ThreadOutcome.from_result(result, reason, len(completeness.rejected))
+            self._write_post(post)
+        outcome = ThreadOutcome.from_result(result, reason, len(completeness.rejected), error)
         seen = ThreadSeen(
-            result.post.comments,
-            _iso(result.post.newest_comment_time),
+            post.comments,
+            _iso(post.newest_comment_time),
             self.now().isoformat(),
-            completeness.complete,
+            completeness.complete and error is None,
         )
-        finished = Finished(key, outcome.as_dict(), seen)
+        finished = Finished(f"{post.instance}/{post.post_id}", outcome.as_dict(), seen)
+        target = self._part(post)
         small = spool.buffered(completeness.rejected)
-        if small is not None:  # written with other small threads, done once written
+        if small is not None and not target.exists():  # with other small threads
             spool.discard()
             await self.batch.add(finished, small)
-        else:
-            part = f"thread-{post.post_id}"
-            target = part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
+        else:  # its own part (also when an interrupted try of this run wrote one)
             await asyncio.to_thread(spool.write, target, completeness.rejected)  # off the loop
             self.ledger.commit([finished])
         return outcome
+
+    def _keep_interrupted(self, result: ThreadResult, spool: Spool, with_post: bool) -> None:
+        """What an interrupted crawl fetched, written at once (the run is being torn down)
+        as the thread's own part, and not recorded as done: the resumed run crawls the
+        thread again and writes the same part, so no row is ever doubled."""
+        try:
+            if with_post:
+                self._write_post(result.post)
+            spool.write(self._part(result.post), result.completeness.rejected)
+        except FedithreadsError:  # the disk is full too: the next run crawls it anyway
+            spool.discard()
+
+    def _part(self, post: PostRecord) -> Path:
+        """The thread's own comments part of this run."""
+        part = f"thread-{post.post_id}"
+        return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
     def _crawler(self, api: ThreadApi, spool: Spool) -> ThreadCrawler:
         """A crawler paced for the host, its page ceiling configured or detected."""
