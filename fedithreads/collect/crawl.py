@@ -50,6 +50,9 @@ class ThreadResult:
     strategy: tuple[str, ...]
     requests: int
     ceiling: int | None
+    """The page ceiling the server refused past, if this crawl met one."""
+    beyond: int | None = None
+    """The furthest page answered past the ``hint``: the server has no ceiling there."""
 
 
 @dataclass(slots=True)
@@ -81,7 +84,14 @@ class ThreadCrawler:
 
     api: ThreadApi
     max_pages: int = 2000
+    hint: int | None = None
+    """The page ceiling the server is believed to have (its version, config, last runs):
+    pages up to it are asked at once, and one page past it as a probe. If the probe is
+    answered the hint was wrong and paging goes on; if it is refused, that is the ceiling.
+    """
     ceiling: int | None = None
+    """The ceiling this crawl met (the page before the first one refused)."""
+    beyond: int | None = None
     window: int = 8
     sink: Callable[[list[CommentRecord], list[int]], None] | None = None
     """Given each page's new or newer comments and which of them replace earlier ones:
@@ -105,19 +115,16 @@ class ThreadCrawler:
             await self.other_windows(post_id)
             completeness = await self.fill_gaps(post)
         return ThreadResult(
-            post,
-            completeness,
-            tuple(self.strategy),
-            self.requests,
-            self.ceiling,
+            post, completeness, tuple(self.strategy), self.requests, self.ceiling, self.beyond
         )
 
     def so_far(self, post: PostRecord) -> ThreadResult:
         """The result of what has been fetched until now: for a crawl that failed or was
         interrupted, whose rows are kept all the same."""
         self.strategy.append("stopped early")
+        completeness = self.columns.assess(post)
         return ThreadResult(
-            post, self.columns.assess(post), tuple(self.strategy), self.requests, self.ceiling
+            post, completeness, tuple(self.strategy), self.requests, self.ceiling, self.beyond
         )
 
     # ------------------------------------------------------------------ windows
@@ -194,8 +201,10 @@ class ThreadCrawler:
             await asyncio.gather(*pending.values(), return_exceptions=True)
 
     def _room(self, page: int) -> bool:
-        """Whether the ceiling and the page cap still allow ``page``."""
-        return page <= min(self.ceiling or self.max_pages, self.max_pages)
+        """Whether the page cap and the ceiling met still allow ``page``; an unconfirmed
+        ``hint`` allows one page past it, the probe."""
+        limit = self.ceiling or (self.hint + 1 if self.hint else self.max_pages)
+        return page <= min(limit, self.max_pages)
 
     async def _fetch(self, listing: Listing, page: int) -> tuple[Page, Token]:
         self.requests += 1
@@ -211,6 +220,10 @@ class ThreadCrawler:
             return False
         if isinstance(answer, BaseException):
             raise answer
+        if self.hint is not None and number > self.hint and not self.ceiling:
+            self.beyond = max(self.beyond or 0, number)  # the probe was answered: no wall
+            self.hint = None
+            self.strategy.append(f"page {number} answered past the expected ceiling")
         page, token = answer
         added = self._add(page)
         run.new += added

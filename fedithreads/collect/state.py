@@ -112,11 +112,15 @@ class RunInProgress:
 
 @dataclass(slots=True)
 class ServerSeen:
-    """What a host ran when last seen."""
+    """What a host ran when last seen, and what its page limit turned out to be there."""
 
     software: str
     dialect: str
     version: str
+    page_ceiling: int | None = None
+    """The last page a crawl was answered before the host refused the next one."""
+    pages_beyond: int | None = None
+    """The furthest page answered past the ceiling expected of the host: no wall there."""
 
 
 @dataclass(slots=True)
@@ -157,12 +161,43 @@ class State:
         was seen last time, forget every thread of the host (their ids and counts came
         from another server) and return True."""
         seen = self.servers.get(host)
-        self.servers[host] = ServerSeen(software, dialect, version)
+        now = ServerSeen(software, dialect, version)
+        if seen is not None and (seen.software, seen.dialect, seen.version) == (
+            software,
+            dialect,
+            version,
+        ):
+            now = seen  # what its page limit turned out to be still holds
+        self.servers[host] = now
         if seen is None or (seen.software, seen.dialect) == (software, dialect):
             return False
         prefix = f"{host}/"
         self.threads = {k: v for k, v in self.threads.items() if not k.startswith(prefix)}
         return True
+
+    def page_limits(self, host: str, expected: int | None) -> tuple[int | None, int | None]:
+        """``(hint, ceiling)`` for crawling ``host``: a ceiling met before (at this software
+        and version) is a wall; else ``expected`` (from the version or config) is a hint
+        to probe, unless a page past it was answered before."""
+        seen = self.servers.get(host)
+        if seen is not None and seen.page_ceiling:
+            return None, seen.page_ceiling
+        if seen is not None and expected and (seen.pages_beyond or 0) > expected:
+            return None, None
+        return expected, None
+
+    def note_page_limits(self, host: str, ceiling: int | None, beyond: int | None) -> None:
+        """Remember a ceiling a crawl met on ``host``, or a page answered past the one
+        expected; the newer observation wins."""
+        seen = self.servers.get(host)
+        if seen is None:
+            return
+        if ceiling:
+            seen.page_ceiling, seen.pages_beyond = ceiling, None
+        elif beyond:
+            seen.pages_beyond = max(seen.pages_beyond or 0, beyond)
+            if seen.page_ceiling and seen.page_ceiling < beyond:
+                seen.page_ceiling = None
 
     def begin(self, now: datetime) -> tuple[RunInProgress, bool]:
         """The run to do: the interrupted one if there is one (True), else a new one."""

@@ -144,6 +144,7 @@ class ThreadRunner:
         """Write a crawled thread's rows and record it done once they are on disk; a
         failed crawl's rows too, its thread recorded incomplete (the next run crawls it)."""
         post, completeness = result.post, result.completeness
+        self.ledger.state.note_page_limits(post.instance, result.ceiling, result.beyond)
         if with_post:
             self._write_post(post)
         outcome = ThreadOutcome.from_result(result, reason, len(completeness.rejected), error)
@@ -181,13 +182,17 @@ class ThreadRunner:
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
     def _crawler(self, api: ThreadApi, spool: Spool) -> ThreadCrawler:
-        """A crawler paced for the host, its page ceiling configured or detected."""
+        """A crawler paced for the host; the page ceiling configured or known from the
+        version is a hint to probe, one met on the host before is a wall."""
         server = api.server
         conf = self.settings.hosts.get(server.host)
+        expected = (conf.page_ceiling if conf else None) or server.page_ceiling
+        hint, ceiling = self.ledger.state.page_limits(server.host, expected)
         return ThreadCrawler(
             api,
             max_pages=self.settings.limits.max_pages,
-            ceiling=(conf.page_ceiling if conf else None) or server.page_ceiling,
+            hint=hint,
+            ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
             sink=spool.add,
         )
