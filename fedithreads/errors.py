@@ -20,7 +20,8 @@ Anything else is a bug and keeps its traceback.
                                   (a seed file, a ``[hosts."…"]`` table)
 
 Exit 0 (EXIT_OK) is success. ``collect`` also exits 1, with no exception, when a run ends
-with a thread incomplete or a target failed: its summary says what is missing.
+with a thread incomplete or a target failed: its summary says what is missing; and 130 or
+143 when Ctrl-C or SIGTERM stopped it (cli.run, ``STOPPED``).
 
 Three exceptions are private to the module that raises them and never reach a user:
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,7 +75,7 @@ def _dedupe(targets: list[Target]) -> list[Target]:
 def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> RunReport:
     """Run the collector, with a progress bar only when stderr is a terminal."""
     if not sys.stderr.isatty():
-        return asyncio.run(Collector(settings, full=full).run(targets))
+        return _until_stopped(Collector(settings, full=full).run(targets))
     from rich.progress import Progress
 
     with Progress(console=console(stderr=True), transient=True) as bar:
@@ -84,7 +87,45 @@ def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> Ru
             else:
                 bar.advance(task, n)
 
-        return asyncio.run(Collector(settings, full=full, progress=progress).run(targets))
+        return _until_stopped(Collector(settings, full=full, progress=progress).run(targets))
+
+
+STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""Exit codes of a run stopped by a signal: 128 + its number, as shells report it."""
+
+
+def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
+    """Run the collector until it ends, or until SIGINT (Ctrl-C) or SIGTERM stops it: the
+    run is cancelled, so that crawls under way keep what they fetched, and the command
+    exits with one line and 130 or 143; the next run resumes where this one stopped."""
+    caught: list[signal.Signals] = []
+
+    async def main() -> RunReport:
+        task = asyncio.ensure_future(run)
+        loop = asyncio.get_running_loop()
+
+        def stop(sig: signal.Signals) -> None:
+            caught.append(sig)
+            task.cancel()
+
+        for sig in STOPPED:
+            loop.add_signal_handler(sig, stop, sig)
+        try:
+            return await task
+        finally:
+            for sig in STOPPED:
+                loop.remove_signal_handler(sig)
+
+    try:
+        return asyncio.run(main())
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        name = (caught or [signal.SIGINT])[0]
+        click.echo(
+            f"fedithreads: collect stopped by {name.name}; the threads under way keep what "
+            "they fetched; the next run resumes this one",
+            err=True,
+        )
+        sys.exit(STOPPED[name])
 
 
 def _rate(text: str | None) -> tuple[int, int] | None:
