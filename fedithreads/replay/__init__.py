@@ -3,7 +3,10 @@
 For integration tests (real HTTP over loopback), ``fedithreads serve`` and ``demo``,
 benchmarks and fault injection. It never imports the collector, nor the collector it.
 
-data      ReplayDataset: the posts and comments served, changeable between runs
+index     DatasetIndex: the posts and comments served, by id, post and community
+data      ReplayDataset: an index built from records, fixtures or synthetic threads, and
+          changed between runs (replies, votes, edits, deletions, locked/removed posts)
+mutations a seeded schedule of such changes, one step per interval between runs
 arrivals  the record a reply arriving on the served instance becomes
 order     listing sort orders as Lemmy's SQL computes them
 select    which rows a listing returns, and how pages cut it

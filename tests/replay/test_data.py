@@ -71,6 +71,53 @@ def test_served_lists_follow_mutations() -> None:
     assert post["post_view"]["counts"]["comments"] == thread.post.comments
 
 
+def test_an_edit_changes_the_text_and_updated_and_no_count() -> None:
+    """An edited comment gets its new text and ``updated``; its post's ``comments`` and
+    ``newest_comment_time`` and its ancestors' ``child_count`` stay; a post edit sets
+    ``body``."""
+    thread = make_thread(n_comments=40)
+    dataset = dataset_of(thread)
+    reply = next(c for c in thread.comments if nlevel(c.path) == 3)
+    when = dataset.reference_time + timedelta(minutes=5)
+    before = dataset.all_comments()
+
+    dataset.edit("comment", reply.comment_id, "New text.", when=when)
+    edited = dataset.comment(reply.comment_id)
+    dataset.edit("post", thread.post.post_id, "A body now.")
+    post = dataset.post(thread.post.post_id)
+
+    assert edited is not None
+    assert (edited.content, edited.updated) == ("New text.", when)
+    assert [c for c in dataset.all_comments() if c.comment_id != reply.comment_id] == [
+        c for c in before if c.comment_id != reply.comment_id
+    ]
+    assert post is not None
+    assert (post.body, post.updated) == ("A body now.", dataset.reference_time)
+    assert (post.comments, post.newest_comment_time) == (
+        thread.post.comments,
+        thread.post.newest_comment_time,
+    )
+
+
+def test_a_locked_post_is_still_served_and_a_removed_one_is_not_found() -> None:
+    """``lock_post`` shows ``locked``; after ``remove_post`` anonymous callers neither
+    fetch nor list the post, while its comments stay in the ground truth."""
+    one, two = make_thread(1, n_comments=3), make_thread(2, n_comments=3)
+    dataset = dataset_of(one, two)
+    with serving(dataset) as (_, client):
+        dataset.lock_post(one.post.post_id)
+        locked = client.get("/api/v3/post", params={"id": one.post.post_id}).json()
+        dataset.remove_post(two.post.post_id)
+        gone = client.get("/api/v3/post", params={"id": two.post.post_id})
+        listing = client.get("/api/v3/post/list", params={"type_": "All", "sort": "New"})
+
+    assert locked["post_view"]["post"]["locked"] is True
+    assert 400 <= gone.status_code < 500
+    assert gone.json()["error"] == "couldnt_find_post"
+    assert [v["post"]["id"] for v in listing.json()["posts"]] == [one.post.post_id]
+    assert dataset.comment_ids(two.post.post_id) == {c.comment_id for c in two.comments}
+
+
 def test_set_votes_on_a_post() -> None:
     """``set_votes`` replaces up/down votes and the score."""
     thread = make_thread(n_comments=1)
@@ -92,6 +139,8 @@ def test_bad_mutations_are_refused() -> None:
         dataset.add_comment(12345, author="a@b", content="x")
     with pytest.raises(ValueError, match="kind"):
         dataset.set_votes("vote", 1, 1, 1)
+    with pytest.raises(KeyError):
+        dataset.edit("comment", 12345, "x")
 
 
 def test_latest_snapshot_wins_and_orphans_are_dropped() -> None:
