@@ -23,7 +23,7 @@ from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.tree import Rejected, Thread, build_thread
 from fedithreads.errors import SourceError, UsageError
 from fedithreads.storage.sources import load_captures
-from fedithreads.storage.tables import is_data_dir, scan_table
+from fedithreads.storage.tables import is_data_dir, naming_damage, scan_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class Snapshots:
     posts: pl.LazyFrame
     comments: pl.LazyFrame
     rejected: tuple[Rejected, ...]
+    data_dirs: tuple[Path, ...] = ()
+    """The data dirs scanned: where to look for the damaged file when a read fails."""
 
 
 def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
@@ -57,22 +59,23 @@ def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
         posts.append(tables.posts.lazy())
         comments.append(tables.comments.lazy())
         rejected = tables.rejected
-    return Snapshots(pl.concat(posts), pl.concat(comments), rejected)
+    return Snapshots(pl.concat(posts), pl.concat(comments), rejected, tuple(data_dirs))
 
 
 def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
     """The five tables, in DESIGN order.
 
     posts and comments hold the current (latest) snapshot of each; vote_history keeps
-    every snapshot.
+    every snapshot. A damaged file of a data dir is one StoreError naming it.
     """
-    metrics = derived.analyze(snapshots.posts, snapshots.comments, bucket=bucket)
-    posts, comments = pl.collect_all(
-        [
-            current(snapshots.posts, "post_id").sort("instance", "post_id"),
-            current(snapshots.comments, "comment_id").sort("instance", "post_id", "comment_id"),
-        ]
-    )
+    with naming_damage(snapshots.data_dirs):
+        metrics = derived.analyze(snapshots.posts, snapshots.comments, bucket=bucket)
+        posts, comments = pl.collect_all(
+            [
+                current(snapshots.posts, "post_id").sort("instance", "post_id"),
+                current(snapshots.comments, "comment_id").sort("instance", "post_id", "comment_id"),
+            ]
+        )
     return {
         "posts": schema.conform(posts, "posts"),
         "comments": schema.conform(comments, "comments"),
@@ -101,7 +104,14 @@ def thread_keys(snapshots: Snapshots) -> pl.DataFrame:
 
 
 def find_thread(snapshots: Snapshots, post: str) -> Thread:
-    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id."""
+    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id.
+
+    A damaged file of a data dir is one StoreError naming it."""
+    with naming_damage(snapshots.data_dirs):
+        return _find_thread(snapshots, post)
+
+
+def _find_thread(snapshots: Snapshots, post: str) -> Thread:
     keys = thread_keys(snapshots)
     ref = post.strip()
     match = _POST_URL.match(ref)

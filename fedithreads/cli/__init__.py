@@ -4,6 +4,7 @@ main      the click group: every command, ``--version``, ``--help``
 common    what every command shares: settings options, one-line errors, the console
 read      analyze, show, export, report: the commands that read data
 run       collect, serve, demo: the commands that talk HTTP
+maintain  check, repair: the commands that look after the data dir
 demo      the whole pipeline offline: serve fixtures, collect, analyze, show
 terminal  styled lines and thread stats as rich renderables
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from fedithreads._version import __version__
+from fedithreads.cli.maintain import check, repair
 from fedithreads.cli.read import analyze, export, report, show
 from fedithreads.cli.run import collect, demo, serve
 
@@ -22,5 +23,5 @@ def main() -> None:
     """Complete, verified copies of Lemmy-style discussion threads, and numbers about them."""
 
 
-for command in (collect, analyze, show, export, report, serve, demo):
+for command in (collect, analyze, show, export, report, serve, demo, check, repair):
     main.add_command(command)

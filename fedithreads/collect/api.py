@@ -18,7 +18,7 @@ from typing import Any
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import parse_page
+from fedithreads.dialects import parse_page, resolved_post
 from fedithreads.errors import ParseError
 
 LIMIT = 50
@@ -172,17 +172,6 @@ class ThreadApi:
         if max_depth is not None:  # v3 tree queries ignore paging (reference §2.1)
             return None
         return int(token or 1) + 1 if rows >= LIMIT else None
-
-
-def resolved_post(document: object) -> dict[str, object] | None:
-    """The PostView inside a ``resolve_object`` answer (v3/PieFed ``post``, v4 tagged)."""
-    if not isinstance(document, dict):
-        return None
-    if document.get("type_") == "post":
-        return {"post_view": {k: v for k, v in document.items() if k != "type_"}}
-    if isinstance(document.get("post"), dict):
-        return {"post_view": document["post"]}
-    return None
 
 
 def json_params(**params: Any) -> dict[str, str | int]:

@@ -2,8 +2,9 @@
 
 ``parse_page(document, dialect=…, endpoint=…, prov=…)`` validates one response body and
 returns a ``Page``; ``sniff(document)`` guesses dialect and endpoint from the shape of a
-saved document (for fixtures, whose origin is not recorded anywhere else). The models
-never do I/O.
+saved document (for fixtures, whose origin is not recorded anywhere else);
+``resolved_post(document)`` the post view inside a ``resolve_object`` answer (the
+collector and the rebuild from the raw archive read it alike). The models never do I/O.
 """
 
 from __future__ import annotations
@@ -107,4 +108,15 @@ def sniff(document: Any) -> tuple[str | None, str]:
     raise ValueError("not a post, comment, list or site response of a known dialect")
 
 
-__all__ = ["DIALECTS", "ENDPOINTS", "parse_page", "sniff"]
+def resolved_post(document: object) -> dict[str, object] | None:
+    """The PostView inside a ``resolve_object`` answer (v3/PieFed ``post``, v4 tagged)."""
+    if not isinstance(document, dict):
+        return None
+    if document.get("type_") == "post":
+        return {"post_view": {k: v for k, v in document.items() if k != "type_"}}
+    if isinstance(document.get("post"), dict):
+        return {"post_view": document["post"]}
+    return None
+
+
+__all__ = ["DIALECTS", "ENDPOINTS", "parse_page", "resolved_post", "sniff"]

@@ -71,7 +71,10 @@ def thread_document(
     """One thread's page as a stand-alone HTML document (Vega inlined), and its figures."""
     key = (pl.col("instance") == thread.instance) & (pl.col("post_id") == thread.post_id)
     only = pipeline.Snapshots(
-        snapshots.posts.filter(key), snapshots.comments.filter(key), tuple(thread.rejected)
+        snapshots.posts.filter(key),
+        snapshots.comments.filter(key),
+        tuple(thread.rejected),
+        snapshots.data_dirs,
     )
     tables = pipeline.analyze(only, bucket=bucket)
     parts = next(split_threads(tables, {(thread.instance, thread.post_id): thread}))

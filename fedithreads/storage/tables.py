@@ -15,10 +15,16 @@ file, but a file it listed can vanish before it is read (compaction removes the 
 merged): ``read_table`` lists and reads again when that happens, and scanners that hold a
 LazyFrame should do the same on ``FileNotFoundError``. ``write_tables`` writes analysed
 tables to an output dir in the format asked for.
+
+A file damaged on disk (cut off, garbage bytes, another schema) makes Polars fail deep in
+a query; ``naming_damage`` turns that into one StoreError naming the file, found by
+``find_damage`` only once a read has failed (footers first, then pages).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -153,12 +159,98 @@ def read_table(data_dir: Path, table: str) -> pl.DataFrame:
     """All runs of one table, read now; safe while a run is writing the data dir.
 
     A file that vanishes between listing and reading (compaction merged it) makes it
-    list and read again, up to ``READ_ATTEMPTS`` times.
+    list and read again, up to ``READ_ATTEMPTS`` times. A damaged file is a StoreError
+    naming it (``naming_damage``).
     """
     for attempt in range(READ_ATTEMPTS):
         try:
-            return scan_table(data_dir, table).collect()
+            with naming_damage([data_dir]):
+                return scan_table(data_dir, table).collect()
         except FileNotFoundError:
             if attempt == READ_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+READ_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+"""What reading a damaged Parquet file raises (a truncated file, garbage bytes, a file
+of another schema): Polars' errors, a panic of its reader, the file system's."""
+
+
+def part_problem(path: Path, table: str) -> str | None:
+    """Why a Parquet file cannot be read as a part of ``table``, or ``None``: its footer
+    first (cheap), then its schema, then every page."""
+    problem = _footer_problem(path, table)
+    if problem is not None:
+        return problem
+    try:
+        pl.read_parquet(path)
+    except FileNotFoundError:
+        raise
+    except READ_FAILURES as exc:
+        return f"damaged data ({_cause(exc)})"
+    return None
+
+
+def schema_mismatch(found: dict[str, pl.DataType], table: str) -> str | None:
+    """How a file's columns differ from ``table``'s schema, or ``None``."""
+    expected = schema.TABLES[table]
+    missing = [c for c in expected if c not in found]
+    extra = [c for c in found if c not in expected]
+    retyped = [f"{c} is {found[c]}, not {t}" for c, t in expected.items() if found.get(c, t) != t]
+    if not (missing or extra or retyped):
+        return None
+    parts = [f"missing {', '.join(missing)}"] * bool(missing)
+    parts += [f"unexpected {', '.join(extra)}"] * bool(extra) + retyped
+    return f"not in the {table} schema ({'; '.join(parts)})"
+
+
+def _cause(exc: BaseException) -> str:
+    """The first line of a reader's error, cut to fit one message line."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def find_damage(data_dirs: Sequence[Path]) -> tuple[Path, str] | None:
+    """The first damaged file a scan of ``data_dirs`` reads, and what is wrong with it:
+    every footer and schema first, then every page; ``None`` if all read."""
+    files = [(p, t) for d in data_dirs for t in schema.SNAPSHOT_TABLES for p in table_files(d, t)]
+    for only_footer in (True, False):
+        for path, table in files:
+            try:
+                problem = _footer_problem(path, table) if only_footer else part_problem(path, table)
+            except FileNotFoundError:
+                continue  # compacted away since it was listed
+            if problem is not None:
+                return path, problem
+    return None
+
+
+def _footer_problem(path: Path, table: str) -> str | None:
+    try:
+        found = pl.read_parquet_schema(path)
+    except FileNotFoundError:
+        raise
+    except READ_FAILURES as exc:
+        return f"not a readable Parquet file ({_cause(exc)})"
+    return schema_mismatch(dict(found), table)
+
+
+@contextmanager
+def naming_damage(data_dirs: Sequence[Path]) -> Iterator[None]:
+    """Turn a reader's failure on a damaged file of ``data_dirs`` into one StoreError
+    naming the file and the commands that find and mend damage; other failures (a bug)
+    are raised as they came."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except READ_FAILURES:
+        found = find_damage(data_dirs)
+        if found is None:
+            raise
+        path, problem = found
+        raise StoreError(
+            f"{path}: {problem}; run `fedithreads check` to list every damaged file and "
+            "`fedithreads repair` to rebuild them from the raw archive"
+        ) from None
