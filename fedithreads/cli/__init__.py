@@ -6,6 +6,7 @@ read      analyze, show, export, report: the commands that read data
 run       collect, serve, demo: the commands that talk HTTP
 maintain  check, repair: the commands that look after the data dir
 demo      the whole pipeline offline: serve fixtures, collect, analyze, show
+maintain  check and repair: verify a data dir, mend it from the raw archive
 terminal  styled lines and thread stats as rich renderables
 
 The only subpackage that imports click and rich, and the only place collect and replay

@@ -3,7 +3,8 @@
 Known errors (fedithreads.errors) become one line on stderr and their exit code:
 0 success, 1 failed or incomplete, 2 usage or config error, 75 another run holds the lock.
 Anything else is a bug and keeps its traceback. The commands live in ``cli.read``
-(analyze, show, export, report) and ``cli.run`` (collect, serve, demo). Nothing imports
+(analyze, show, export, report), ``cli.run`` (collect, serve, demo) and ``cli.maintain``
+(check, repair). Nothing imports
 this module but the entry point and ``python -m fedithreads``.
 """
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
+from fedithreads.collect.run import Collector
+from fedithreads.collect.targets import parse_target
+from fedithreads.replay.serve import Quirks, ReplayServer
 from fedithreads.storage.check import check_data_dir
 from fedithreads.storage.repair import repair_data_dir
 from fedithreads.storage.tables import read_table
+from tests.collect.conftest import settings_for
 from tests.storage.conftest import (
     BIG,
     MAX_POSTS,
+    QUICK,
     assert_same_tables,
     collect_into,
     copy_of,
+    dataset,
     garble,
     kill_compaction,
     parts,
@@ -225,3 +232,33 @@ def test_the_missing_parts_of_a_killed_run_are_rebuilt_from_its_done_threads(
     assert [p.name.split("--")[1] for p in parts(copy, "comments")] == ["repair-1.parquet"]
     assert_same_tables(original, copy)
     assert (repaired.repaired, repaired.lost) == (1, 0)
+
+
+def test_repair_rebuilds_the_rows_a_failed_crawl_kept(tmp_path: Path) -> None:
+    """A thread whose crawl failed midway kept the pages it had: a repair of its damaged
+    part rebuilds exactly those rows from the run's answers, no more (the 503s and the
+    pages fetched ahead of the failure are not rows)."""
+    original = tmp_path / "original"
+    faults = Quirks(
+        published_rate_limit=QUICK,
+        fault_paths=("/comment/list",),
+        fault_schedule=("",) * 5 + ("html_503",) * 20,
+    )
+    with ReplayServer(dataset(600), quirks=faults) as server:
+        settings = settings_for(
+            original, limits={"per_host_concurrency": 1}, retry={"max_attempts": 2}
+        )
+        report = asyncio.run(
+            Collector(settings).run([parse_target(f"{server.base_url}/post/{BIG}")])
+        )
+    (thread,) = report.targets[0].threads
+    copy = copy_of(original, tmp_path / "copy")
+    (comments,) = parts(copy, "comments")
+    garble(comments)
+
+    repaired = repair_data_dir(copy, keep_raw=True)
+
+    assert thread.error is not None
+    assert 0 < thread.collected == read_table(original, "comments").height < 600
+    assert (repaired.repaired, repaired.lost) == (1, 0)
+    assert_same_tables(original, copy)
