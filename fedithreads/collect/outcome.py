@@ -17,6 +17,7 @@ from fedithreads.collect.client import HostStats
 from fedithreads.collect.crawl import ThreadResult
 from fedithreads.core.records import PostRecord
 from fedithreads.storage.atomic import safe_name, save_atomic
+from fedithreads.storage.books import RUNS_DIR
 
 
 @dataclass(slots=True)
@@ -162,7 +163,7 @@ class RunReport:
 
 
 def manifest_path(data_dir: Path, run_id: str) -> Path:
-    return data_dir / "runs" / f"{safe_name(run_id)}.json"
+    return data_dir / RUNS_DIR / f"{safe_name(run_id)}.json"
 
 
 def write_manifest(data_dir: Path, report: RunReport) -> Path:

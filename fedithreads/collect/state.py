@@ -31,9 +31,7 @@ from typing import IO, Any
 
 from fedithreads.errors import LockHeldError, StoreError
 from fedithreads.storage.atomic import save_atomic, sweep_temporaries
-
-STATE_FILE = "state.json"
-LOCK_FILE = ".lock"
+from fedithreads.storage.books import LOCK_FILE, STATE_FILE
 
 
 class RunLock:

@@ -17,9 +17,11 @@ from typing import Any
 from fedithreads.storage.atomic import safe_name
 
 STATE_FILE = "state.json"
-"""As fedithreads.collect.state names it (a test holds the two names equal)."""
+"""The collector's bookkeeping (fedithreads.collect.state reads and writes it)."""
 LOCK_FILE = ".lock"
+"""Held by a run for its whole length (fedithreads.collect.state.RunLock)."""
 RUNS_DIR = "runs"
+"""Where each run's manifest goes (fedithreads.collect.outcome)."""
 LOST_KEY = "manifest_lost"
 """The key of the note ``repair`` leaves in place of a manifest it moved to quarantine."""
 

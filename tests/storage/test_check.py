@@ -5,15 +5,12 @@ from __future__ import annotations
 import fcntl
 import gzip
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from fedithreads.collect import state
 from fedithreads.errors import StoreError
-from fedithreads.storage import books
 from fedithreads.storage.check import CheckReport, check_data_dir
 from fedithreads.storage.tables import read_table
 from tests.storage.conftest import (
@@ -194,12 +191,6 @@ def test_check_writes_nothing_not_even_a_lock_file(dirty: Path) -> None:
     check_data_dir(dirty)
 
     assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in dirty.rglob("*")} == before
-
-
-def test_the_bookkeeping_file_names_are_the_collectors() -> None:
-    """check reads state.json and .lock under the names the collector writes them."""
-    assert (books.STATE_FILE, books.LOCK_FILE) == (state.STATE_FILE, state.LOCK_FILE)
-    assert os.sep not in books.RUNS_DIR
 
 
 def test_reading_a_part_with_garbage_pages_names_it(dirty: Path) -> None:
