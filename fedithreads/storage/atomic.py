@@ -151,6 +151,17 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def stray_temporaries(data_dir: Path) -> list[Path]:
+    """The temporary files a killed writer can have left: where atomic writes happen
+    (state.json at the top, manifests in ``runs/``, parts anywhere under ``tables/``)."""
+    found: list[Path] = []
+    for top in (data_dir, data_dir / "runs", data_dir / "tables"):
+        if top.is_dir():
+            pattern = f".*{TEMP_SUFFIX}"
+            found += top.rglob(pattern) if top.name == "tables" else top.glob(pattern)
+    return sorted(found)
+
+
 def sweep_temporaries(data_dir: Path) -> int:
     """Delete temporary files a killed writer left in the data dir, and its spilled
     pages; how many files.
@@ -163,16 +174,10 @@ def sweep_temporaries(data_dir: Path) -> int:
     if spool.is_dir():
         swept += sum(1 for p in spool.rglob("*") if p.is_file())
         shutil.rmtree(spool, ignore_errors=True)
-    for top in (data_dir, data_dir / "runs", data_dir / "tables"):
-        if not top.is_dir():
-            continue
-        found = (
-            top.rglob(f".*{TEMP_SUFFIX}") if top.name == "tables" else top.glob(f".*{TEMP_SUFFIX}")
-        )
-        for tmp in found:
-            try:
-                tmp.unlink()
-                swept += 1
-            except OSError:
-                pass
+    for tmp in stray_temporaries(data_dir):
+        try:
+            tmp.unlink()
+            swept += 1
+        except OSError:
+            pass
     return swept

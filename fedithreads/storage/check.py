@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fedithreads.core import schema
-from fedithreads.storage.atomic import SPOOL_DIR, TEMP_SUFFIX, safe_name
+from fedithreads.storage.atomic import SPOOL_DIR, safe_name, stray_temporaries
 from fedithreads.storage.books import LOCK_FILE, Books, RunNote, read_books
 from fedithreads.storage.quarantine import QUARANTINE_DIR
 from fedithreads.storage.raw import scan_raw
@@ -189,15 +189,12 @@ def _check_raw(report: CheckReport, path: Path) -> None:
 
 
 def temporaries(data_dir: Path) -> list[Problem]:
-    """Temporary files and spilled pages a killed writer left (see atomic.sweep_temporaries;
-    an empty ``.spool/`` is what every finished run leaves, not a problem)."""
+    """Temporary files and spilled pages a killed writer left, as the next collect's
+    lock sweeps them (an empty ``.spool/`` is what every finished run leaves, not a
+    problem)."""
     what = "a temporary file left by a killed writer"
     fix = f"{REPAIR} (or the next collect) to remove it"
-    found = [
-        Problem("temporary", p, what, fix)
-        for p in sorted(data_dir.rglob(f".*{TEMP_SUFFIX}"))
-        if p.relative_to(data_dir).parts[0] not in (QUARANTINE_DIR, SPOOL_DIR)
-    ]
+    found = [Problem("temporary", p, what, fix) for p in stray_temporaries(data_dir)]
     spool = data_dir / SPOOL_DIR
     if spool.is_dir() and any(p.is_file() for p in spool.rglob("*")):
         found.append(Problem("temporary", spool, "pages spilled by a killed crawl", fix))
