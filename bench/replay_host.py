@@ -20,7 +20,7 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
-from fedithreads.collect.detect import API_ROOTS
+from fedithreads.dialects import API_ROOTS
 from fedithreads.replay.http import Request
 from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
 from fedithreads.synth.generate import generate_thread

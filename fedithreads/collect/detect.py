@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.ratelimit import Rate
 from fedithreads.core.hosts import host_of
+from fedithreads.dialects import API_ROOTS
 from fedithreads.dialects.common import Model, validate
 from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
 from fedithreads.errors import FetchError, ParseError, ServerError
 
 DIRECT_NODEINFO = "/nodeinfo/2.1"
-API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
 _SITE_MODELS: dict[str, type[V3Site | V4Site | PiefedSite]] = {
     "lemmy-v3": V3Site,
     "lemmy-v4": V4Site,

@@ -21,6 +21,8 @@ from fedithreads.errors import ParseError
 _BY_DIALECT: dict[str, Models] = {d.DIALECT: d.MODELS for d in (lemmy_v3, lemmy_v4, piefed)}
 DIALECTS = tuple(_BY_DIALECT)
 ENDPOINTS = ("post", "post/list", "comment", "comment/list", "site")
+API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
+"""Where each dialect's API lives on a host: what the collector asks and raw URLs show."""
 
 _MODELS: dict[tuple[str, str], type[Model]] = {
     (dialect, endpoint): model
@@ -119,4 +121,4 @@ def resolved_post(document: object) -> dict[str, object] | None:
     return None
 
 
-__all__ = ["DIALECTS", "ENDPOINTS", "parse_page", "resolved_post", "sniff"]
+__all__ = ["API_ROOTS", "DIALECTS", "ENDPOINTS", "parse_page", "resolved_post", "sniff"]

@@ -24,15 +24,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fedithreads.core.hosts import host_of
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import parse_page, resolved_post
+from fedithreads.dialects import API_ROOTS, parse_page, resolved_post
 from fedithreads.dialects.common import validate
 from fedithreads.dialects.meta import NodeInfo
 from fedithreads.errors import ParseError
 from fedithreads.storage.quarantine import QUARANTINE_DIR
 from fedithreads.storage.raw import scan_raw
 
-API_ROOTS = {"/api/v3": "lemmy-v3", "/api/v4": "lemmy-v4", "/api/alpha": "piefed"}
-"""The API root of each dialect, as fedithreads.collect.detect asks for them."""
+_DIALECT_AT = {root: dialect for dialect, root in API_ROOTS.items()}
+"""The dialect whose API root a raw answer's path starts with."""
 _NODEINFO = ("/nodeinfo/2.1", "/nodeinfo/2.0", "/.well-known/nodeinfo")
 _BOM = b"\xef\xbb\xbf"
 
@@ -142,7 +142,7 @@ def _answer(record: dict[str, object]) -> Answer | None:
 def _endpoint(path: str) -> str:
     if path.endswith(_NODEINFO):
         return "nodeinfo"
-    for root in API_ROOTS:
+    for root in _DIALECT_AT:
         if path.startswith(root + "/"):
             return path[len(root) + 1 :]
     return ""
@@ -166,7 +166,7 @@ def _attempt(answers: Sequence[Answer], run_id: str) -> Attempt | None:
     if api is None:
         return None
     path = urlsplit(api.url).path
-    dialect = next(d for root, d in API_ROOTS.items() if path.startswith(root + "/"))
+    dialect = next(d for root, d in _DIALECT_AT.items() if path.startswith(root + "/"))
     prov = Provenance(host_of(api.url), dialect, None, api.fetched_at, run_id)
     version = _nodeinfo_version(answers) or _site_version(Attempt(prov, tuple(answers)))
     return Attempt(replace(prov, server_version=version or None), tuple(answers))
