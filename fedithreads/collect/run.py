@@ -83,9 +83,13 @@ class Collector:
             )
             async with self._client(run.run_id) as client:
                 detector = Detector(client)
-                report.targets = list(
-                    await asyncio.gather(*(self._target(client, detector, t) for t in targets))
-                )
+                try:
+                    report.targets = list(
+                        await asyncio.gather(*(self._target(client, detector, t) for t in targets))
+                    )
+                except asyncio.CancelledError:  # stopped: the threads keep what they had
+                    await self.threads.stop()
+                    raise
                 report.hosts = client.stats
             await batch.flush()
             self.ledger.save()  # every written thread recorded before compacting

@@ -65,6 +65,14 @@ class ThreadRunner:
             self._threads[key] = asyncio.ensure_future(self._once(api, post, with_post))
         return await asyncio.shield(self._threads[key])
 
+    async def stop(self) -> None:
+        """Cancel every thread still under way and wait until each has kept what it
+        fetched: a stopped run leaves no crawl running after it, on a closed client."""
+        running = [t for t in self._threads.values() if not t.done()]
+        for thread in running:
+            thread.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     async def _once(self, api: ThreadApi, post: PostRecord, with_post: bool) -> ThreadOutcome:
         key = f"{post.instance}/{post.post_id}"
         done = self.ledger.done(key)
