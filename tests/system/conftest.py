@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,26 @@ from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.replay.serve import ReplayDataset, ReplayServer
 from fedithreads.storage.tables import read_table, scan_table
+from fedithreads.synth.generate import generate_thread
+
+COMMUNITY_START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def community(posts: int = 40) -> ReplayDataset:
+    """``posts`` threads of 5-40 comments, all older than the re-snapshot window."""
+    return ReplayDataset.from_threads(
+        generate_thread(
+            300 + i,
+            instance="lemmy.ca",
+            n_comments=5 + (i * 7) % 36,
+            depth=5,
+            post_id=9000 + i,
+            comment_id_base=20_000_000 + i * 1_000_000,
+            start=COMMUNITY_START + timedelta(hours=i),
+        )
+        for i in range(posts)
+    )
+
 
 PROVENANCE = ("instance", "dialect", "server_version", "collected_at", "run_id")
 """Columns a server does not send: where and when the snapshot was taken."""

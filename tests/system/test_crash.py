@@ -41,26 +41,10 @@ from fedithreads.storage.raw import read_raw
 from fedithreads.storage.tables import read_table, scan_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collect, settings_for, tables_without_run_columns
+from tests.system.conftest import community
 
-START = datetime(2026, 3, 1, tzinfo=UTC)
 QUICK = (60_000, 60)
 TRIALS = 20
-
-
-def community(posts: int = 40) -> ReplayDataset:
-    """``posts`` threads of 5-40 comments, all older than the re-snapshot window."""
-    return ReplayDataset.from_threads(
-        generate_thread(
-            300 + i,
-            instance="lemmy.ca",
-            n_comments=5 + (i * 7) % 36,
-            depth=5,
-            post_id=9000 + i,
-            comment_id_base=20_000_000 + i * 1_000_000,
-            start=START + timedelta(hours=i),
-        )
-        for i in range(posts)
-    )
 
 
 def write_config(directory: Path) -> Path:

@@ -19,23 +19,9 @@ from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
 from fedithreads.storage.tables import read_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collect, settings_for
+from tests.system.conftest import community
 
 QUICK = (60_000, 60)
-
-
-def community(posts: int = 8) -> ReplayDataset:
-    """``posts`` small threads in one community."""
-    return ReplayDataset.from_threads(
-        generate_thread(
-            700 + i,
-            instance="lemmy.ca",
-            n_comments=12,
-            depth=4,
-            post_id=5000 + i,
-            comment_id_base=50_000_000 + i * 1_000_000,
-        )
-        for i in range(posts)
-    )
 
 
 def failing_after(calls: int, code: int, real: Callable[[int], None]) -> Callable[[int], None]:
@@ -63,7 +49,7 @@ def test_a_write_failing_mid_run_is_one_line_keeps_what_was_written_and_resumes(
 ) -> None:
     """The run stops with one line naming the cause and the file; the threads written
     before stay readable; the next run resumes the same run and ends complete."""
-    dataset = community()
+    dataset = community(8)
     settings = settings_for(tmp_path)
     with ReplayServer(dataset, quirks=Quirks(published_rate_limit=QUICK)) as server:
         target = f"{server.base_url}/c/technology@lemmy.world"
