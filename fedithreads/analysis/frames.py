@@ -18,17 +18,7 @@ from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.rows import comments_frame, posts_frame
 from fedithreads.core.tree import Rejected, build_threads
 
-__all__ = [
-    "Tables",
-    "build_tables",
-    "comments_frame",
-    "latest_per_run",
-    "paths_agree",
-    "posts_frame",
-]
-"""``posts_frame`` and ``comments_frame`` live in fedithreads.core.rows (storage's rebuild
-writes rows as the collector does, and storage sits below analysis); named here too
-for the collector, which uses only this module of analysis."""
+__all__ = ["Tables", "build_tables", "latest_per_run", "paths_agree"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fedithreads.analysis.frames import comments_frame
 from fedithreads.collect.ledger import Finished
 from fedithreads.core.records import CommentRecord
+from fedithreads.core.rows import comments_frame
 from fedithreads.core.units import Clock
 from fedithreads.storage.tables import append_snapshots
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import polars as pl
 
-from fedithreads.analysis.frames import comments_frame
 from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord
+from fedithreads.core.rows import comments_frame
 from fedithreads.storage.atomic import save_atomic, sink_atomic
 
 _BATCH = "_batch"

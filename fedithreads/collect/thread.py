@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fedithreads.analysis.frames import posts_frame
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.crawl import ThreadCrawler, ThreadResult
@@ -26,6 +25,7 @@ from fedithreads.collect.spool import Spool
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
+from fedithreads.core.rows import posts_frame
 from fedithreads.core.units import Now, duration_seconds
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import SPOOL_DIR, safe_name

@@ -8,6 +8,7 @@ from polars.testing import assert_frame_equal
 
 from fedithreads.analysis import frames
 from fedithreads.core.records import CommentRecord
+from fedithreads.core.rows import comments_frame
 from tests.factories import comment, post
 from tests.strategies import comment_records
 
@@ -32,7 +33,7 @@ def test_a_clean_thread_takes_the_fast_path() -> None:
     """Well-formed, agreeing paths are accepted without building trees."""
     comments = [comment(1, "0.1"), comment(2, "0.1.2"), comment(3, "0.3")]
 
-    assert frames.paths_agree(frames.comments_frame(comments))
+    assert frames.paths_agree(comments_frame(comments))
 
 
 @pytest.mark.parametrize(
@@ -49,14 +50,14 @@ def test_any_doubt_takes_the_tree_builder(rows: list[tuple[int, str]], reason: s
     """Each problem the tree builder rejects for defeats the shortcut."""
     comments = [comment(comment_id, path) for comment_id, path in rows]
 
-    assert not frames.paths_agree(frames.comments_frame(comments)), reason
+    assert not frames.paths_agree(comments_frame(comments)), reason
 
 
 def test_a_parent_in_another_post_takes_the_tree_builder() -> None:
     """A path naming a comment of another post as parent defeats the shortcut."""
     comments = [comment(1, "0.1", post_id=200), comment(2, "0.1.2")]
 
-    assert not frames.paths_agree(frames.comments_frame(comments))
+    assert not frames.paths_agree(comments_frame(comments))
 
 
 def test_a_path_of_words_is_a_rejected_row_not_an_error() -> None:
