@@ -21,8 +21,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from fedithreads.dialects import API_ROOTS
+from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.http import Request
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.synth.generate import generate_thread
 
 START = datetime(2026, 1, 5, tzinfo=UTC)

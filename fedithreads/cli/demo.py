@@ -18,7 +18,9 @@ from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
 from fedithreads.config import Settings
 from fedithreads.errors import SourceError
-from fedithreads.replay.serve import Quirks, ReplayServer, serve_fixtures
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.serve import serve_fixtures
+from fedithreads.replay.server import ReplayServer
 
 DEMO_CAPTURES = ("lemmy-v3/seed-lemmygrad", "lemmy-v3/big-thread")
 SEED_INSTANCE = "lemmygrad.ml"

@@ -166,7 +166,8 @@ def serve(
     ever bound. Collect from it with `fedithreads collect http://127.0.0.1:PORT/post/ID`.
     """
     from fedithreads.cli.demo import fixtures_dir
-    from fedithreads.replay.serve import Quirks, serve_fixtures
+    from fedithreads.replay.quirks import Quirks
+    from fedithreads.replay.serve import serve_fixtures
 
     limit = _rate(rate_limit)
     try:

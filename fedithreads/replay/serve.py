@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fedithreads.replay.data import ReplayDataset
-from fedithreads.replay.faults import FAULTS
-from fedithreads.replay.log import LoggedRequest, RequestLog
 from fedithreads.replay.quirks import Quirks
-from fedithreads.replay.server import APIS, LOOPBACK, ReplayServer
+from fedithreads.replay.server import APIS, ReplayServer
 from fedithreads.storage.sources import Capture, load_captures
 
 
@@ -64,16 +62,4 @@ def fixtures_version(captures: Sequence[Capture], dialect: str) -> str | None:
     return versions.most_common(1)[0][0] if versions else None
 
 
-__all__ = [
-    "APIS",
-    "FAULTS",
-    "LOOPBACK",
-    "LoggedRequest",
-    "Quirks",
-    "ReplayDataset",
-    "ReplayServer",
-    "RequestLog",
-    "fixtures_dialect",
-    "fixtures_version",
-    "serve_fixtures",
-]
+__all__ = ["fixtures_dialect", "fixtures_version", "serve_fixtures"]

@@ -11,7 +11,9 @@ import httpx
 from click.testing import CliRunner, Result
 
 from fedithreads.cli.main import main
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.synth.generate import generate_thread
 from tests.conftest import TLS
 

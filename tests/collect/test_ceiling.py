@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 
 from fedithreads.config import Settings
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collect, collected_ids, settings_for
 

@@ -14,7 +14,9 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from fedithreads.collect.state import RunLock
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import scan_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collect, collected_ids, settings_for, tables_without_run_columns

@@ -15,7 +15,9 @@ import pytest
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import scan_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collected_ids, settings_for

@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.raw import read_raw
 from fedithreads.synth.generate import SynthThread, generate_thread
 from tests.collect.conftest import collect, collected_ids, settings_for

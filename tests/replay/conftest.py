@@ -11,7 +11,9 @@ import httpx
 
 from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
 from fedithreads.dialects import parse_page
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.synth.generate import SynthThread, generate_thread
 from tests.conftest import TLS
 

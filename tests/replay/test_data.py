@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.order import nlevel
-from fedithreads.replay.serve import ReplayDataset
 from tests.replay.conftest import dataset_of, get_comments, make_thread, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from fedithreads.core.records import CommentRecord
+from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.order import labels, nlevel
-from fedithreads.replay.serve import Quirks, ReplayDataset
+from fedithreads.replay.quirks import Quirks
 from tests.replay.conftest import dataset_of, get_comments, make_thread, serving
 
 V3 = "lemmy-v3"

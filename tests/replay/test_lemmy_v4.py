@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fedithreads.replay.serve import Quirks
+from fedithreads.replay.quirks import Quirks
 from tests.replay.conftest import dataset_of, get_comments, make_thread, serving
 
 V4 = "lemmy-v4"

@@ -8,8 +8,10 @@ import time
 import httpx
 import pytest
 
+from fedithreads.replay.faults import FAULTS
 from fedithreads.replay.limits import TokenBucket
-from fedithreads.replay.serve import FAULTS, Quirks, ReplayServer
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from tests.conftest import TLS
 from tests.replay.conftest import PREFIX, FakeClock, FakeSleep, dataset_of, make_thread, serving
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
+from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.mutations import RATES, MutationSchedule
-from fedithreads.replay.serve import ReplayDataset
 from tests.replay.conftest import dataset_of, make_thread
 
 

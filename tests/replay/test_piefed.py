@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from fedithreads.replay.order import nlevel
-from fedithreads.replay.serve import Quirks
+from fedithreads.replay.quirks import Quirks
 from tests.replay.conftest import dataset_of, get_comments, make_thread, serving
 
 PF = "piefed"

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from fedithreads.dialects import parse_page
-from fedithreads.replay.serve import ReplayServer, serve_fixtures
+from fedithreads.replay.serve import serve_fixtures
+from fedithreads.replay.server import ReplayServer
 from tests.conftest import TLS
 from tests.replay.conftest import (
     ALL,

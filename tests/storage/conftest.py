@@ -22,7 +22,9 @@ from polars.testing import assert_frame_equal
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import CommunityTarget, parse_target
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import read_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import settings_for

@@ -10,7 +10,8 @@ import pytest
 
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
-from fedithreads.replay.serve import Quirks, ReplayServer
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.check import check_data_dir
 from fedithreads.storage.repair import repair_data_dir
 from fedithreads.storage.tables import read_table

@@ -22,7 +22,8 @@ from fedithreads.analysis.history import vote_history
 from fedithreads.analysis.snapshots import current
 from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord, PostRecord
-from fedithreads.replay.serve import ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import read_table, scan_table
 from fedithreads.synth.generate import generate_thread
 

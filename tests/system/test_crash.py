@@ -36,7 +36,9 @@ from fedithreads.collect.state import RunLock, State
 from fedithreads.collect.targets import parse_target
 from fedithreads.config import Settings
 from fedithreads.errors import StoreError
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.raw import read_raw
 from fedithreads.storage.tables import read_table, scan_table
 from fedithreads.synth.generate import generate_thread

@@ -25,7 +25,9 @@ from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.state import State, ThreadSeen
 from fedithreads.config import Settings, parse_settings
 from fedithreads.errors import FetchError
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import read_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collect, collected_ids, settings_for

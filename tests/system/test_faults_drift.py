@@ -17,7 +17,9 @@ import pytest
 from fedithreads.core.records import CommentRecord, Provenance
 from fedithreads.dialects import parse_page
 from fedithreads.errors import ParseError
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collect, collected_ids, settings_for
 

@@ -30,8 +30,10 @@ from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
 from fedithreads.core import schema
 from fedithreads.core.records import PostRecord
+from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.mutations import RATES, Mutation, MutationSchedule
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import read_table, write_frame
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import settings_for

@@ -30,7 +30,9 @@ from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
 from fedithreads.config import parse_settings
 from fedithreads.errors import FetchError
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.raw import read_raw
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import settings_for

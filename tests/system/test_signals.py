@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from fedithreads.replay.serve import Quirks, ReplayDataset, ReplayServer
+from fedithreads.replay.data import ReplayDataset
+from fedithreads.replay.quirks import Quirks
+from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import read_table
 from fedithreads.synth.generate import generate_thread
 
