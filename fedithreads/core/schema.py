@@ -1,4 +1,4 @@
-"""The five tables, declared once: column → Polars dtype, in column order.
+"""The tables, declared once: column → Polars dtype, in column order.
 
 Used to build frames from records, to write and to scan Parquet, and by the tests that pin
 the contract in DESIGN.md. Timestamps are UTC with microseconds.
@@ -122,6 +122,22 @@ VOTE_HISTORY: dict[str, pl.DataType] = {
     "child_count": pl.Int64(),
 }
 
+RESOLUTIONS: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "ap_id": pl.String(),
+    "found": pl.Boolean(),
+    "post_id": pl.Int64(),
+    "dialect": pl.String(),
+    "server_version": pl.String(),
+    "error": pl.String(),
+    "collected_at": TS,
+    "run_id": pl.String(),
+}
+"""What ``collect --across`` asked each other instance: ``resolve_object`` of a post's
+ap_id. ``found`` is false when the instance answered that it does not hold the post ("not
+federated there": an answer, not an error), null when the lookup failed (``error`` says
+why); ``post_id`` is the instance's local id of its copy."""
+
 TABLES: dict[str, dict[str, pl.DataType]] = {
     "posts": POSTS,
     "comments": COMMENTS,
@@ -131,18 +147,21 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
 }
 """Every table, in the order commands write and print them."""
 
-SNAPSHOT_TABLES = ("posts", "comments")
-"""Tables collect appends to; the other three are derived from them by analysis."""
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {**TABLES, "resolutions": RESOLUTIONS}
+"""The tables above and those only the data dir holds (resolutions)."""
+
+SNAPSHOT_TABLES = ("posts", "comments", "resolutions")
+"""Tables collect appends to; the others are derived from them by analysis."""
 
 
 def empty(table: str) -> pl.DataFrame:
     """A frame with the table's columns and no rows."""
-    return pl.DataFrame(schema=TABLES[table])
+    return pl.DataFrame(schema=SCHEMAS[table])
 
 
 def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     """Select and cast ``frame`` to the table's schema; a missing column is an error."""
-    schema = TABLES[table]
+    schema = SCHEMAS[table]
     missing = [c for c in schema if c not in frame.columns]
     if missing:
         raise ValueError(f"{table}: missing columns {missing}")

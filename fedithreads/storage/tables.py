@@ -39,6 +39,7 @@ FORMATS = ("parquet", "csv", "jsonl")
 KEYS = {
     "posts": ["instance", "post_id", "run_id"],
     "comments": ["instance", "comment_id", "run_id"],
+    "resolutions": ["instance", "ap_id", "run_id"],
 }
 """One row per key in a snapshot table: one snapshot per object per run."""
 
@@ -149,7 +150,7 @@ def scan_table(data_dir: Path, table: str) -> pl.LazyFrame:
     files = table_files(data_dir, table)
     if not files:
         return schema.empty(table).lazy()
-    return pl.scan_parquet(files, schema=schema.TABLES[table], hive_partitioning=False)
+    return pl.scan_parquet(files, schema=schema.SCHEMAS[table], hive_partitioning=False)
 
 
 READ_ATTEMPTS = 5
@@ -194,7 +195,7 @@ def part_problem(path: Path, table: str) -> str | None:
 
 def schema_mismatch(found: dict[str, pl.DataType], table: str) -> str | None:
     """How a file's columns differ from ``table``'s schema, or ``None``."""
-    expected = schema.TABLES[table]
+    expected = schema.SCHEMAS[table]
     missing = [c for c in expected if c not in found]
     extra = [c for c in found if c not in expected]
     retyped = [f"{c} is {found[c]}, not {t}" for c, t in expected.items() if found.get(c, t) != t]
