@@ -15,10 +15,11 @@ import click
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import console, from_options, known_errors, settings_options
 from fedithreads.cli.terminal import summary_table, thread_text
+from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
-from fedithreads.collect.targets import Target, parse_target, target_key
+from fedithreads.collect.targets import Target, parse_target, target_key, with_across
 from fedithreads.config import Settings, load_settings
 from fedithreads.errors import UsageError
 from fedithreads.report.render import render_thread
@@ -35,25 +36,37 @@ from fedithreads.storage.tables import write_tables
     help="A seed file of targets (repeatable; default: every file in seeds_dir).",
 )
 @click.option("--full", is_flag=True, help="Re-crawl every thread, changed or not.")
+@click.option(
+    "--across",
+    metavar="HOSTS",
+    help="Also read each thread's copies on its home instance and on these hosts "
+    "(comma-separated, e.g. lemmy.ml,beehaw.org).",
+)
 @settings_options
 @known_errors
 def collect(
     targets: tuple[str, ...],
     seed_files: tuple[Path, ...],
     full: bool,
+    across: str | None,
     config_path: Path | None,
     data_dir: Path | None,
 ) -> None:
     """Collect TARGETs completely: post URLs, communities (!name@host), ap_ids.
 
-    Without TARGET or --seeds, every *.toml file in seeds_dir is read. Prints one line per
-    target; exits 1 when a thread is incomplete or a target failed (what was fetched is
-    kept), 75 when another run holds the lock.
+    Without TARGET or --seeds, every *.toml file in seeds_dir is read. With --across,
+    every thread is also read from its home instance and from each host given, found there
+    by its ap_id (the union and the gaps: the federation table of `analyze`). Prints one
+    line per target; exits 1 when a thread (or a copy --across asked for) is incomplete or
+    a target failed (what was fetched is kept), 75 when another run holds the lock.
     """
     settings = from_options(config_path, data_dir)
+    others = parse_across(across) if across is not None else ()
     chosen = [parse_target(t) for t in targets]
     if seed_files or not targets:
         chosen += load_seeds(list(seed_files) or default_seed_files(settings.seeds_dir))
+    if others:
+        chosen = [with_across(t, others) for t in chosen]
     if not chosen:
         raise UsageError(
             f"nothing to collect: give a TARGET, --seeds FILE, or add seed files to "

@@ -1,5 +1,6 @@
 """Collection over HTTP: from TARGET strings to part files, state and a run manifest.
 
+    instances    --across HOSTS → the other instances to read threads from; home instances
     targets      TARGET strings → a post, a community, or an ap_id to resolve
     seeds        seeds/*.toml → targets
     client       one polite HTTP client per run: pace, send, classify, retry
@@ -13,8 +14,9 @@
     spool        a thread's pages spilled to disk on their way to its part file
     batch        small finished threads, written together
     state        the lock and state.json: last-seen threads and servers, the run in progress
-ledger       the run's progress as threads finish, recorded once their rows are on disk
+    ledger       the run's progress as threads finish, recorded once their rows are on disk
     thread       one thread's life in a run: skip it, or crawl it and write it
+    views        the other instances' copies of a thread (--across): resolve, crawl
     outcome      what the run did: per-thread outcomes, the manifest, summary lines
     run          the run over all targets: the order of its steps
 

@@ -74,18 +74,66 @@ class ThreadOutcome:
 
 
 @dataclass(slots=True)
+class ViewOutcome:
+    """Another instance's copy of a thread (``--across``): found there or not, its crawl.
+
+    ``found`` is None when the instance could not be asked (``error`` says why), False
+    when it answered that it does not hold the post."""
+
+    instance: str
+    ap_id: str
+    found: bool | None
+    home: bool = False
+    post_id: int | None = None
+    error: str | None = None
+    thread: ThreadOutcome | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether this view leaves the union whole: asked, and complete where found."""
+        return self.found is not None and (self.thread is None or self.thread.complete is not False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
 class TargetOutcome:
     target: str
     key: str
     threads: list[ThreadOutcome] = field(default_factory=list)
     error: str | None = None
+    views: list[ViewOutcome] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.error is None and all(t.complete is not False for t in self.threads)
+        threads_ok = all(t.complete is not False for t in self.threads)
+        return self.error is None and threads_ok and all(v.ok for v in self.views)
 
     def summary(self) -> str:
-        """One line: what was collected for this target and whether it is complete."""
+        """One line for this target (what was collected, whether it is complete), and
+        one more line per other instance that could not be read (``--across``)."""
+        line = self._line()
+        if not self.views:
+            return line
+        found = [v for v in self.views if v.found]
+        absent = sum(v.found is False for v in self.views)
+        failed = [v for v in self.views if v.found is None]
+        incomplete = [v for v in found if v.thread is not None and v.thread.complete is False]
+        crawled = sum(v.thread is not None and v.thread.crawled for v in found)
+        parts = [f"{len(found)} copies found ({crawled} crawled)"]
+        if absent:
+            parts.append(f"{absent} not federated there")
+        if incomplete:
+            parts.append(f"{len(incomplete)} INCOMPLETE")
+        if failed:
+            parts.append(f"{len(failed)} FAILED, the union is incomplete")
+        hosts = len({v.instance for v in self.views})
+        lines = [f"{line}; across {hosts} other instances: {', '.join(parts)}"]
+        lines += [f"  {v.instance}: failed: {v.error}" for v in failed]
+        return "\n".join(lines)
+
+    def _line(self) -> str:
         if self.error is not None:
             done = sum(t.crawled for t in self.threads)
             return f"{self.target}: failed: {self.error} ({done} threads saved)"
@@ -156,6 +204,7 @@ class RunReport:
                     "key": t.key,
                     "error": t.error,
                     "threads": [x.as_dict() for x in t.threads],
+                    "views": [v.as_dict() for v in t.views],
                 }
                 for t in self.targets
             ],

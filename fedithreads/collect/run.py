@@ -3,8 +3,9 @@
 lock → state (resume an interrupted run, or start one) → for every target, concurrently
 across hosts: detect the host's dialect, list a community's posts or fetch the post, and
 hand each thread to the ThreadRunner (fedithreads.collect.thread), which decides whether
-it needs crawling and writes it → flush the last batch → compact the run's parts →
-manifest → state.
+it needs crawling and writes it, and with ``--across`` each other instance's copy of it too
+(fedithreads.collect.views) → flush the last batch and write the resolutions asked →
+compact the run's parts → manifest → state.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
-from fedithreads.collect.outcome import RunReport, TargetOutcome, write_manifest
+from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
 from fedithreads.collect.state import RunLock, State
 from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
 from fedithreads.collect.thread import Progress, ThreadRunner
+from fedithreads.collect.views import Views
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Clock, Sleep, utcnow
@@ -83,6 +85,12 @@ class Collector:
             )
             async with self._client(run.run_id) as client:
                 detector = Detector(client)
+                self.views = Views(
+                    lambda base_url: self._api(client, detector, base_url),
+                    self.threads,
+                    run.run_id,
+                    self.now,
+                )
                 try:
                     report.targets = list(
                         await asyncio.gather(*(self._target(client, detector, t) for t in targets))
@@ -92,6 +100,8 @@ class Collector:
                     raise
                 report.hosts = client.stats
             await batch.flush()
+            if self.views.resolutions:
+                append_snapshots(self.data_dir, run.run_id, "resolutions", self.views.frame())
             self.ledger.save()  # every written thread recorded before compacting
             compact_run(self.data_dir, run.run_id)
             shutil.rmtree(self.data_dir / SPOOL_DIR / safe_name(run.run_id), True)
@@ -124,19 +134,27 @@ class Collector:
         outcome = TargetOutcome(target.raw, target_key(target))
         try:
             if isinstance(target, CommunityTarget):
-                api = await self._api(client, detector, target)
+                api = await self._api(client, detector, target.base_url)
                 await self._community(api, target, outcome)
             else:
                 api, post = await self._api_and_post(client, detector, target)
-                outcome.threads.append(await self.threads.run(api, post, with_post=True))
+                thread, views = await asyncio.gather(
+                    self.threads.run(api, post, with_post=True), self._views(post, target)
+                )
+                outcome.threads.append(thread)
+                outcome.views = views
         except StoreError:  # the disk, not the server: the whole run stops
             raise
         except FedithreadsError as exc:
             outcome.error = str(exc)
         return outcome
 
-    async def _api(self, client: Client, detector: Detector, target: Target) -> ThreadApi:
-        server = await detector.server(target.base_url)
+    async def _views(self, post: PostRecord, target: Target) -> list[ViewOutcome]:
+        """The copies of ``post``'s thread on the other instances ``target`` names."""
+        return await self.views.of(post, target.across) if target.across else []
+
+    async def _api(self, client: Client, detector: Detector, base_url: str) -> ThreadApi:
+        server = await detector.server(base_url)
         self.ledger.state.note_server(server.host, server.software, server.dialect, server.version)
         return ThreadApi(client, server, self.ledger.run_id)
 
@@ -147,13 +165,13 @@ class Collector:
         while /site (the rate limit) is still on its way: one round trip less."""
         early = await detector.sighted(target.base_url)
         if early is None:  # the version, part of every row, has to come from /site
-            api = await self._api(client, detector, target)
+            api = await self._api(client, detector, target.base_url)
             return api, await self._post(api, target)
         asking = asyncio.ensure_future(
             self._post(ThreadApi(client, early, self.ledger.run_id), target)
         )
         try:
-            api = await self._api(client, detector, target)
+            api = await self._api(client, detector, target.base_url)
         except BaseException:
             asking.cancel()
             await asyncio.gather(asking, return_exceptions=True)
@@ -173,9 +191,11 @@ class Collector:
         frame = build_tables(posts, []).posts
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, f"list-{target.name}")
         self.progress("threads", len(posts))
-        outcome.threads = list(
-            await asyncio.gather(*(self.threads.run(api, p, with_post=False) for p in posts))
-        )
+        threads = asyncio.gather(*(self.threads.run(api, p, with_post=False) for p in posts))
+        views = asyncio.gather(*(self._views(p, target) for p in posts))
+        crawled, copies = await asyncio.gather(threads, views)
+        outcome.threads = list(crawled)
+        outcome.views = [v for post_views in copies for v in post_views]
 
     async def _list_posts(
         self, api: ThreadApi, target: CommunityTarget

@@ -1,9 +1,10 @@
 """seeds/*.toml → the targets of a scheduled run.
 
-A seed file is a list of ``[[targets]]`` tables, each with ``target = "<TARGET>"`` and,
-for communities only, ``max_posts = <int ≥ 1>``. Any mistake is one ConfigError naming
-the file, the key (``targets[2].target``) and the fix. A target named twice, in one file
-or across files, is collected once: the first mention wins.
+A seed file is a list of ``[[targets]]`` tables, each with ``target = "<TARGET>"``, for
+communities only ``max_posts = <int ≥ 1>``, and ``across = ["host", …]``: the other
+instances to read each of its threads from, as ``collect --across``. Any mistake is one
+ConfigError naming the file, the key (``targets[2].target``) and the fix. A target named
+twice, in one file or across files, is collected once: the first mention wins.
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from fedithreads.collect.targets import CommunityTarget, Target, read_target, shown, target_key
+from fedithreads.collect.instances import read_across
+from fedithreads.collect.targets import (
+    CommunityTarget,
+    Target,
+    read_target,
+    shown,
+    target_key,
+    with_across,
+)
 from fedithreads.config import read_toml
 from fedithreads.errors import ConfigError, TargetProblem, quoted
 
-_ENTRY_KEYS = ("target", "max_posts")
+_ENTRY_KEYS = ("target", "max_posts", "across")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
@@ -68,13 +77,28 @@ def _read_entry(where: str, at: str, entry: object) -> Target:
     for key in entry:
         if key not in _ENTRY_KEYS:
             raise ConfigError(
-                where, f"{at}.{_key(key)}", "unknown key", "a target takes target and max_posts"
+                where,
+                f"{at}.{_key(key)}",
+                "unknown key",
+                "a target takes target, max_posts and across",
             )
     target = _read_target(where, f"{at}.target", entry.get("target"))
+    if "across" in entry:
+        target = _with_across(where, f"{at}.across", target, entry["across"])
     max_posts = entry.get("max_posts")
     if max_posts is None:
         return target
     return _with_max_posts(where, f"{at}.max_posts", target, max_posts)
+
+
+def _with_across(where: str, at: str, target: Target, value: object) -> Target:
+    fix = 'write e.g. across = ["lemmy.ml", "beehaw.org"]'
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(where, at, "must be an array of host names", fix)
+    try:
+        return with_across(target, read_across(value))
+    except TargetProblem as exc:
+        raise ConfigError(where, at, exc.problem, exc.fix) from None
 
 
 def _read_target(where: str, at: str, text: object) -> Target:

@@ -8,6 +8,10 @@ Accepted shapes (``host`` may carry a non-default ``:port``):
     https://host/c/name@remote               CommunityTarget(name="name@remote"), via host
     any other https URL on a host            ApIdTarget, resolved later on that host
 
+Any of them may name other instances that hold copies of its threads (``--across``,
+``read_across``): each thread is then also read from its home instance (the host of its
+community's actor id) and from each of those, found there by its ap_id.
+
 Plain ``http://`` is only for loopback hosts (local replay servers); ``!name@host`` on a
 loopback host means http too. ``host`` is the instance key: lower case, IDNA (punycode)
 for internationalised names. Hosts and community names later become directory names, so
@@ -18,10 +22,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TypeAlias
 from urllib.parse import quote, unquote
 
+from fedithreads.collect.instances import Instance
 from fedithreads.core.hosts import DEFAULT_PORTS, Host, check_characters, read_host
 from fedithreads.errors import TargetProblem, UsageError, quoted
 
@@ -49,6 +55,7 @@ class PostTarget:
     base_url: str
     host: str
     post_id: int
+    across: tuple[Instance, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,7 @@ class CommunityTarget:
     host: str
     name: str
     max_posts: int | None = None
+    across: tuple[Instance, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,7 @@ class ApIdTarget:
     base_url: str
     host: str
     url: str
+    across: tuple[Instance, ...] = ()
 
 
 Target: TypeAlias = PostTarget | CommunityTarget | ApIdTarget
@@ -87,6 +96,12 @@ def shown(text: str, limit: int = 60) -> str:
     """``text`` quoted for a message, a ``user:password@`` in it replaced by
     ``[redacted]@``: a refused target must not print its password back."""
     return quoted(_USERINFO.sub(r"\1[redacted]@", text), limit)
+
+
+def with_across(target: Target, others: Sequence[Instance]) -> Target:
+    """``target`` also naming the instances ``others`` (after its own; each host once)."""
+    merged = {i.host: i for i in (*target.across, *others)}
+    return replace(target, across=tuple(merged.values()))
 
 
 def target_key(target: Target) -> str:

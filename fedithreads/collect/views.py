@@ -1,0 +1,129 @@
+"""The other instances' copies of a thread (``collect --across``): find each, crawl each.
+
+A thread lives on its home instance (the host of its community's actor id) and on every
+instance with a subscriber, each copy with its own local ids, votes and holes. For each
+thread a target names, ``Views.of`` asks the home instance and every ``--across`` host for
+their copy by ``resolve_object`` on the post's ap_id, concurrently, and hands each copy
+found to the ThreadRunner: the same crawler, verdicts, pacing per host, incremental rule
+and resume as any thread. Anonymous resolve finds only what an instance already holds
+(reference/lemmy-api.md §2.7), so "not federated there" is an answer, recorded as such in
+the ``resolutions`` table; a host that cannot be read (unknown software, unreachable,
+refusing the lookup) is a one-line error naming it, and the other copies are still read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import polars as pl
+
+from fedithreads.collect.api import ThreadApi
+from fedithreads.collect.instances import Instance, instance_of
+from fedithreads.collect.outcome import ViewOutcome
+from fedithreads.collect.thread import ThreadRunner
+from fedithreads.core import schema
+from fedithreads.core.records import PostRecord
+from fedithreads.core.units import Now
+from fedithreads.errors import FedithreadsError, FetchError, StoreError
+
+ApiFor = Callable[[str], Awaitable[ThreadApi]]
+"""A base URL → the detected server's ThreadApi (cached per host by the detector)."""
+
+_NOT_HELD = ("couldnt_find", "not_found", "object_not_found")
+"""Error codes meaning "this instance does not hold that object"."""
+
+
+class Views:
+    """Every other copy of the threads of one run; ``resolutions`` are what was asked."""
+
+    def __init__(self, api_for: ApiFor, threads: ThreadRunner, run_id: str, now: Now) -> None:
+        self.api_for = api_for
+        self.threads = threads
+        self.run_id = run_id
+        self.now = now
+        self.resolutions: list[dict[str, Any]] = []
+        self._asked: dict[tuple[str, str], asyncio.Future[ViewOutcome]] = {}
+
+    async def of(self, post: PostRecord, across: Sequence[Instance]) -> list[ViewOutcome]:
+        """The copies of ``post``'s thread on its home instance and on ``across`` (not on
+        the instance it came from), in that order, read concurrently."""
+        home = instance_of(post.community_ap_id)
+        wanted: dict[str, Instance] = {}
+        for where in ([home] if home else []) + list(across):
+            if where.host != post.instance:
+                wanted.setdefault(where.host, where)
+        home_host = home.host if home else None
+        return list(
+            await asyncio.gather(
+                *(self._once(where, post, where.host == home_host) for where in wanted.values())
+            )
+        )
+
+    async def _once(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
+        """Each (instance, ap_id) once per run, however many targets name it."""
+        key = (where.host, post.ap_id)
+        if key not in self._asked:
+            self._asked[key] = asyncio.ensure_future(self._view(where, post, is_home))
+        return await asyncio.shield(self._asked[key])
+
+    async def _view(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
+        view = ViewOutcome(where.host, post.ap_id, None, home=is_home)
+        try:
+            api = await self.api_for(where.base_url)
+        except StoreError:
+            raise
+        except FedithreadsError as exc:
+            view.error = _naming(where.host, exc)
+            self._note(view, None)
+            return view
+        try:
+            local = await api.fetch_resolved_post(post.ap_id)
+        except StoreError:
+            raise
+        except FetchError as exc:
+            if exc.kind == "not_found" and (exc.error or "").startswith(_NOT_HELD):
+                view.found = False
+            else:
+                view.error = _naming(where.host, exc, "cannot look the post up there")
+            self._note(view, api)
+            return view
+        except FedithreadsError as exc:
+            view.error = _naming(where.host, exc, "cannot look the post up there")
+            self._note(view, api)
+            return view
+        view.found, view.post_id = True, local.post_id
+        self._note(view, api)
+        view.thread = await self.threads.run(api, local, with_post=True)
+        return view
+
+    def _note(self, view: ViewOutcome, api: ThreadApi | None) -> None:
+        server = api.server if api is not None else None
+        self.resolutions.append(
+            {
+                "instance": view.instance,
+                "ap_id": view.ap_id,
+                "found": view.found,
+                "post_id": view.post_id,
+                "dialect": server.dialect if server else None,
+                "server_version": (server.version or None) if server else None,
+                "error": view.error,
+                "collected_at": self.now(),
+                "run_id": self.run_id,
+            }
+        )
+
+    def frame(self) -> pl.DataFrame:
+        """The resolutions asked so far, in the table's schema."""
+        if not self.resolutions:
+            return schema.empty("resolutions")
+        return pl.DataFrame(self.resolutions, schema=schema.RESOLUTIONS)
+
+
+def _naming(host: str, exc: Exception, what: str | None = None) -> str:
+    """One line naming ``host``: the error's own text, prefixed where it lacks the host."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if what:
+        text = f"{what}: {text}"
+    return text if host in text else f"{host}: {text}"
