@@ -121,7 +121,7 @@ class TargetOutcome:
         failed = [v for v in self.views if v.found is None]
         incomplete = [v for v in found if v.thread is not None and v.thread.complete is False]
         crawled = sum(v.thread is not None and v.thread.crawled for v in found)
-        parts = [f"{len(found)} copies found ({crawled} crawled)"]
+        parts = [f"{len(found)} found ({crawled} crawled)"]
         if absent:
             parts.append(f"{absent} not federated there")
         if incomplete:
@@ -129,7 +129,7 @@ class TargetOutcome:
         if failed:
             parts.append(f"{len(failed)} FAILED, the union is incomplete")
         hosts = len({v.instance for v in self.views})
-        lines = [f"{line}; across {hosts} other instances: {', '.join(parts)}"]
+        lines = [f"{line}; copies on {hosts} other instances: {', '.join(parts)}"]
         lines += [f"  {v.instance}: failed: {v.error}" for v in failed]
         return "\n".join(lines)
 
