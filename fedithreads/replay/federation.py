@@ -6,7 +6,9 @@ replay servers on 127.0.0.1, each on its own port and each an instance of its ow
 *home*, the community's instance (its actor is ``https://127.0.0.1:<home port>/c/<name>``
 and the posts' ap_ids are there); every instance, home included, misses about
 ``round(F × n)`` comments of each thread, whole reply trees at a time, yet each comment
-is held by one of them at least (fedithreads.replay.gaps). Each copy has its own local
+is held by one of them at least and by the instance its author wrote it on
+(fedithreads.replay.gaps; fewer are missed only when a loss near 1 − 1/N leaves too
+little to miss). Each copy has its own local
 ids and paths, counts recomputed for what it holds, and its own votes: all of them at the
 home, a seeded share on the mirrors; every third instance has downvotes disabled
 (fedithreads.replay.copies). ``resolve_object`` on an instance finds exactly what it
@@ -194,7 +196,8 @@ class ReplayFederation:
             server.stop()
 
     def __enter__(self) -> ReplayFederation:
-        return self.start()
+        """Start unless already started."""
+        return self if self.members else self.start()
 
     def __exit__(
         self,
