@@ -153,7 +153,13 @@ def _rate(text: str | None) -> tuple[int, int] | None:
 
 @click.command()
 @click.argument("fixtures", nargs=-1, type=click.Path(path_type=Path, exists=True))
-@click.option("--port", type=click.IntRange(0, 65535), default=8536, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8536,
+    show_default=True,
+    help="The port (0: a free one); with --federation the first of N (PORT, PORT+1, …).",
+)
 @click.option("--dialect", type=click.Choice(["lemmy-v3", "lemmy-v4", "piefed"]))
 @click.option("--page-ceiling", type=click.IntRange(1), help="Refuse pages past this one.")
 @click.option(
@@ -162,6 +168,19 @@ def _rate(text: str | None) -> tuple[int, int] | None:
 @click.option("--rate-limit", help="Limit and publish REQUESTS/SECONDS, e.g. 180/60.")
 @click.option("--latency", type=click.FloatRange(0), default=0.0, help="Seconds per answer.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of faults.")
+@click.option(
+    "--federation",
+    type=int,
+    metavar="N",
+    help="Serve N >= 2 instances with copies of one synthetic thread, instead of FIXTURES.",
+)
+@click.option(
+    "--federation-loss",
+    type=float,
+    metavar="F",
+    help="With --federation: the share of comments each instance misses, 0 <= F < 1 "
+    "[default: 0.1].",
+)
 @known_errors
 def serve(
     fixtures: tuple[Path, ...],
@@ -172,15 +191,21 @@ def serve(
     rate_limit: str | None,
     latency: float,
     fault_rate: float,
+    federation: int | None,
+    federation_loss: float | None,
 ) -> None:
     """Serve saved threads as a Lemmy-compatible server on 127.0.0.1 until Ctrl-C.
 
     FIXTURES are fixture files/dirs (default: the bundled fixtures/). Only loopback is
     ever bound. Collect from it with `fedithreads collect http://127.0.0.1:PORT/post/ID`.
+
+    With --federation N, FIXTURES are not used: N instances on ports PORT, PORT+1, …
+    serve their own copies of one synthetic 420-comment thread, each missing about
+    --federation-loss of its comments; the other options apply to each instance. It
+    prints the `fedithreads collect … --across …` line to collect it from all of them.
     """
-    from fedithreads.cli.demo import fixtures_dir
+    from fedithreads.cli.serving import start_serving
     from fedithreads.replay.quirks import Quirks
-    from fedithreads.replay.serve import serve_fixtures
 
     limit = _rate(rate_limit)
     try:
@@ -191,16 +216,19 @@ def serve(
             latency_seconds=latency,
             fault_rate=fault_rate,
         )
-        server = serve_fixtures(
-            list(fixtures) or [fixtures_dir()], port=port, dialect=dialect, quirks=quirks
-        )
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc}") from None
+    server, lines = start_serving(
+        fixtures,
+        federation=federation,
+        loss=federation_loss,
+        dialect=dialect,
+        quirks=quirks,
+        port=port,
+    )
     with server:
-        posts = server.dataset.posts()
-        click.echo(f"serving {len(posts)} posts as {server.dialect} at {server.base_url}")
-        for p in posts[:5]:
-            click.echo(f"  {server.base_url}/post/{p.post_id}  {p.title[:60]}")
+        for line in lines:
+            click.echo(line)
         click.echo("Ctrl-C to stop")
         try:
             while True:

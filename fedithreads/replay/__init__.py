@@ -20,4 +20,7 @@ http      plain values: a request, a response, an API error, query parameters
 wire      sockets and HTTP/1.1 in, requests and responses out
 server    ReplayServer: lifecycle and the one request pipeline
 serve     serve fixture directories: the dataset, dialect and version they hold
+gaps      which comments each instance of a federation misses, whole reply trees at a time
+copies    one discussion as each instance of a federation holds it: ids, counts, votes
+federation ReplayFederation: N servers, each with its own copy of the same threads, with gaps
 """

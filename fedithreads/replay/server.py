@@ -12,9 +12,11 @@ token. Only ``/api/…`` paths are faulted and limited; ``/.well-known/nodeinfo`
 and the listing caches are used under one lock (encoding is CPU-bound anyway), the
 dataset, log, limiter and fault dice have their own.
 
-``stop()`` ends the accept loop, shuts down open keep-alive connections, wakes sleeping
-handlers (the default sleep waits on the stop event) and joins every thread, so no
-socket or thread outlives it. The server binds 127.0.0.1 only: nothing else is accepted.
+``bind()`` takes the port before ``start(dataset)`` serves, for documents that must name
+it (a federation of servers, each naming the others). ``stop()`` ends the accept loop,
+shuts down open keep-alive connections, wakes sleeping handlers (the default sleep waits
+on the stop event) and joins every thread, so no socket or thread outlives it. The
+server binds 127.0.0.1 only: nothing else is accepted.
 """
 
 from __future__ import annotations
@@ -109,15 +111,31 @@ class ReplayServer:
 
     def _bound_port(self) -> int:
         if self._httpd is None:
-            raise RuntimeError("the replay server has no port until start()")
+            raise RuntimeError("the replay server has no port until bind() or start()")
         return self.port
 
-    def start(self) -> ReplayServer:
-        """Bind, build the API for the bound instance and serve in a daemon thread."""
+    def bind(self) -> ReplayServer:
+        """Take the port without serving yet, so that ``instance`` is known: a caller whose
+        documents must name the port (``fedithreads.replay.federation``) builds the dataset
+        now and hands it to ``start``."""
+        self._bind()
+        return self
+
+    def _bind(self) -> WireServer:
         if self._httpd is not None or self._stopping.is_set():
-            raise RuntimeError("a replay server starts once")
+            raise RuntimeError("a replay server binds once")
         httpd = WireServer((self.host, self.port), self.respond, self._stopping, self.sleep)
         self._httpd, self.port = httpd, int(httpd.server_address[1])
+        return httpd
+
+    def start(self, dataset: ReplayDataset | None = None) -> ReplayServer:
+        """Bind unless bound, build the API for the bound instance (serving ``dataset``
+        instead of the one given at construction, if given) and serve in a daemon thread."""
+        if self._thread is not None or self._stopping.is_set():
+            raise RuntimeError("a replay server starts once")
+        httpd = self._httpd or self._bind()
+        if dataset is not None:
+            self.dataset = dataset
         try:
             self._api = self._build_api()
         except BaseException:
@@ -143,20 +161,23 @@ class ReplayServer:
         )
 
     def stop(self) -> None:
-        """Stop serving, close every connection and join every thread (idempotent)."""
+        """Stop serving, close every connection and join every thread (idempotent); a
+        server bound but never started closes its socket."""
         httpd, thread = self._httpd, self._thread
+        first = not self._stopping.is_set()
         self._stopping.set()
-        if httpd is None or thread is None:
+        if httpd is None or not first:
             return
-        self._thread = None
-        httpd.shutdown()
-        thread.join()
-        httpd.close_connections()
+        if thread is not None:
+            self._thread = None
+            httpd.shutdown()
+            thread.join()
+            httpd.close_connections()
         httpd.server_close()
 
     def __enter__(self) -> ReplayServer:
         """Start unless already started (``serve_fixtures`` returns a started server)."""
-        return self if self._httpd is not None else self.start()
+        return self if self._thread is not None else self.start()
 
     def __exit__(
         self,

@@ -279,3 +279,18 @@ async def anyio_gather(calls: list[Any]) -> list[httpx.Response]:
         for i in range(len(calls)):
             group.start_soon(one, i)
     return [r for r in out if r is not None]
+
+
+def test_bind_names_the_port_before_the_dataset_is_served() -> None:
+    """``bind`` gives the instance before ``start(dataset)`` serves a dataset naming it; a
+    server bound but never started closes its socket on ``stop``."""
+    server = ReplayServer(dataset_of()).bind()
+    thread = make_thread(n_comments=3, community=f"tech@{server.instance}")
+    with server.start(dataset_of(thread)), httpx.Client(verify=TLS) as client:
+        answer = client.get(f"{server.base_url}/api/v3/post", params={"id": thread.post.post_id})
+    unused = ReplayServer(dataset_of()).bind()
+    unused.stop()
+
+    assert answer.json()["community_view"]["community"]["local"] is True
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{unused.base_url}/api/v3/site", verify=TLS)
