@@ -129,7 +129,8 @@ class TargetOutcome:
         if failed:
             parts.append(f"{len(failed)} FAILED, the union is incomplete")
         hosts = len({v.instance for v in self.views})
-        lines = [f"{line}; copies on {hosts} other instances: {', '.join(parts)}"]
+        where = f"{hosts} other instance{'s' * (hosts != 1)}"
+        lines = [f"{line}; copies on {where}: {', '.join(parts)}"]
         lines += [f"  {v.instance}: failed: {v.error}" for v in failed]
         return "\n".join(lines)
 
