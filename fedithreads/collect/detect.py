@@ -110,12 +110,18 @@ class Detector:
             raise
         return server if server.version else None
 
+    def start(self, base_url: str) -> None:
+        """Begin detecting a host that will be asked later, without waiting for it."""
+        self._start(base_url)
+
     def _start(self, base_url: str) -> str:
         host = host_of(base_url)
         if host not in self._found:
             sighted = asyncio.ensure_future(self._sight(base_url))
-            self._sighted[host] = sighted
-            self._found[host] = asyncio.ensure_future(self._detect(base_url, sighted))
+            found = asyncio.ensure_future(self._detect(base_url, sighted))
+            for future in (sighted, found):  # a failure started early may never be asked
+                future.add_done_callback(_retrieved)
+            self._sighted[host], self._found[host] = sighted, found
         return host
 
     async def _detect(self, base_url: str, sighted: asyncio.Future[Server]) -> Server:
@@ -181,6 +187,12 @@ class Detector:
 
 
 M = TypeVar("M", bound=Model)
+
+
+def _retrieved(future: asyncio.Future[Server]) -> None:
+    """Mark a detection's failure as seen; whoever awaits it gets it all the same."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _parser(model: type[M], endpoint: str, dialect: str = "nodeinfo") -> Callable[[Fetched], M]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import httpx
@@ -86,7 +86,8 @@ class Collector:
             async with self._client(run.run_id) as client:
                 detector = Detector(client)
                 self.views = Views(
-                    lambda base_url: self._api(client, detector, base_url),
+                    lambda base_url, ask: self._asking_early(client, detector, base_url, ask),
+                    detector,
                     self.threads,
                     run.run_id,
                     self.now,
@@ -132,6 +133,8 @@ class Collector:
     # ------------------------------------------------------------------ targets
     async def _target(self, client: Client, detector: Detector, target: Target) -> TargetOutcome:
         outcome = TargetOutcome(target.raw, target_key(target))
+        for other in target.across:  # their copies are asked for once the post is known
+            detector.start(other.base_url)
         try:
             if isinstance(target, CommunityTarget):
                 api = await self._api(client, detector, target.base_url)
@@ -161,17 +164,27 @@ class Collector:
     async def _api_and_post(
         self, client: Client, detector: Detector, target: PostTarget | ApIdTarget
     ) -> tuple[ThreadApi, PostRecord]:
-        """The post is asked for as soon as nodeinfo has named the dialect and version,
-        while /site (the rate limit) is still on its way: one round trip less."""
-        early = await detector.sighted(target.base_url)
-        if early is None:  # the version, part of every row, has to come from /site
-            api = await self._api(client, detector, target.base_url)
-            return api, await self._post(api, target)
-        asking = asyncio.ensure_future(
-            self._post(ThreadApi(client, early, self.ledger.run_id), target)
+        return await self._asking_early(
+            client, detector, target.base_url, lambda api: self._post(api, target)
         )
+
+    async def _asking_early(
+        self,
+        client: Client,
+        detector: Detector,
+        base_url: str,
+        ask: Callable[[ThreadApi], Awaitable[PostRecord]],
+    ) -> tuple[ThreadApi, PostRecord]:
+        """The host's api and the post ``ask`` fetches, asked as soon as nodeinfo has named
+        the dialect and version, while /site (the rate limit) is still on its way: one
+        round trip less."""
+        early = await detector.sighted(base_url)
+        if early is None:  # the version, part of every row, has to come from /site
+            api = await self._api(client, detector, base_url)
+            return api, await ask(api)
+        asking = asyncio.ensure_future(ask(ThreadApi(client, early, self.ledger.run_id)))
         try:
-            api = await self._api(client, detector, target.base_url)
+            api = await self._api(client, detector, base_url)
         except BaseException:
             asking.cancel()
             await asyncio.gather(asking, return_exceptions=True)

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from fedithreads.collect.api import ThreadApi
+from fedithreads.collect.detect import Detector, Server
 from fedithreads.collect.instances import Instance, instance_of
 from fedithreads.collect.outcome import ViewOutcome
 from fedithreads.collect.thread import ThreadRunner
@@ -28,8 +29,10 @@ from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Now
 from fedithreads.errors import FedithreadsError, FetchError, StoreError
 
-ApiFor = Callable[[str], Awaitable[ThreadApi]]
-"""A base URL → the detected server's ThreadApi (cached per host by the detector)."""
+Ask = Callable[[ThreadApi], Awaitable[PostRecord]]
+AskEarly = Callable[[str, Ask], Awaitable[tuple[ThreadApi, PostRecord]]]
+"""(base URL, ask) → the detected host's ThreadApi and the post ``ask`` fetched there,
+asked as soon as nodeinfo has named the host's dialect (``Collector._asking_early``)."""
 
 _NOT_HELD = ("couldnt_find", "not_found", "object_not_found")
 """Error codes meaning "this instance does not hold that object"."""
@@ -38,8 +41,11 @@ _NOT_HELD = ("couldnt_find", "not_found", "object_not_found")
 class Views:
     """Every other copy of the threads of one run; ``resolutions`` are what was asked."""
 
-    def __init__(self, api_for: ApiFor, threads: ThreadRunner, run_id: str, now: Now) -> None:
-        self.api_for = api_for
+    def __init__(
+        self, ask_early: AskEarly, detector: Detector, threads: ThreadRunner, run_id: str, now: Now
+    ) -> None:
+        self.ask_early = ask_early
+        self.detector = detector
         self.threads = threads
         self.run_id = run_id
         self.now = now
@@ -71,35 +77,34 @@ class Views:
     async def _view(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         view = ViewOutcome(where.host, post.ap_id, None, home=is_home)
         try:
-            api = await self.api_for(where.base_url)
+            api, local = await self.ask_early(
+                where.base_url, lambda api: api.fetch_resolved_post(post.ap_id)
+            )
         except StoreError:
             raise
         except FedithreadsError as exc:
-            view.error = _naming(where.host, exc)
-            self._note(view, None)
-            return view
-        try:
-            local = await api.fetch_resolved_post(post.ap_id)
-        except StoreError:
-            raise
-        except FetchError as exc:
-            if exc.kind == "not_found" and (exc.error or "").startswith(_NOT_HELD):
+            server = await self._detected(where)
+            if _not_held(exc):
                 view.found = False
-            else:
-                view.error = _naming(where.host, exc, "cannot look the post up there")
-            self._note(view, api)
-            return view
-        except FedithreadsError as exc:
-            view.error = _naming(where.host, exc, "cannot look the post up there")
-            self._note(view, api)
+            else:  # the lookup failed, or (no server) the host's detection did
+                what = "cannot look the post up there" if server else None
+                view.error = _naming(where.host, exc, what)
+            self._note(view, server)
             return view
         view.found, view.post_id = True, local.post_id
-        self._note(view, api)
+        self._note(view, api.server)
         view.thread = await self.threads.run(api, local, with_post=True)
         return view
 
-    def _note(self, view: ViewOutcome, api: ThreadApi | None) -> None:
-        server = api.server if api is not None else None
+    async def _detected(self, where: Instance) -> Server | None:
+        """The host as detected (also when the lookup was sent before detection ended),
+        or None when its detection failed."""
+        try:
+            return await self.detector.server(where.base_url)
+        except FedithreadsError:
+            return None
+
+    def _note(self, view: ViewOutcome, server: Server | None) -> None:
         self.resolutions.append(
             {
                 "instance": view.instance,
@@ -119,6 +124,14 @@ class Views:
         if not self.resolutions:
             return schema.empty("resolutions")
         return pl.DataFrame(self.resolutions, schema=schema.RESOLUTIONS)
+
+
+def _not_held(exc: FedithreadsError) -> bool:
+    """Whether the instance answered that it holds no such object (Lemmy's
+    ``couldnt_find_object``, v4's ``not_found``), rather than failing to look."""
+    if not isinstance(exc, FetchError) or exc.kind != "not_found":
+        return False
+    return (exc.error or "").startswith(_NOT_HELD)
 
 
 def _naming(host: str, exc: Exception, what: str | None = None) -> str:
