@@ -73,8 +73,11 @@ def _analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str) -> Ana
     post_rows = by_object(post_rows, "post_id", instances)
     comment_rows = by_object(comment_rows, "comment_id", instances)
     cur_comments = latest(comment_rows)
+    stats = thread_stats(latest(post_rows), cur_comments).with_columns(
+        pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")
+    )
     return Analysis(
-        schema.conform(thread_stats(latest(post_rows), cur_comments), "thread_stats"),
+        schema.conform(stats, "thread_stats"),
         schema.conform(activity(cur_comments.lazy(), bucket=bucket).collect(), "activity"),
         schema.conform(history_rows(post_rows, comment_rows), "vote_history"),
     )

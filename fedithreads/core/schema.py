@@ -98,7 +98,12 @@ THREAD_STATS: dict[str, pl.DataType] = {
     "deleted": pl.Int64(),
     "removed": pl.Int64(),
     "op_replies": pl.Int64(),
+    "scope": pl.String(),
+    "canonical": pl.Boolean(),
 }
+"""One row per copy of a thread (``scope`` "instance": the thread as one instance holds
+it) and, for a thread collected from several instances, one more for their union by ap_id
+(``scope`` "union"); ``canonical`` marks the one row per thread to use for "the thread"."""
 
 ACTIVITY: dict[str, pl.DataType] = {
     "instance": pl.String(),
