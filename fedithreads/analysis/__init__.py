@@ -4,7 +4,10 @@ frames     neutral records → the posts and comments snapshot tables
 snapshots  the current row of each object, from one read and one sort
 stats      thread_stats: one row per thread (every formula is in its docstring)
 history    activity over time, and votes over collections
-derived    the three derived tables from one read (``analyze``)
-pipeline   sources → snapshots → the five tables, or one thread's tree: the order
+federation one thread across instances: its copies found by ap_id (``federate``)
+coverage   the federation and comment_presence tables: which copy holds which comment
+union      the union of a thread's copies by comment ap_id, and its thread_stats row
+derived    the derived tables from one read (``analyze``)
+pipeline   sources → snapshots → the tables, one thread's tree or its union: the order
            of steps behind analyze, show, export and report
 """

@@ -1,9 +1,14 @@
-"""The three derived tables together: ``analyze(posts, comments)`` → Analysis.
+"""The derived tables together: ``analyze(posts, comments, resolutions=…)`` → Analysis.
 
 ``analyze`` reads the snapshot tables once (fedithreads.analysis.snapshots), then computes
 thread_stats (analysis.stats), activity and vote_history (analysis.history) from that
 one read, each conformed to its schema (fedithreads.core.schema). ``streaming=True`` runs
 it one instance at a time for corpora larger than memory, with the same results.
+
+Threads held by several instances are then compared across them
+(fedithreads.analysis.federation): the federation and comment_presence tables, and one
+more thread_stats row per such thread for the union of its copies. Without any, that
+step is one query over the thread keys.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from fedithreads.analysis.federation import Federation, federate
 from fedithreads.analysis.history import activity, history_rows
 from fedithreads.analysis.snapshots import COMMENT_COLUMNS, POST_COLUMNS, by_object, latest
 from fedithreads.analysis.stats import thread_stats
 from fedithreads.core import schema
+from fedithreads.core.treeshape import THREAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,22 +30,67 @@ class Analysis:
     thread_stats: pl.DataFrame
     activity: pl.DataFrame
     vote_history: pl.DataFrame
+    federation: pl.DataFrame
+    comment_presence: pl.DataFrame
 
 
 def analyze(
-    posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str = "1h", streaming: bool = False
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    *,
+    bucket: str = "1h",
+    streaming: bool = False,
+    resolutions: pl.LazyFrame | None = None,
 ) -> Analysis:
-    """All three derived tables from the posts and comments snapshot tables.
+    """All derived tables from the posts, comments and resolutions snapshot tables.
+
+    thread_stats has one row per copy (``scope`` "instance") and, for a thread collected
+    from several instances, one for their union (``scope`` "union"; see
+    fedithreads.analysis.union), sorted by (instance, post_id, scope), nulls last;
+    ``canonical`` marks the union row where there is one, else the single copy's row.
 
     The snapshots are read once (only the columns the metrics need) and sorted once by
     object and time; the current rows and vote_history both come from that order.
 
     ``streaming=True`` is for tables larger than memory: one instance at a time (every
-    metric is per instance: threads, ids and paths never cross one), each streamed from
-    the files with its rows only in memory. Since all three tables are sorted by
-    instance first, the parts are concatenated in instance order: the results are
-    exactly those of one pass over everything.
+    metric of a copy is per instance: threads, ids and paths never cross one), each
+    streamed from the files with its rows only in memory. Since all three tables are
+    sorted by instance first, the parts are concatenated in instance order: the results
+    are exactly those of one pass over everything. The threads held by several instances
+    are then read together, once.
     """
+    local = _per_instance(posts, comments, bucket=bucket, streaming=streaming)
+    asked = schema.empty("resolutions").lazy() if resolutions is None else resolutions
+    fed = federate(posts, comments, asked, local.thread_stats)
+    return Analysis(
+        _with_union(local.thread_stats, fed),
+        local.activity,
+        local.vote_history,
+        fed.federation,
+        fed.comment_presence,
+    )
+
+
+def _with_union(stats: pl.DataFrame, fed: Federation) -> pl.DataFrame:
+    """The copies' rows and the union rows; a copy of a thread with a union row is not
+    canonical."""
+    if fed.union_stats.is_empty():
+        return stats
+    shared = fed.shared.unique().with_columns(pl.lit(False).alias("canonical"))
+    local = (
+        stats.drop("canonical")
+        .join(shared, on=THREAD, how="left", maintain_order="left")
+        .with_columns(pl.col("canonical").fill_null(True))
+    )
+    both = pl.concat([schema.conform(local, "thread_stats"), fed.union_stats])
+    return both.sort("instance", "post_id", "scope", nulls_last=True, maintain_order=True)
+
+
+def _per_instance(
+    posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str, streaming: bool
+) -> Analysis:
+    """thread_stats (one row per copy, each canonical for now), activity and
+    vote_history; federation and comment_presence are left empty."""
     if not streaming:
         return _analyze(posts, comments, bucket=bucket)
     hosts = (
@@ -61,6 +113,8 @@ def analyze(
         pl.concat([p.thread_stats for p in parts]),
         pl.concat([p.activity for p in parts]),
         pl.concat([p.vote_history for p in parts]),
+        parts[0].federation,
+        parts[0].comment_presence,
     )
 
 
@@ -73,8 +127,13 @@ def _analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str) -> Ana
     post_rows = by_object(post_rows, "post_id", instances)
     comment_rows = by_object(comment_rows, "comment_id", instances)
     cur_comments = latest(comment_rows)
+    stats = thread_stats(latest(post_rows), cur_comments).with_columns(
+        pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")
+    )
     return Analysis(
-        schema.conform(thread_stats(latest(post_rows), cur_comments), "thread_stats"),
+        schema.conform(stats, "thread_stats"),
         schema.conform(activity(cur_comments.lazy(), bucket=bucket).collect(), "activity"),
         schema.conform(history_rows(post_rows, comment_rows), "vote_history"),
+        schema.empty("federation"),
+        schema.empty("comment_presence"),
     )

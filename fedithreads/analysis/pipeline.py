@@ -1,21 +1,23 @@
 """The order of steps behind the commands that read: analyze, show, export and report.
 
 analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
-→ five tables. show: the same sources → one thread's tree. export: the five tables in a
-chosen format.
+→ the tables of ``schema.TABLES`` (posts, comments, thread_stats, activity, vote_history,
+federation, comment_presence). show: the same sources → one thread's tree, or the union
+of a thread's copies (``thread_union``). export: those tables in a chosen format.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
 
 from fedithreads.analysis import derived
+from fedithreads.analysis.federation import union_of
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.snapshots import current
 from fedithreads.core import schema
@@ -28,13 +30,16 @@ from fedithreads.storage.tables import is_data_dir, naming_damage, scan_table
 
 @dataclass(frozen=True, slots=True)
 class Snapshots:
-    """The posts and comments snapshot tables of some sources, and comments left out."""
+    """The posts, comments and resolutions snapshot tables of some sources, and comments
+    left out."""
 
     posts: pl.LazyFrame
     comments: pl.LazyFrame
     rejected: tuple[Rejected, ...]
     data_dirs: tuple[Path, ...] = ()
     """The data dirs scanned: where to look for the damaged file when a read fails."""
+    resolutions: pl.LazyFrame = field(default_factory=lambda: schema.empty("resolutions").lazy())
+    """What ``collect --across`` asked other instances (none for fixture sources)."""
 
 
 def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
@@ -49,6 +54,7 @@ def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
         )
     posts = [scan_table(d, "posts") for d in data_dirs]
     comments = [scan_table(d, "comments") for d in data_dirs]
+    asked = [schema.empty("resolutions").lazy(), *(scan_table(d, "resolutions") for d in data_dirs)]
     rejected: tuple[Rejected, ...] = ()
     if fixtures:
         captures = load_captures(fixtures)
@@ -59,17 +65,26 @@ def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
         posts.append(tables.posts.lazy())
         comments.append(tables.comments.lazy())
         rejected = tables.rejected
-    return Snapshots(pl.concat(posts), pl.concat(comments), rejected, tuple(data_dirs))
+    return Snapshots(
+        pl.concat(posts), pl.concat(comments), rejected, tuple(data_dirs), pl.concat(asked)
+    )
 
 
 def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
-    """The five tables, in DESIGN order.
+    """The tables of ``schema.TABLES``, in that order.
 
     posts and comments hold the current (latest) snapshot of each; vote_history keeps
-    every snapshot. A damaged file of a data dir is one StoreError naming it.
+    every snapshot; federation and comment_presence compare the threads collected from
+    several instances (fedithreads.analysis.federation). A damaged file of a data dir is
+    one StoreError naming it.
     """
     with naming_damage(snapshots.data_dirs):
-        metrics = derived.analyze(snapshots.posts, snapshots.comments, bucket=bucket)
+        metrics = derived.analyze(
+            snapshots.posts,
+            snapshots.comments,
+            bucket=bucket,
+            resolutions=snapshots.resolutions,
+        )
         posts, comments = pl.collect_all(
             [
                 current(snapshots.posts, "post_id").sort("instance", "post_id"),
@@ -82,7 +97,19 @@ def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
         "thread_stats": metrics.thread_stats,
         "activity": metrics.activity,
         "vote_history": metrics.vote_history,
+        "federation": metrics.federation,
+        "comment_presence": metrics.comment_presence,
     }
+
+
+def thread_union(snapshots: Snapshots, ap_id: str) -> pl.DataFrame:
+    """The union of every copy of the thread ``ap_id`` the sources hold, comments-shaped
+    (``fedithreads.analysis.union.union_comments``: union ids, paths and depths, plus
+    ``source``, ``local_id``, ``seen_on`` and ``missing_on``); empty if no copy.
+
+    A damaged file of a data dir is one StoreError naming it."""
+    with naming_damage(snapshots.data_dirs):
+        return union_of(snapshots.posts, snapshots.comments, ap_id)
 
 
 _POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")

@@ -42,7 +42,8 @@ def analyze(
     """Compute thread stats from SOURCEs: fixture files/dirs of raw API JSON, or data dirs.
 
     Without SOURCE, the data dir is analysed. Prints one row per thread; with --out, writes
-    posts, comments, thread_stats, activity and vote_history as Parquet.
+    posts, comments, thread_stats, activity, vote_history, federation and
+    comment_presence as Parquet.
     """
     settings = from_options(config_path, data_dir)
     if bucket is not None:
@@ -124,7 +125,8 @@ def export(
     config_path: Path | None,
     data_dir: Path | None,
 ) -> None:
-    """Write the current tables (posts, comments, thread_stats, activity, vote_history).
+    """Write the current tables (posts, comments, thread_stats, activity, vote_history,
+    federation, comment_presence).
 
     Reads the data dir unless SOURCEs are given (as for analyze).
     """

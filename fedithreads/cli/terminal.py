@@ -41,16 +41,31 @@ def summary_table(stats: pl.DataFrame) -> Table:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in stats.iter_rows(named=True):
         table.add_row(
-            f"{row['instance']}/post/{row['post_id']}",
+            _thread_label(row),
             _cut(row["title"] or "(post not collected)", 40),
             f"{row['comments_collected']}/{_dash(row['comments_reported'])}",
-            "yes" if row["complete"] else f"no, {row['missing']} missing",
+            _completeness(row),
             _dash(row["max_depth"]),
             str(row["authors"]),
             _dash(row["structural_virality"], "{:.2f}"),
             _duration(row["lifespan_seconds"]),
         )
     return table
+
+
+def _thread_label(row: dict[str, object]) -> str:
+    """``host/post/id`` of a copy; a union of copies is marked, by its ap_id when the
+    home instance's copy (and so its local id) was not collected."""
+    local = f"{row['instance']}/post/{row['post_id']}"
+    if row.get("scope") != "union":
+        return local
+    return f"union {local}" if row["post_id"] is not None else f"union {row['ap_id']}"
+
+
+def _completeness(row: dict[str, object]) -> str:
+    if row["complete"]:
+        return "yes"
+    return f"no, {row['missing']} missing" if row["missing"] else "no"
 
 
 def _cut(text: str, size: int) -> str:

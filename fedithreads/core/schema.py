@@ -98,7 +98,12 @@ THREAD_STATS: dict[str, pl.DataType] = {
     "deleted": pl.Int64(),
     "removed": pl.Int64(),
     "op_replies": pl.Int64(),
+    "scope": pl.String(),
+    "canonical": pl.Boolean(),
 }
+"""One row per copy of a thread (``scope`` "instance": the thread as one instance holds
+it) and, for a thread collected from several instances, one more for their union by ap_id
+(``scope`` "union"); ``canonical`` marks the one row per thread to use for "the thread"."""
 
 ACTIVITY: dict[str, pl.DataType] = {
     "instance": pl.String(),
@@ -122,6 +127,40 @@ VOTE_HISTORY: dict[str, pl.DataType] = {
     "child_count": pl.Int64(),
 }
 
+FEDERATION: dict[str, pl.DataType] = {
+    "ap_id": pl.String(),
+    "instance": pl.String(),
+    "home_instance": pl.String(),
+    "is_home": pl.Boolean(),
+    "found": pl.Boolean(),
+    "post_id": pl.Int64(),
+    "comments_collected": pl.Int64(),
+    "comments_union": pl.Int64(),
+    "missing_vs_union": pl.Int64(),
+    "missing_vs_home": pl.Int64(),
+    "extra_vs_home": pl.Int64(),
+    "score": pl.Int64(),
+    "upvotes": pl.Int64(),
+    "downvotes": pl.Int64(),
+    "software": pl.String(),
+    "dialect": pl.String(),
+    "server_version": pl.String(),
+    "collected_at": TS,
+}
+"""One row per (thread ap_id, instance) for every thread held by several instances or
+asked about elsewhere (resolutions); the columns are described in
+``fedithreads.analysis.federation.federation_table``."""
+
+COMMENT_PRESENCE: dict[str, pl.DataType] = {
+    "post_ap_id": pl.String(),
+    "ap_id": pl.String(),
+    "instance": pl.String(),
+    "comment_id": pl.Int64(),
+    "present": pl.Boolean(),
+}
+"""One row per (comment of a thread's union × instance holding a copy of the thread):
+whether that instance's copy has the comment, and its local id there."""
+
 RESOLUTIONS: dict[str, pl.DataType] = {
     "instance": pl.String(),
     "ap_id": pl.String(),
@@ -144,6 +183,8 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "thread_stats": THREAD_STATS,
     "activity": ACTIVITY,
     "vote_history": VOTE_HISTORY,
+    "federation": FEDERATION,
+    "comment_presence": COMMENT_PRESENCE,
 }
 """Every table, in the order commands write and print them."""
 

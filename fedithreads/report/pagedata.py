@@ -112,12 +112,18 @@ def split_threads(
     posts = _partition(tables["posts"], "post_id")
     votes = _partition(tables["vote_history"].filter(pl.col("kind") == "post"), "id")
     empty = {name: tables[name].clear() for name in ("comments", "posts", "vote_history")}
-    stats = tables["thread_stats"]
+    stats = copy_rows(tables["thread_stats"])
     for i, (instance, post_id) in enumerate(stats.select("instance", "post_id").iter_rows()):
         key = (instance, post_id)
         own = comments.get(key, empty["comments"])
         tree = (trees or {}).get(key) or _tree(posts.get(key, empty["posts"]), own, key)
         yield ThreadParts(stats.slice(i, 1), own, votes.get(key, empty["vote_history"]), tree)
+
+
+def copy_rows(stats: pl.DataFrame) -> pl.DataFrame:
+    """The thread_stats rows of single copies: the union rows of threads held by several
+    instances (``scope`` "union") have no page of their own yet."""
+    return stats.filter(pl.col("scope") == "instance")
 
 
 def _partition(frame: pl.DataFrame, id_column: str) -> dict[tuple[str, int], pl.DataFrame]:
@@ -156,7 +162,7 @@ def tree_lines(tree: Thread) -> tuple[Line, ...]:
 
 def index_data(tables: dict[str, pl.DataFrame], *, bucket: str) -> IndexData:
     """The index's values: totals, corpus frames, and the ``TABLE_CAP`` largest threads."""
-    stats = tables["thread_stats"]
+    stats = copy_rows(tables["thread_stats"])
     top = chartdata.top_threads(stats)
     table = chartdata.top_threads(stats, TABLE_CAP)
     return IndexData(

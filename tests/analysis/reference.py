@@ -34,8 +34,11 @@ def analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str = "1h") 
             vote_history(posts, comments),
         ]
     )
+    # one row per copy: threads here are never collected from two instances (the union
+    # rows of fedithreads.analysis.union are pinned in tests/analysis/test_federation.py)
+    copies = stats.with_columns(pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical"))
     return Analysis(
-        schema.conform(stats, "thread_stats"),
+        schema.conform(copies, "thread_stats"),
         schema.conform(activity_, "activity"),
         schema.conform(votes, "vote_history"),
     )

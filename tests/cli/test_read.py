@@ -207,11 +207,20 @@ def test_analyze_of_all_fixtures_gives_identical_stats_for_one_thread_in_three_d
     result = run("analyze", REPO / "fixtures", "--out", tmp_path)
 
     assert result.exit_code == 0, result.stderr
-    stats = pl.read_parquet(tmp_path / "thread_stats.parquet").filter(
+    big = pl.read_parquet(tmp_path / "thread_stats.parquet").filter(
         pl.col("comments_collected") == 420
     )
+    stats = big.filter(pl.col("scope") == "instance")
     assert sorted(stats["instance"]) == ["lemmy.ca", "lemmy.ml", "piefed.social"]
     same = stats.drop("instance", "post_id")
     assert same.unique().height == 1
     row = same.row(0, named=True)
     assert (row["complete"], row["missing"], row["max_depth"], row["authors"]) == (True, 0, 14, 57)
+    # the same ap_id on three instances: one union row, canonical, at the home instance
+    # (lemmy.world, not collected: no local id, and so not complete)
+    union = big.filter(pl.col("scope") == "union").row(0, named=True)
+    assert (union["instance"], union["post_id"], union["canonical"]) == ("lemmy.world", None, True)
+    assert (union["max_depth"], union["authors"], union["complete"]) == (14, 57, False)
+    federation = pl.read_parquet(tmp_path / "federation.parquet")
+    assert federation["instance"].to_list() == ["lemmy.ca", "lemmy.ml", "piefed.social"]
+    assert federation["missing_vs_union"].to_list() == [0, 0, 0]
