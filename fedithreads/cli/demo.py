@@ -4,7 +4,9 @@ A replay server serves the bundled seed thread and the big lemmy-v3 thread on a 
 loopback port, with a site default listing of ``Local`` (their communities are remote to
 it, so a client that forgets ``type_=All`` would see nothing). The collector then
 collects both threads and the big thread's community into a data dir, exactly as it
-would from a real instance; analyze and show read the result.
+would from a real instance; analyze and show read the result. Last, a replay federation
+(three instances holding their own copies of one discussion, each missing some of it) is
+collected with ``--across``, for the ``federation`` table.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from fedithreads.collect.instances import Instance
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
-from fedithreads.collect.targets import parse_target
+from fedithreads.collect.targets import parse_target, with_across
 from fedithreads.config import Settings
 from fedithreads.errors import SourceError
+from fedithreads.replay.federation import ReplayFederation
 from fedithreads.replay.quirks import Quirks
 from fedithreads.replay.serve import serve_fixtures
 from fedithreads.replay.server import ReplayServer
@@ -40,12 +44,18 @@ def fixtures_dir() -> Path:
     )
 
 
+FEDERATION_SIZE, FEDERATION_LOSS, FEDERATION_COMMENTS = 3, 0.15, 120
+"""The demo's federation: one 120-comment thread on 3 instances, each missing ~15 %."""
+
+
 @dataclass(frozen=True, slots=True)
 class DemoRun:
     base_url: str
     report: RunReport
     seed_url: str
     requests: int
+    across: RunReport
+    across_ap_id: str
 
 
 def demo_targets(server: ReplayServer) -> tuple[list[str], str]:
@@ -66,4 +76,13 @@ def run_demo(settings: Settings) -> DemoRun:
         targets, seed_url = demo_targets(server)
         report = asyncio.run(Collector(settings).run([parse_target(t) for t in targets]))
         requests = server.count("")
-    return DemoRun(server.base_url, report, seed_url, requests)
+    federation = ReplayFederation(
+        FEDERATION_SIZE, FEDERATION_LOSS, seed=14, comments=FEDERATION_COMMENTS, quirks=quirks
+    )
+    with federation as fed:
+        home, *mirrors = fed.members
+        others = tuple(Instance(m.key, m.base_url) for m in mirrors)
+        target = with_across(parse_target(home.post_url()), others)
+        across = asyncio.run(Collector(settings).run([target]))
+        requests += sum(m.server.count("") for m in fed.members)
+    return DemoRun(server.base_url, report, seed_url, requests, across, fed.post_ap_ids[0])

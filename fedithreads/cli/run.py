@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import polars as pl
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import console, from_options, known_errors, settings_options
-from fedithreads.cli.terminal import summary_table, thread_text
+from fedithreads.cli.terminal import federation_table, summary_table, thread_text
 from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
@@ -271,7 +272,12 @@ def demo(data_dir: Path | None) -> None:
     out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
     seed = pipeline.find_thread(snapshots, run.seed_url)
     out.print(thread_text(render_thread(seed, width=100)))
+    out.print("\none thread across a federation of replay instances (collect --across):")
+    for target in run.across.targets:
+        out.print("  " + target.summary(), soft_wrap=True)
+    views = tables["federation"].filter(pl.col("ap_id") == run.across_ap_id)
+    out.print(federation_table(views))
     elapsed = time.perf_counter() - started
     out.print(f"demo done in {elapsed:.1f}s ({run.requests} HTTP requests to the server)")
-    if not run.report.ok:
+    if not (run.report.ok and run.across.ok):
         sys.exit(1)

@@ -53,6 +53,32 @@ def summary_table(stats: pl.DataFrame) -> Table:
     return table
 
 
+def federation_table(federation: pl.DataFrame) -> Table:
+    """One row per copy of a thread: where, whether found, what it holds and lacks."""
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("instance", no_wrap=True)
+    for name in ("found", "comments", "union", "missing vs union", "vs home", "extra vs home"):
+        table.add_column(name, justify="right")
+    table.add_column("votes (+/−)", justify="right")
+    table.add_column("software", no_wrap=True)
+    for row in federation.sort("is_home", "instance", descending=[True, False]).iter_rows(
+        named=True
+    ):
+        found = {True: "yes", False: "not there", None: "failed"}[row["found"]]
+        table.add_row(
+            row["instance"] + (" (home)" if row["is_home"] else ""),
+            found,
+            _dash(row["comments_collected"]),
+            _dash(row["comments_union"]),
+            _dash(row["missing_vs_union"]),
+            _dash(row["missing_vs_home"]),
+            _dash(row["extra_vs_home"]),
+            "–" if row["upvotes"] is None else f"{row['upvotes']}/{row['downvotes']}",
+            " ".join(str(v) for v in (row["software"], row["server_version"]) if v) or "–",
+        )
+    return table
+
+
 def _thread_label(row: dict[str, object]) -> str:
     """``host/post/id`` of a copy; a union of copies is marked, by its ap_id when the
     home instance's copy (and so its local id) was not collected."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import polars as pl
 from click.testing import CliRunner, Result
 
 from fedithreads.cli.main import main
@@ -102,9 +103,26 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.stderr
     assert "LittleSpoon@lemmygrad.ml · 9 points (▲9 ▼0)" in result.stdout
-    assert result.stdout.count("server), complete;") == 2
+    assert result.stdout.count("server), complete;") == 3
     assert "1 threads, 1 crawled, 0 unchanged; all complete" in result.stdout
     assert (tmp_path / "demo" / "out" / "thread_stats.parquet").exists()
+
+
+def test_demo_ends_with_one_thread_across_three_instances(tmp_path: Path) -> None:
+    """The federation part: the copies found, and one federation row per instance whose
+    missing counts add up (each instance holds the union less what it misses)."""
+    result = run("demo", "--data-dir", tmp_path / "demo")
+
+    assert result.exit_code == 0, result.stderr
+    assert "copies on 2 other instances: 2 found (2 crawled)" in result.stdout
+    federation = pl.read_parquet(tmp_path / "demo" / "out" / "federation.parquet")
+    assert federation.height == 3
+    assert federation["is_home"].sum() == 1
+    held = federation["comments_collected"] + federation["missing_vs_union"]
+    assert held.to_list() == federation["comments_union"].to_list()
+    assert federation["missing_vs_union"].min() > 0
+    home = federation.filter("is_home").row(0, named=True)
+    assert f"{home['instance']} (home)" in result.stdout
 
 
 def test_serve_answers_on_loopback_until_interrupted(tmp_path: Path) -> None:
