@@ -131,7 +131,7 @@ class TargetOutcome:
         hosts = len({v.instance for v in self.views})
         where = f"{hosts} other instance{'s' * (hosts != 1)}"
         lines = [f"{line}; copies on {where}: {', '.join(parts)}"]
-        lines += [f"  {v.instance}: failed: {v.error}" for v in failed]
+        lines += [f"  {v.instance}: failed: {_without(v.error, v.instance)}" for v in failed]
         return "\n".join(lines)
 
     def _line(self) -> str:
@@ -162,6 +162,12 @@ class TargetOutcome:
             f"{self.target}: {len(self.threads)} threads, {len(crawled)} crawled, "
             f"{len(self.threads) - len(crawled)} unchanged; {state}; {requests} requests"
         )
+
+
+def _without(error: str | None, host: str) -> str:
+    """``error`` without a leading ``host: `` (the summary line names the host already)."""
+    text = error or "unknown error"
+    return text.removeprefix(f"{host}: ")
 
 
 @dataclass(slots=True)

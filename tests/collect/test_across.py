@@ -9,8 +9,11 @@ holds it, so that the union of the copies is the whole discussion.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import threading
 from contextlib import suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +213,57 @@ def current_comments(data_dir: Path) -> pl.DataFrame:
     frame = scan_table(data_dir, "comments").collect()
     latest = frame.sort("collected_at").unique(["instance", "comment_id"], keep="last")
     return latest.drop("collected_at", "run_id").sort("instance", "comment_id")
+
+
+class _Mastodon(BaseHTTPRequestHandler):
+    """A host whose nodeinfo names software fedithreads does not read."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"software": {"name": "mastodon", "version": "4.3.0"}}).encode()
+        if self.path == "/.well-known/nodeinfo":
+            link = {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1"}
+            body = json.dumps({"links": [{**link, "href": self.path}]}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_host_of_other_software_or_refusing_the_lookup_is_a_line_naming_it(
+    tmp_path: Path,
+) -> None:
+    """Mastodon is not a Lemmy-style server; the PieFed replay has no resolve_object
+    (404 without Lemmy's couldnt_find_object): both are failures, named, while the Lemmy
+    copy is collected whole."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Mastodon)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    mastodon = f"127.0.0.1:{httpd.server_address[1]}"
+    try:
+        with ReplayFederation(
+            3, 0.1, seed=23, comments=60, dialects=["lemmy-v3", "lemmy-v3", "piefed"]
+        ) as fed:
+            home, lemmy, piefed = fed.members
+            report = across(
+                settings_for(tmp_path), home.post_url(), lemmy.key, piefed.key, mastodon
+            )
+            found = held_by_instance(tmp_path)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+    target = report.targets[0]
+    views = {v.instance: v for v in target.views}
+    assert not report.ok
+    assert found == {home.key: set(home.held), lemmy.key: set(lemmy.held)}
+    assert views[piefed.key].found is None
+    assert views[mastodon].found is None
+    failed = target.summary().splitlines()[1:]
+    assert len(failed) == 2
+    assert any(
+        line.startswith(f"  {piefed.key}: failed: cannot look the post up") for line in failed
+    )
+    assert any(line.startswith(f"  {mastodon}: failed: ") and "mastodon" in line for line in failed)
