@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fedithreads.analysis import pipeline
+from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.main import main
 from fedithreads.replay.federation import ReplayFederation
+from fedithreads.report.unionview import union_header
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 BRANCH = re.compile(r"^[│ ]*[├└]─ ")
@@ -200,3 +202,22 @@ def test_union_as_html_is_a_one_line_usage_error(collected: Collected) -> None:
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert "show --union prints text or json, not html; `fedithreads report`" in result.stderr
+
+
+def test_without_the_home_copy_the_union_stands_on_a_mirrors_post(collected: Collected) -> None:
+    """The mirrors' union: header says home was not collected, the post row is a mirror's."""
+    whole = pipeline.load_snapshots([], collected.config.parent / "data")
+    away = pl.col("instance") != collected.home
+    snapshots = pipeline.Snapshots(whole.posts.filter(away), whole.comments.filter(away), ())
+    mirror = next(k for k in collected.urls if k != collected.home)
+
+    union = pipeline.find_union(snapshots, collected.urls[mirror])
+
+    assert isinstance(union, UnionThread)
+    assert [c.is_home for c in union.copies] == [False, False]
+    assert union.thread.instance in collected.post_ids
+    assert union.thread.instance != collected.home
+    header = union_header(union)
+    assert header[-1] == f"  {collected.home}: home · its copy was not collected"
+    held = set().union(*(collected.union - collected.missing[c.instance] for c in union.copies))
+    assert union.comments == len(held)
