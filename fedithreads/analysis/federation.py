@@ -28,7 +28,7 @@ from fedithreads.analysis.union import KEY, THREAD_AP
 from fedithreads.core import schema
 from fedithreads.core.treeshape import THREAD
 
-__all__ = ["Federation", "federate", "thread_copies", "union_of"]
+__all__ = ["Federation", "UnionParts", "federate", "thread_copies", "union_of", "union_parts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +134,26 @@ def union_of(posts: pl.LazyFrame, comments: pl.LazyFrame, ap_id: str) -> pl.Data
     """The union of the comments of the thread ``ap_id`` over every copy the snapshot
     tables hold, as ``fedithreads.analysis.union.union_comments`` gives it (one copy
     gives its own comments; no copy, an empty frame)."""
+    return union_parts(posts, comments, ap_id).union
+
+
+@dataclass(frozen=True, slots=True)
+class UnionParts:
+    """One thread's copies (ranked: instance, post_id, home_instance, is_home, ``_held``
+    comments, ``_prio``, ``_home_post``), their current post rows, and their union."""
+
+    copies: pl.DataFrame
+    posts: pl.DataFrame
+    union: pl.DataFrame
+
+
+def union_parts(posts: pl.LazyFrame, comments: pl.LazyFrame, ap_id: str) -> UnionParts:
+    """``union_of`` with the copies it was made of and their post rows."""
     keys = thread_copies(posts, comments).filter(pl.col(THREAD_AP) == ap_id).collect()
     copies = keys.sort(*THREAD).unique([THREAD_AP, "instance"], keep="first", maintain_order=True)
     cur_posts, cur_comments = _current_rows(posts, comments, copies)
     copies = _rank_copies(copies, cur_posts, cur_comments, copies[THREAD_AP])
-    return union.union_comments(copies, cur_comments)
+    return UnionParts(copies, cur_posts, union.union_comments(copies, cur_comments))
 
 
 def _current_rows(

@@ -2,26 +2,28 @@
 
 analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
 → the tables of ``schema.TABLES`` (posts, comments, thread_stats, activity, vote_history,
-federation, comment_presence). show: the same sources → one thread's tree, or the union
-of a thread's copies (``thread_union``). export: those tables in a chosen format.
+federation, comment_presence). show: the same sources → one thread's tree
+(``find_thread``), or the union of a thread's copies as a tree (``find_union``; as a
+frame, ``thread_union``). export: those tables in a chosen format.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import polars as pl
 
 from fedithreads.analysis import derived
-from fedithreads.analysis.federation import union_of
+from fedithreads.analysis.federation import union_of, union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.snapshots import current
+from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.core.rows import frame_records
 from fedithreads.core.tree import Rejected, Thread, build_thread
 from fedithreads.errors import SourceError, UsageError
 from fedithreads.storage.sources import load_captures
@@ -133,12 +135,40 @@ def thread_keys(snapshots: Snapshots) -> pl.DataFrame:
 def find_thread(snapshots: Snapshots, post: str) -> Thread:
     """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id.
 
+    An ap_id that several copies of one thread share is ambiguous here: the error
+    suggests ``--union`` or one copy as ``host/post/id`` (which is never an ap_id). A
+    damaged file of a data dir is one StoreError naming it."""
+    with naming_damage(snapshots.data_dirs):
+        hits = _matches(snapshots, post)
+        if hits.height > 1:
+            raise _several(post, hits)
+        instance, post_id, _ = hits.row(0)
+        return thread_from_tables(snapshots, instance, post_id)
+
+
+def find_union(snapshots: Snapshots, post: str) -> Thread | UnionThread:
+    """The union of the copies of the thread ``post`` names (any copy's URL or id, or the
+    thread's ap_id); the plain tree of the copy when it is the only one or has no ap_id
+    (nothing to compare it by).
+
     A damaged file of a data dir is one StoreError naming it."""
     with naming_damage(snapshots.data_dirs):
-        return _find_thread(snapshots, post)
+        hits = _matches(snapshots, post)
+        ap_ids = hits["ap_id"].unique()
+        if ap_ids.len() > 1:
+            raise _several(post, hits)
+        instance, post_id, ap_id = hits.row(0)
+        if ap_id is None:
+            return thread_from_tables(snapshots, instance, post_id)
+        parts = union_parts(snapshots.posts, snapshots.comments, ap_id)
+        if parts.copies.height == 1:
+            instance, post_id = parts.copies.select("instance", "post_id").row(0)
+            return thread_from_tables(snapshots, instance, post_id)
+        return union_thread(ap_id, parts)
 
 
-def _find_thread(snapshots: Snapshots, post: str) -> Thread:
+def _matches(snapshots: Snapshots, post: str) -> pl.DataFrame:
+    """The copies (instance, post_id, ap_id) ``post`` names; at least one."""
     keys = thread_keys(snapshots)
     ref = post.strip()
     match = _POST_URL.match(ref)
@@ -155,11 +185,20 @@ def _find_thread(snapshots: Snapshots, post: str) -> Thread:
             f"post {post!r} is not in the given sources; give a post URL like "
             "https://host/post/123, its ap_id, or an id that `fedithreads analyze` lists"
         )
-    if hits.height > 1:
-        options = ", ".join(f"https://{i}/post/{p}" for i, p, _ in hits.rows())
-        raise UsageError(f"post {post!r} matches several threads; give one of: {options}")
-    instance, post_id, _ = hits.row(0)
-    return thread_from_tables(snapshots, instance, post_id)
+    return hits
+
+
+def _several(post: str, hits: pl.DataFrame) -> UsageError:
+    """The error for a ``post`` that names several copies: of one thread, or of several."""
+    ap_ids = hits["ap_id"].unique()
+    if ap_ids.len() == 1 and ap_ids[0] is not None:
+        copies = ", ".join(f"{i}/post/{p}" for i, p, _ in hits.rows())
+        return UsageError(
+            f"post {post!r} is one thread held by {hits.height} instances; add --union to "
+            f"show the union of their copies, or give one copy: {copies}"
+        )
+    options = ", ".join(f"https://{i}/post/{p}" for i, p, _ in hits.rows())
+    return UsageError(f"post {post!r} matches several threads; give one of: {options}")
 
 
 def thread_from_tables(snapshots: Snapshots, instance: str, post_id: int) -> Thread:
@@ -167,21 +206,11 @@ def thread_from_tables(snapshots: Snapshots, instance: str, post_id: int) -> Thr
     key = (pl.col("instance") == instance) & (pl.col("post_id") == post_id)
     posts = current(snapshots.posts.filter(key), "post_id").collect()
     comments = current(snapshots.comments.filter(key), "comment_id").collect()
-    post = _records(posts, PostRecord)
-    thread = build_thread(post[0] if post else None, _records(comments, CommentRecord))
+    post = frame_records(posts, PostRecord)
+    thread = build_thread(post[0] if post else None, frame_records(comments, CommentRecord))
     thread.rejected.extend(
         r
         for r in snapshots.rejected
         if (r.record.instance, r.record.post_id) == (instance, post_id)
     )
     return thread
-
-
-R = TypeVar("R", PostRecord, CommentRecord)
-
-
-def _records(frame: pl.DataFrame, kind: type[R]) -> list[R]:
-    """Table rows back into records (columns the record lacks, like depth, are dropped)."""
-    names = {f.name for f in fields(kind)}
-    rows = frame.iter_rows(named=True)
-    return [kind(**{k: v for k, v in row.items() if k in names}) for row in rows]

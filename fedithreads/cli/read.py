@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from fedithreads.analysis import pipeline
+from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.common import (
     SOURCES,
     console,
@@ -20,7 +21,9 @@ from fedithreads.cli.common import (
 from fedithreads.cli.terminal import summary_table, thread_text
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
+from fedithreads.errors import UsageError
 from fedithreads.report.render import render_thread, thread_tree
+from fedithreads.report.unionview import render_union, union_tree
 from fedithreads.storage.tables import FORMATS, write_tables
 
 
@@ -76,6 +79,12 @@ def analyze(
     show_default=True,
     help="text: the terminal tree; html: the report's thread page; json: the nested tree.",
 )
+@click.option(
+    "--union",
+    is_flag=True,
+    help="The union of the thread's copies on every instance collected (text or json), "
+    "each comment marked with the instances that lack it.",
+)
 @settings_options
 @known_errors
 def show(
@@ -83,22 +92,42 @@ def show(
     sources: tuple[Path, ...],
     width: int | None,
     fmt: str,
+    union: bool,
     config_path: Path | None,
     data_dir: Path | None,
 ) -> None:
     """Render one thread as an indented tree (or its report page, or nested JSON).
 
     POST is a post URL (https://host/post/123), an ap_id, or a post id; SOURCEs as for
-    analyze (default: the data dir).
+    analyze (default: the data dir). With --union, any copy's URL or the ap_id names the
+    thread, and its copies on every instance are shown as one tree.
     """
+    if union and fmt == "html":
+        raise UsageError(
+            "show --union prints text or json, not html; `fedithreads report` compares "
+            "the copies on each copy's thread page"
+        )
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, settings.data_dir)
-    thread = pipeline.find_thread(snapshots, post)
+    found = pipeline.find_union(snapshots, post) if union else pipeline.find_thread(snapshots, post)
+    if isinstance(found, UnionThread):
+        _show_union(found, fmt, width)
+        return
+    thread = found
     if fmt != "text":
         _show_document(snapshots, thread, fmt, settings.activity_bucket)
         return
     out = console()
     out.print(thread_text(render_thread(thread, width=width or min(out.width, 100))))
+
+
+def _show_union(union: UnionThread, fmt: str, width: int | None) -> None:
+    """``show --union``: the union tree as text or as nested JSON, on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps(union_tree(union), ensure_ascii=False, indent=1))
+        return
+    out = console()
+    out.print(thread_text(render_union(union, width=width or min(out.width, 100))))
 
 
 def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:

@@ -1,4 +1,5 @@
-"""Neutral records → rows of the posts and comments tables, in the schema's columns.
+"""Neutral records → rows of the posts and comments tables, in the schema's columns, and
+rows back into records (``frame_records``).
 
 The one conversion every writer of the snapshot tables uses: the analysis
 (``analysis.frames.build_tables``), the collector's part files, and the rebuild of a
@@ -9,8 +10,10 @@ the collector wrote.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
+from typing import TypeVar
 
 import polars as pl
 
@@ -46,6 +49,16 @@ def comments_frame(comments: Sequence[CommentRecord], *, sort: bool = True) -> p
     )
     frame = frame.select(list(schema.COMMENTS))
     return frame.sort("instance", "post_id", "comment_id", "collected_at") if sort else frame
+
+
+R = TypeVar("R", PostRecord, CommentRecord)
+
+
+def frame_records(frame: pl.DataFrame, kind: type[R]) -> list[R]:
+    """Table rows back into records (columns the record lacks, like depth, are dropped)."""
+    names = {f.name for f in fields(kind)}
+    rows = frame.iter_rows(named=True)
+    return [kind(**{k: v for k, v in row.items() if k in names}) for row in rows]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -11,6 +11,9 @@ however large the corpus. Caps:
 * corpus charts show the ``TOP_THREADS`` largest threads, the scatter ``SCATTER_CAP``;
 * vote charts keep at most ``MAX_SNAPSHOTS`` evenly spaced collection times, the last one
   always among them.
+
+A thread's copies on other instances (``copies_frame``) are its rows of the federation
+table: one per instance, few.
 """
 
 from __future__ import annotations
@@ -252,6 +255,29 @@ def corpus_votes_frame(vote_history: pl.DataFrame, threads: pl.DataFrame) -> pl.
         .pipe(thin_times)
         .select(pl.format("{}/post/{}", "instance", "id").alias("thread"), "collected_at", "score")
         .sort("thread", "collected_at")
+    )
+
+
+def copies_frame(federation: pl.DataFrame, instance: str, post_id: int) -> pl.DataFrame | None:
+    """The copies of one thread (its federation rows with a copy), home first, then by
+    instance; ``None`` for fewer than two. Adds ``copy`` (the instance, the home and the
+    copy (instance, post_id) of the page marked), ``comments_home`` (the home copy's
+    comments collected) and ``shared_with_home`` (collected − extra_vs_home), both null
+    without a home copy."""
+    copies = federation.filter(pl.col("found") & pl.col("comments_collected").is_not_null())
+    if copies.height < 2:
+        return None
+    this = (pl.col("instance") == instance) & (pl.col("post_id") == post_id)
+    marks = pl.concat_list(
+        pl.when("is_home").then(pl.lit("home")), pl.when(this).then(pl.lit("this page"))
+    ).list.drop_nulls()
+    label = pl.when(marks.list.len() > 0).then(
+        pl.format("{} ({})", "instance", marks.list.join(", "))
+    )
+    return copies.sort("is_home", "instance", descending=[True, False]).with_columns(
+        label.otherwise("instance").alias("copy"),
+        pl.col("comments_collected").filter("is_home").first().alias("comments_home"),
+        (pl.col("comments_collected") - pl.col("extra_vs_home")).alias("shared_with_home"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Altair chart builders: one function per chart, each drawing a frame from chartdata.
+"""Altair chart builders: one function per chart, each drawing a frame from chartdata
+(the chart of a thread's copies is in fedithreads.report.fedchart).
 
 Every chart has a title, titled axes and a tooltip; time axes are UTC. The builders only
 describe charts (fedithreads.report.figures turns them into the Vega-Lite specs of a
@@ -27,8 +28,9 @@ HEIGHT = 200
 STATUS_COLOURS = ("#6b7280", "#4c78a8", "#f58518", "#e45756", "#bab0ac")
 _STATUS = alt.Scale(domain=list(STATUS_ORDER), range=list(STATUS_COLOURS))
 _UTC = alt.Scale(type="utc")
-_COUNT = alt.Axis(tickMinStep=1, labelExpr="datum.value % 1 ? '' : format(datum.value, ',')")
+COUNT_AXIS = alt.Axis(tickMinStep=1, labelExpr="datum.value % 1 ? '' : format(datum.value, ',')")
 """An axis of counts: whole numbers only (tickMinStep alone still labels 0.5 as 1)."""
+_COUNT = COUNT_AXIS
 C = TypeVar("C", alt.Chart, alt.LayerChart)
 
 

@@ -1,11 +1,13 @@
 """The report's second step: which charts a page holds, drawn from its frames.
 
-``thread_figures`` and ``index_figures`` turn a page's values (fedithreads.report.pagedata)
-into its ``Figure`` s in page order: a Vega-Lite spec built by fedithreads.report.charts,
-or, where there is nothing to draw, a note saying why. A thread page: activity (comments
-and authors per bucket, cumulative), reply depth, thread shape (icicle, up to the shape
-cap), votes over collections, completeness. The index: completeness and size/depth of
-the largest threads, corpus activity and depth, post scores over collections.
+``thread_figures`` and ``index_figures`` turn a page's values
+(fedithreads.report.pagedata) into its ``Figure`` s in page order: a Vega-Lite spec built
+by fedithreads.report.charts, or, where there is nothing to draw, a note saying why. A
+thread page: activity (comments and authors per bucket, cumulative), reply depth, thread
+shape (icicle, up to the shape cap), votes over collections, completeness, and for a
+thread held by several instances its copies (``FEDERATION``, laid out apart from the
+others by pages). The index: completeness and size/depth of the largest threads, corpus
+activity and depth, post scores over collections.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedithreads.report import charts
+from fedithreads.report.fedchart import federation_chart
 from fedithreads.report.pagedata import CommentFrames, IndexData, ThreadData
 
 
@@ -24,6 +27,10 @@ class Figure:
     name: str
     spec: dict[str, Any] | None
     note: str = ""
+
+
+FEDERATION = "federation"
+"""The name of the chart of a thread's copies."""
 
 
 def _drawn(name: str, chart: charts.Chart) -> Figure:
@@ -42,6 +49,8 @@ def thread_figures(data: ThreadData) -> list[Figure]:
         else Figure("votes", None, "The post was not collected: no vote history.")
     )
     figures.append(_drawn("completeness", charts.completeness_chart(data.completeness)))
+    if data.copies is not None:
+        figures.append(_drawn(FEDERATION, federation_chart(data.copies)))
     return figures
 
 

@@ -1,7 +1,7 @@
 """The report's fourth step: a page of blocks written as HTML text.
 
 Pure string work; every text that comes from data is escaped here, and only here.
-``render`` writes a ``Page``'s blocks (fedithreads.report.pages) as the page's body;
+``render`` writes a ``Page``'s blocks (fedithreads.report.blocks) as the page's body;
 ``document`` wraps a body into a whole HTML document.
 
 A chart slot holds its Vega-Lite spec as JSON in a ``<script type="application/json">``
@@ -25,9 +25,7 @@ from dataclasses import dataclass
 
 import vl_convert
 
-from fedithreads.report.charts import VEGALITE_VERSION
-from fedithreads.report.figures import Figure
-from fedithreads.report.pages import (
+from fedithreads.report.blocks import (
     Block,
     Cell,
     Charts,
@@ -41,6 +39,8 @@ from fedithreads.report.pages import (
     Table,
     Tree,
 )
+from fedithreads.report.charts import VEGALITE_VERSION
+from fedithreads.report.figures import Figure
 from fedithreads.report.render import STYLE_WORDS, Line
 
 VEGA_ASSET = "assets/vega.js"

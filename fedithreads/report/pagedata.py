@@ -1,14 +1,15 @@
 """The report's first step: the analysed tables cut per page, every value a page shows.
 
-``split_threads`` cuts the tables into one ``ThreadParts`` per thread; ``thread_data``
-and ``index_data`` then compute, from those rows, everything one page shows: the frames
-its charts draw (fedithreads.report.chartdata), its facts, and for a thread page the
-thread as styled lines (fedithreads.report.render), folded as a ``TREE_WIDTH``-column
-terminal shows them. The later steps only read these values: charts draws the frames,
-pages lays out the page, html writes it.
+``split_threads`` cuts the tables into one ``ThreadParts`` per thread (a copy of a thread
+held by several instances is a thread of its own, with its thread's federation rows);
+``thread_data`` and ``index_data`` then compute, from those rows, everything one page
+shows: the frames its charts draw (fedithreads.report.chartdata), its facts, and for a
+thread page the thread as styled lines (fedithreads.report.render), folded as a
+``TREE_WIDTH``-column terminal shows them. The later steps only read these values: charts
+draws the frames, pages lays out the page, html writes it.
 
-The caps on what a page shows beyond the charts' own (chartdata) live here: the thread
-as text is left out above ``TREE_CAP`` comments (wrapping it is the costliest part of a
+The caps on what a page shows beyond the charts' own (chartdata) live here: the thread as
+text is left out above ``TREE_CAP`` comments (wrapping it is the costliest part of a
 page; ``show`` has no cap), and the index table lists the ``TABLE_CAP`` largest threads.
 """
 
@@ -34,12 +35,14 @@ TREE_WIDTH = 100
 
 @dataclass(frozen=True, slots=True)
 class ThreadParts:
-    """One thread's rows: thread_stats (one row), current comments, the post's votes."""
+    """One thread's rows: thread_stats (one row), current comments, the post's votes, and
+    the federation rows of its thread (empty unless held or asked about elsewhere)."""
 
     stats_frame: pl.DataFrame
     comments: pl.DataFrame
     votes: pl.DataFrame
     tree: Thread
+    federation: pl.DataFrame
 
     @property
     def stats(self) -> dict[str, Any]:
@@ -71,6 +74,11 @@ class ThreadData:
     tree: tuple[Line, ...] | None
     """The thread as text, ``None`` above ``tree_cap`` comments."""
     tree_cap: int
+    copies: pl.DataFrame | None = None
+    """The thread's copies on several instances (``chartdata.copies_frame``), or ``None``."""
+    no_copy: tuple[tuple[str, bool | None], ...] = ()
+    """Instances asked about the thread that gave no copy, and their answer (found: false
+    = not there, null = the lookup failed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +119,27 @@ def split_threads(
     comments = _partition(tables["comments"], "post_id")
     posts = _partition(tables["posts"], "post_id")
     votes = _partition(tables["vote_history"].filter(pl.col("kind") == "post"), "id")
-    empty = {name: tables[name].clear() for name in ("comments", "posts", "vote_history")}
+    names = ("comments", "posts", "vote_history", "federation")
+    empty = {name: tables[name].clear() for name in names}
+    federation, thread_of = _federation_parts(tables["federation"])
     stats = copy_rows(tables["thread_stats"])
     for i, (instance, post_id) in enumerate(stats.select("instance", "post_id").iter_rows()):
         key = (instance, post_id)
         own = comments.get(key, empty["comments"])
         tree = (trees or {}).get(key) or _tree(posts.get(key, empty["posts"]), own, key)
-        yield ThreadParts(stats.slice(i, 1), own, votes.get(key, empty["vote_history"]), tree)
+        fed = federation.get(thread_of.get(key, ""), empty["federation"])
+        yield ThreadParts(stats.slice(i, 1), own, votes.get(key, empty["vote_history"]), tree, fed)
+
+
+def _federation_parts(
+    federation: pl.DataFrame,
+) -> tuple[dict[str, pl.DataFrame], dict[tuple[str, int], str]]:
+    """The federation rows per thread ap_id, and the ap_id of each copy (instance,
+    post_id) they name (a copy without a post row has no ap_id in thread_stats)."""
+    parts = federation.partition_by("ap_id", as_dict=True, maintain_order=True)
+    copies = federation.filter(pl.col("found")).drop_nulls("post_id")
+    thread_of = {(i, p): a for a, i, p in copies.select("ap_id", "instance", "post_id").rows()}
+    return {str(k[0]): v for k, v in parts.items()}, thread_of
 
 
 def copy_rows(stats: pl.DataFrame) -> pl.DataFrame:
@@ -152,6 +174,12 @@ def thread_data(parts: ThreadParts, *, bucket: str, tree_cap: int | None = None)
         completeness=chartdata.completeness_frame(parts.stats_frame),
         tree=tree_lines(parts.tree) if shown else None,
         tree_cap=cap,
+        copies=chartdata.copies_frame(parts.federation, stats["instance"], stats["post_id"]),
+        no_copy=tuple(
+            parts.federation.filter(pl.col("comments_collected").is_null())
+            .select("instance", "found")
+            .rows()
+        ),
     )
 
 

@@ -1,123 +1,48 @@
 """The report's third step: what each page holds, laid out as blocks, and where it goes.
 
 Pure: a page's values (fedithreads.report.pagedata) and its figures
-(fedithreads.report.figures) in, a ``Page`` of blocks (headings, facts, charts, notes,
-tables, the tree) out; fedithreads.report.html writes it. Values are formatted for
-reading here (dates in UTC, durations, yes/no) but stay plain text: escaping them is
-html's work, and a ``Link`` or a ``Cell`` with an ``href`` the only way to make a link.
+(fedithreads.report.figures) in, a ``Page`` of blocks (fedithreads.report.blocks:
+headings, facts, charts, notes, tables, the tree) out; fedithreads.report.html writes it.
+Values are formatted for reading here (dates in UTC, durations, yes/no) but stay plain
+text: escaping them is html's work, and a ``Link`` or a ``Cell`` with an ``href`` the
+only way to make a link.
 
 Layout of the report's pages: ``index.html`` at the top, one page per thread under
 ``threads/`` (``thread_file``); links between them are relative.
 
-A thread page: a link back to the index (in the report), title, facts, its charts, the
-thread_stats row, and the thread as text. The index: totals, the corpus charts, and the
-thread_stats of the largest threads as a sortable table.
+A thread page: a link back to the index (in the report), title, facts, its charts, for a
+thread held by several instances its copies (chart and table), the thread_stats row, and
+the thread as text. The index: totals, the corpus charts, and the thread_stats of the
+largest threads as a sortable table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 import polars as pl
 
-from fedithreads.report.figures import Figure
+from fedithreads.report.blocks import (
+    Block,
+    Cell,
+    Charts,
+    Column,
+    Facts,
+    Heading,
+    Link,
+    Meta,
+    Note,
+    Page,
+    Table,
+    Tree,
+)
+from fedithreads.report.figures import FEDERATION, Figure
 from fedithreads.report.pagedata import IndexData, ThreadData
-from fedithreads.report.render import Line
 from fedithreads.storage.atomic import safe_name
 
 INDEX = "index.html"
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    text: str
-    href: str
-
-
-@dataclass(frozen=True, slots=True)
-class Heading:
-    text: str
-    level: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Meta:
-    """A line of small facts about the page, shown separated by dots."""
-
-    items: tuple[str | Link, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """A row of labelled numbers: (label, value) each."""
-
-    items: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Charts:
-    figures: tuple[Figure, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """Why something is not shown."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A table column: its header, and whether it sorts as a number or as text."""
-
-    name: str
-    numeric: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A table cell: the value it sorts by, the text it shows, and where it links to."""
-
-    sort: object
-    text: str
-    href: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A table the reader can sort by clicking a column."""
-
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Tree:
-    """The thread as styled text lines, shown as they are."""
-
-    lines: tuple[Line, ...]
-
-
-Block: TypeAlias = Heading | Meta | Facts | Charts | Note | Table | Tree
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A page of the report: where it goes, its title and blocks.
-
-    ``path`` is relative to the report's directory, ``root`` that directory as a relative
-    URL from the page (``""`` or ``"../"``); ``figures`` are the charts among the blocks,
-    in page order (their PNGs).
-    """
-
-    path: str
-    root: str
-    title: str
-    blocks: tuple[Block, ...]
-    figures: tuple[Figure, ...]
 
 
 def thread_file(instance: str, post_id: int) -> str:
@@ -144,7 +69,8 @@ def thread_page(data: ThreadData, figures: Sequence[Figure], *, index_link: bool
         Heading(title),
         Meta(_thread_meta(data)),
         Facts(_thread_facts(stats)),
-        Charts(tuple(figures)),
+        Charts(tuple(f for f in figures if f.name != FEDERATION)),
+        *_copies(data, [f for f in figures if f.name == FEDERATION], path),
         Heading("Thread stats", 2),
         _key_values(stats),
         Heading("The thread", 2),
@@ -162,6 +88,47 @@ def _thread_meta(data: ThreadData) -> tuple[str | Link, ...]:
         meta.append(Link("original", ap_id))
     meta.append(f"captured {_when(stats['collected_at'])}")
     return tuple(meta)
+
+
+def _copies(data: ThreadData, figures: list[Figure], path: str) -> list[Block]:
+    """The thread's copies on several instances: their chart, then a row per copy (each
+    linking to its page), and the instances asked that had none."""
+    copies = data.copies
+    if copies is None:
+        return []
+    home = copies.filter("is_home")["instance"]
+    said = f"home: {home[0]}" if home.len() else "the home copy was not collected"
+    union = copies["comments_union"][0]
+    names = ("collected", "missing vs union", "missing vs home", "extra vs home")
+    fields = ("comments_collected", "missing_vs_union", "missing_vs_home", "extra_vs_home")
+    columns = (
+        Column("instance", False),
+        Column("home", False),
+        *(Column(n, True) for n in (*names, "score", "downvotes")),
+    )
+    rows = tuple(
+        (
+            _copy_cell(row, path),
+            _cell(row["is_home"]),
+            *(_cell(row[f]) for f in (*fields, "score", "downvotes")),
+        )
+        for row in copies.iter_rows(named=True)
+    )
+    answers = {False: "not there", None: "lookup failed", True: "found, not collected"}
+    asked = [f"{instance} ({answers[found]})" for instance, found in data.no_copy]
+    return [
+        Heading(f"This thread on {copies.height} instances", 2),
+        Meta((f"copies compared by ap_id; {said}; {union} comments in the union",)),
+        Charts(tuple(figures)),
+        Table(columns, rows),
+        *([Note("Asked, no copy: " + ", ".join(asked) + ".")] if asked else []),
+    ]
+
+
+def _copy_cell(row: dict[str, Any], path: str) -> Cell:
+    """The copy's instance, linking to its page unless it is this one."""
+    own = thread_file(row["instance"], row["post_id"])
+    return Cell(row["instance"], row["instance"], None if own == path else _root(path) + own)
 
 
 def _tree(data: ThreadData) -> Tree | Note:

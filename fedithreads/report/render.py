@@ -4,7 +4,9 @@ Pure and neutral: ``render_thread`` gives lines of ``Span`` s (text and a style)
 CLI prints with rich (fedithreads.cli.terminal) and the report writes as HTML
 (fedithreads.report.html); ``thread_tree`` gives the nested data ``show --format json``
 prints. Ages are relative to the moment the thread was captured, as the server's own web
-page showed them.
+page showed them. Both take what a caller adds to a plain thread (for the union of its
+copies, fedithreads.report.unionview): lines after the post's header, the instances whose
+copy lacks a comment, more fields per node.
 
 A style is a space-separated set of the words ``bold``, ``dim``, ``italic``,
 ``underline``, ``cyan``, ``yellow`` and ``green`` (``""``: plain), the same words rich reads.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
 
@@ -83,11 +86,18 @@ class _Lines:
         return tuple(tuple(line) for line in ended)
 
 
-def render_thread(thread: Thread, *, width: int = 100) -> tuple[Line, ...]:
+def render_thread(
+    thread: Thread,
+    *,
+    width: int = 100,
+    preface: Sequence[str] = (),
+    missing_on: Mapping[int, Sequence[str]] | None = None,
+) -> tuple[Line, ...]:
     """The post, then every comment indented under its parent, with guide lines.
 
     Text is wrapped to ``width`` columns; the guide lines and headers of deep replies may
-    run past it (a terminal or the report folds them).
+    run past it (a terminal or the report folds them). ``preface``: dim lines after the
+    post's header; ``missing_on``: per comment id, instances named on its line as lacking it.
     """
     now = _captured_at(thread)
     out = _Lines()
@@ -95,8 +105,10 @@ def render_thread(thread: Thread, *, width: int = 100) -> tuple[Line, ...]:
         _post_header(out, thread.post, now, width)
     else:
         out.add(f"post {thread.post_id} on {thread.instance} (post not collected)\n", "bold")
+    for line in preface:
+        out.add(line + "\n", "dim")
     out.add("\n")
-    _comments(out, thread, now, width)
+    _comments(out, thread, now, width, missing_on or {})
     if thread.rejected:
         out.add(f"\n{len(thread.rejected)} comment(s) left out:\n", "yellow")
         for r in thread.rejected:
@@ -135,21 +147,31 @@ def _post_header(out: _Lines, post: PostRecord, now: datetime, width: int) -> No
     )
 
 
-def _comments(out: _Lines, thread: Thread, now: datetime, width: int) -> None:
+def _comments(
+    out: _Lines, thread: Thread, now: datetime, width: int, missing: Mapping[int, Sequence[str]]
+) -> None:
     stack: list[tuple[int, str, bool]] = [
         (k, "", i == len(thread.roots) - 1) for i, k in reversed(list(enumerate(thread.roots)))
     ]
     while stack:
         comment_id, prefix, last = stack.pop()
         node = thread.nodes[comment_id]
-        _comment(out, node, prefix, last, now, width)
+        _comment(out, node, prefix, last, now, width, missing.get(comment_id, ()))
         below = prefix + ("   " if last else "│  ")
         kids = node.children
         for i, kid in reversed(list(enumerate(kids))):
             stack.append((kid, below, i == len(kids) - 1))
 
 
-def _comment(out: _Lines, node: Node, prefix: str, last: bool, now: datetime, width: int) -> None:
+def _comment(
+    out: _Lines,
+    node: Node,
+    prefix: str,
+    last: bool,
+    now: datetime,
+    width: int,
+    missing: Sequence[str] = (),
+) -> None:
     branch = "└─ " if last else "├─ "
     body_prefix = prefix + ("   " if last else "│  ") + ("│  " if node.children else "   ")
     out.add(prefix + branch, "dim")
@@ -163,6 +185,8 @@ def _comment(out: _Lines, node: Node, prefix: str, last: bool, now: datetime, wi
         out.add(" · parent not collected", "yellow")
     if c.distinguished:
         out.add(" · distinguished", "green")
+    if missing:
+        out.add(" · missing on " + ", ".join(missing), "dim")
     out.add("\n")
     text = _comment_text(c)
     room = max(20, width - len(body_prefix))
@@ -184,13 +208,17 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.fill(p, width) if p.strip() else "" for p in paragraphs)
 
 
-def thread_tree(thread: Thread) -> dict[str, Any]:
+def thread_tree(
+    thread: Thread, *, annotate: Mapping[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The thread as nested JSON-ready data: the post, then comments with their replies.
 
     Every node carries ``comment_id``, ``parent_id``, ``depth``, ``placeholder`` (not
-    collected), ``orphan``, the comment's fields (null for a placeholder) and ``replies``
-    in tree order; timestamps are ISO 8601 strings.
+    collected), ``orphan``, the comment's fields (null for a placeholder), the fields
+    ``annotate`` gives for its id, and ``replies`` in tree order; timestamps are ISO 8601
+    strings.
     """
+    more = annotate or {}
     top: list[dict[str, Any]] = []
     made: dict[int, dict[str, Any]] = {}
     for node in thread.walk():  # pre-order: a parent is made before its replies
@@ -201,6 +229,7 @@ def thread_tree(thread: Thread) -> dict[str, Any]:
             "placeholder": node.placeholder,
             "orphan": node.orphan,
             "comment": _jsonable(node.record),
+            **more.get(node.comment_id, {}),
             "replies": [],
         }
         made[node.comment_id] = entry

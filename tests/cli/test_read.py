@@ -138,7 +138,7 @@ def test_show_an_unknown_post_is_a_usage_error(post: str, words: str) -> None:
 
 
 def test_show_an_ambiguous_id_lists_the_candidates(tmp_path: Path) -> None:
-    """A bare id held by two instances asks for the URL."""
+    """A bare id held by two instances (copies of one post) asks for one copy or --union."""
     src = REAL / "lemmy-0.19.18-test-instance"
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
@@ -149,7 +149,8 @@ def test_show_an_ambiguous_id_lists_the_candidates(tmp_path: Path) -> None:
     result = run("show", "180", tmp_path)
 
     assert result.exit_code == 2
-    assert "https://a.example/post/180, https://b.example/post/180" in result.stderr
+    assert "one thread held by 2 instances; add --union" in result.stderr
+    assert "give one copy: a.example/post/180, b.example/post/180\n" in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
