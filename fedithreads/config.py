@@ -80,7 +80,7 @@ class HttpSettings(_Section):
 
 
 class LimitSettings(_Section):
-    concurrency: int = Field(64, ge=1)
+    concurrency: int = Field(32, ge=1)
     per_host_concurrency: int = Field(8, ge=1)
     rate_fraction: float = Field(0.9, gt=0, le=1)
     default_requests_per_second: float = Field(2.5, gt=0)
