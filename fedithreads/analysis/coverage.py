@@ -41,8 +41,9 @@ def federation_table(
 
     * ``ap_id``: the post's; ``instance``: the host; ``home_instance``: the thread's home
       (module docstring); ``is_home``: instance = home_instance.
-    * ``found``: true for an instance with a copy; else the resolution's answer: false
-      ("not federated there") or null (the lookup failed).
+    * ``found``: true for an instance with a copy; else the resolution's answer: true
+      (found, but no copy in the tables, e.g. its crawl wrote nothing: counts null),
+      false ("not federated there") or null (the lookup failed).
     * ``post_id``: the local id of the copy (else the resolution's; null if none).
     * ``comments_collected``: current comment rows of the copy; null without a copy.
     * ``comments_union``: U = distinct comment ap_ids over all copies of the thread.

@@ -106,9 +106,19 @@ def federate(
     return Federation(
         federation_table(copies, cur_posts, cur_comments, asked),
         presence_table(copies, cur_comments),
-        union.union_stats(several, cur_posts, cur_comments, instance_stats),
+        union.union_stats(several, cur_posts, cur_comments, instance_stats, _failed(asked, copies)),
         shared,
     )
+
+
+def _failed(asked: pl.DataFrame, copies: pl.DataFrame) -> pl.Series:
+    """The ap_ids of threads whose lookup failed on an instance that holds no copy of it
+    (its latest answer: found null): their union may lack what only that instance has."""
+    held = copies.select(pl.col(THREAD_AP).alias("ap_id"), "instance")
+    failed = asked.filter(pl.col("found").is_null()).join(
+        held, on=["ap_id", "instance"], how="anti"
+    )
+    return failed["ap_id"].unique()
 
 
 def _stats_copies(stats: pl.DataFrame, comments: pl.LazyFrame) -> pl.DataFrame:

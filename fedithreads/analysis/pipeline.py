@@ -3,8 +3,8 @@
 analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
 → the tables of ``schema.TABLES`` (posts, comments, thread_stats, activity, vote_history,
 federation, comment_presence). show: the same sources → one thread's tree
-(``find_thread``), or the union of a thread's copies as a tree (``find_union``; as a
-frame, ``thread_union``). export: those tables in a chosen format.
+(``find_thread``), or the union of a thread's copies as a tree (``find_union``).
+export: those tables in a chosen format.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from fedithreads.analysis import derived
-from fedithreads.analysis.federation import union_of, union_parts
+from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.snapshots import current
 from fedithreads.analysis.unionthread import UnionThread, union_thread
@@ -102,16 +102,6 @@ def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
         "federation": metrics.federation,
         "comment_presence": metrics.comment_presence,
     }
-
-
-def thread_union(snapshots: Snapshots, ap_id: str) -> pl.DataFrame:
-    """The union of every copy of the thread ``ap_id`` the sources hold, comments-shaped
-    (``fedithreads.analysis.union.union_comments``: union ids, paths and depths, plus
-    ``source``, ``local_id``, ``seen_on`` and ``missing_on``); empty if no copy.
-
-    A damaged file of a data dir is one StoreError naming it."""
-    with naming_damage(snapshots.data_dirs):
-        return union_of(snapshots.posts, snapshots.comments, ap_id)
 
 
 _POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")

@@ -190,6 +190,7 @@ def union_stats(
     posts: pl.DataFrame,
     comments: pl.DataFrame,
     instance_stats: pl.DataFrame,
+    failed: pl.Series | None = None,
 ) -> pl.DataFrame:
     """The union row of thread_stats of each thread in ``copies`` (all of several copies).
 
@@ -198,7 +199,9 @@ def union_stats(
     comments). ``instance`` = the home instance, ``post_id`` = home's local id (null
     without a home copy), ``comments_reported`` = home's server count (null without
     home's post row), ``collected_at`` = that post row's; ``complete`` = every copy's row
-    is complete and the home copy was collected; ``scope`` "union", ``canonical`` true.
+    is complete, the home copy was collected and no lookup of the thread (``failed``:
+    ap_ids whose lookup failed on some instance) is without an answer; ``scope``
+    "union", ``canonical`` true.
     """
     if copies.is_empty():
         return schema.empty("thread_stats")
@@ -229,6 +232,7 @@ def union_stats(
             pl.col("_home_post").first(),
         )
     )
+    unanswered = pl.Series(THREAD_AP, [], pl.String) if failed is None else failed
     out = (
         stats.drop("ap_id")
         .rename({"instance": THREAD_AP})
@@ -237,7 +241,7 @@ def union_stats(
             pl.col(THREAD_AP).alias("ap_id"),
             pl.col("home_instance").alias("instance"),
             pl.col("_home_post").alias("post_id"),
-            pl.col("_done").alias("complete"),
+            (pl.col("_done") & ~pl.col(THREAD_AP).is_in(unanswered.implode())).alias("complete"),
             pl.lit("union").alias("scope"),
             pl.lit(True).alias("canonical"),
         )

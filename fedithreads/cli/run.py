@@ -80,9 +80,11 @@ def collect(
 
 
 def _dedupe(targets: list[Target]) -> list[Target]:
+    """Each target once (the first mention wins), naming every --across host of all."""
     seen: dict[str, Target] = {}
     for t in targets:
-        seen.setdefault(target_key(t), t)
+        key = target_key(t)
+        seen[key] = with_across(seen[key], t.across) if key in seen else t
     return list(seen.values())
 
 
@@ -250,7 +252,8 @@ def demo(data_dir: Path | None) -> None:
 
     Starts the replay server on a free loopback port, collects the seed thread, a
     420-comment thread and its community over real HTTP into a data dir, prints the
-    thread stats and renders the seed thread.
+    thread stats and renders the seed thread; last, collects one thread across three
+    replay instances (collect --across) and prints its federation table.
     """
     import tempfile
 

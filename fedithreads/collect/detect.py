@@ -114,6 +114,13 @@ class Detector:
         """Begin detecting a host that will be asked later, without waiting for it."""
         self._start(base_url)
 
+    async def stop(self) -> None:
+        """Cancel the detections still under way and wait for them (none outlives a run)."""
+        running = [f for f in (*self._sighted.values(), *self._found.values()) if not f.done()]
+        for future in running:
+            future.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     def _start(self, base_url: str) -> str:
         host = host_of(base_url)
         if host not in self._found:

@@ -8,14 +8,11 @@ community's actor id (reference/lemmy-api.md §2.7).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fedithreads.core.hosts import DEFAULT_PORTS, Host, check_characters, host_of, read_host
 from fedithreads.errors import TargetProblem, UsageError, quoted
-
-_USERINFO = re.compile(r"[^,/@]*@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +32,8 @@ def parse_across(text: str) -> tuple[Instance, ...]:
     try:
         return read_across(text.split(","))
     except TargetProblem as exc:
-        raise UsageError(
-            f"--across {quoted(_redacted(text), 60)}: {exc.problem}; {exc.fix}"
-        ) from None
+        shown = "[redacted]" if "@" in text else quoted(text, 60)  # user:password@ anywhere
+        raise UsageError(f"--across {shown}: {exc.problem}; {exc.fix}") from None
 
 
 def read_across(items: Sequence[str]) -> tuple[Instance, ...]:
@@ -76,11 +72,6 @@ def _read_instance(text: str) -> Instance:
             f"plain http:// is only for loopback hosts, not {quoted(host.key, 40)}", "use https://"
         )
     return Instance.of(host)
-
-
-def _redacted(text: str) -> str:
-    """``text`` with every ``user:password@`` replaced by ``[redacted]@``."""
-    return _USERINFO.sub("[redacted]@", text)
 
 
 def instance_of(actor_url: str) -> Instance | None:

@@ -131,7 +131,12 @@ class TargetOutcome:
         hosts = len({v.instance for v in self.views})
         where = f"{hosts} other instance{'s' * (hosts != 1)}"
         lines = [f"{line}; copies on {where}: {', '.join(parts)}"]
-        lines += [f"  {v.instance}: failed: {_without(v.error, v.instance)}" for v in failed]
+        by_host: dict[str, list[ViewOutcome]] = {}
+        for v in failed:
+            by_host.setdefault(v.instance, []).append(v)
+        for host, views in by_host.items():
+            many = f" for {len(views)} threads, the first" if len(views) > 1 else ""
+            lines.append(f"  {host}: failed{many}: {_without(views[0].error, host)}")
         return "\n".join(lines)
 
     def _line(self) -> str:

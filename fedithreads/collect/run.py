@@ -97,8 +97,11 @@ class Collector:
                         await asyncio.gather(*(self._target(client, detector, t) for t in targets))
                     )
                 except asyncio.CancelledError:  # stopped: the threads keep what they had
+                    await self.views.stop()
                     await self.threads.stop()
+                    await detector.stop()
                     raise
+                await detector.stop()  # hosts started for targets that failed before asking
                 report.hosts = client.stats
             await batch.flush()
             if self.views.resolutions:

@@ -4,7 +4,8 @@ A seed file is a list of ``[[targets]]`` tables, each with ``target = "<TARGET>"
 communities only ``max_posts = <int ≥ 1>``, and ``across = ["host", …]``: the other
 instances to read each of its threads from, as ``collect --across``. Any mistake is one
 ConfigError naming the file, the key (``targets[2].target``) and the fix. A target named
-twice, in one file or across files, is collected once: the first mention wins.
+twice, in one file or across files, is collected once: the first mention wins (with the
+``across`` hosts of every mention).
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ def default_seed_files(seeds_dir: Path) -> list[Path]:
 
 def load_seeds(paths: Sequence[Path]) -> list[Target]:
     """The targets of ``paths`` in order, each target key once (the first mention wins)."""
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     targets: list[Target] = []
     for path in paths:
         for target in read_seed_file(path):
             key = target_key(target)
             if key not in seen:
-                seen.add(key)
+                seen[key] = len(targets)
                 targets.append(target)
+            elif target.across:  # the first mention wins, with every across host named
+                targets[seen[key]] = with_across(targets[seen[key]], target.across)
     return targets
 
 

@@ -51,6 +51,7 @@ class Views:
         self.now = now
         self.resolutions: list[dict[str, Any]] = []
         self._asked: dict[tuple[str, str], asyncio.Future[ViewOutcome]] = {}
+        self._stopped = False
 
     async def of(self, post: PostRecord, across: Sequence[Instance]) -> list[ViewOutcome]:
         """The copies of ``post``'s thread on its home instance and on ``across`` (not on
@@ -66,6 +67,15 @@ class Views:
                 *(self._once(where, post, where.host == home_host) for where in wanted.values())
             )
         )
+
+    async def stop(self) -> None:
+        """Cancel the copies still being looked up and wait for them: none starts a crawl
+        after this, and the ThreadRunner's own ``stop`` then ends the crawls under way."""
+        self._stopped = True
+        running = [f for f in self._asked.values() if not f.done()]
+        for future in running:
+            future.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _once(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         """Each (instance, ap_id) once per run, however many targets name it."""
@@ -91,8 +101,14 @@ class Views:
                 view.error = _naming(where.host, exc, what)
             self._note(view, server)
             return view
+        if local.ap_id != post.ap_id:  # another post: not a copy of this thread
+            view.error = f"{where.host}: resolve_object answered with another post ({local.ap_id})"
+            self._note(view, api.server)
+            return view
         view.found, view.post_id = True, local.post_id
         self._note(view, api.server)
+        if self._stopped:
+            raise asyncio.CancelledError
         view.thread = await self.threads.run(api, local, with_post=True)
         return view
 

@@ -71,3 +71,17 @@ def test_a_bad_across_is_one_line_and_exit_2_before_anything_is_collected(
     assert result.stderr.count("\n") == 1
     assert "--across 'lemmy.ml,,x': has an empty host" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_a_target_given_and_in_a_seed_file_asks_the_seed_files_across_hosts_too(
+    tmp_path: Path,
+) -> None:
+    with ReplayFederation(2, 0.1, seed=6, comments=20) as fed:
+        home, mirror = fed.members
+        seed = tmp_path / "a.toml"
+        seed.write_text(f'[[targets]]\ntarget = "{home.post_url()}"\nacross = ["{mirror.key}"]\n')
+        result = run("collect", home.post_url(), "--seeds", seed, "--config", config(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("\n") == 1
+    assert "copies on 1 other instance: 1 found (1 crawled)" in result.stdout

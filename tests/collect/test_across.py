@@ -13,12 +13,15 @@ import json
 import socket
 import threading
 from contextlib import suppress
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
+from fedithreads.analysis.pipeline import analyze, load_snapshots
 from fedithreads.collect.instances import read_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
@@ -123,6 +126,8 @@ def test_an_instance_without_the_post_is_an_answer_and_a_dead_host_a_line_naming
     assert len(lines) == 2
     assert lines[1].startswith(f"  {dead_host}: failed: ")
     asked = resolutions(tmp_path)
+    union = analyze(load_snapshots([], tmp_path), bucket="1h")["thread_stats"]
+    assert union.filter(pl.col("scope") == "union")["complete"].to_list() == [False]
     assert asked[other.instance]["found"] is False
     assert asked[dead_host]["found"] is None
     assert dead_host in asked[dead_host]["error"]
@@ -267,3 +272,72 @@ def test_a_host_of_other_software_or_refusing_the_lookup_is_a_line_naming_it(
         line.startswith(f"  {piefed.key}: failed: cannot look the post up") for line in failed
     )
     assert any(line.startswith(f"  {mastodon}: failed: ") and "mastodon" in line for line in failed)
+
+
+def test_an_answer_with_another_post_is_not_taken_for_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ReplayFederation(2, 0.1, seed=29, comments=40) as fed:
+        home, mirror = fed.members
+        other = replace(mirror.dataset.posts()[0], ap_id="https://elsewhere.example/post/1")
+        monkeypatch.setattr(mirror.dataset, "find_ap_id", lambda _q: other)
+        report = across(settings_for(tmp_path), home.post_url(), mirror.key)
+        found = held_by_instance(tmp_path)
+
+    (view,) = report.targets[0].views
+    assert view.found is None
+    assert view.thread is None
+    assert "answered with another post (https://elsewhere.example/post/1)" in (view.error or "")
+    assert set(found) == {home.key}
+    assert not report.ok
+
+
+def test_a_run_stopped_while_copies_are_looked_up_leaves_no_task_behind(tmp_path: Path) -> None:
+    """Cancelled while the mirrors are still answering nodeinfo and resolve_object: no
+    lookup, detection or crawl outlives the run (none would start on a closed client)."""
+    slow = Quirks(latency_seconds=0.5)
+    with ReplayFederation(3, 0.1, seed=31, comments=30, quirks=[Quirks(), slow, slow]) as fed:
+        home, *mirrors = fed.members
+
+        async def stopped() -> set[asyncio.Task[Any]]:
+            chosen = with_across(
+                parse_target(home.post_url()), read_across([m.key for m in mirrors])
+            )
+            run = asyncio.create_task(Collector(settings_for(tmp_path)).run([chosen]))
+            while not any(m.server.count("") for m in mirrors):
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.1)
+            run.cancel()
+            with suppress(asyncio.CancelledError):
+                await run
+            return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+        left = asyncio.run(stopped())
+
+    assert {t.get_coro().__qualname__ for t in left} == set()  # type: ignore[union-attr]
+
+
+def test_a_community_across_hosts_reads_every_threads_copies_and_names_a_dead_host_once(
+    tmp_path: Path,
+) -> None:
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    dead_host = f"127.0.0.1:{dead.getsockname()[1]}"
+    settings = settings_for(tmp_path, retry={"max_attempts": 1})
+    try:
+        with ReplayFederation(2, 0.1, seed=37, threads=3, comments=40) as fed:
+            home, mirror = fed.members
+            report = across(settings, f"{home.base_url}/c/technology", mirror.key, dead_host)
+            found = held_by_instance(tmp_path)
+    finally:
+        dead.close()
+
+    assert found == {home.key: set(home.held), mirror.key: set(mirror.held)}
+    target = report.targets[0]
+    assert len(target.threads) == 3
+    assert sorted(v.post_id for v in target.views if v.found) == sorted(mirror.post_ids)
+    lines = target.summary().splitlines()
+    assert "3 found (3 crawled)" in lines[0]
+    assert "3 FAILED" in lines[0]
+    assert len(lines) == 2
+    assert lines[1].startswith(f"  {dead_host}: failed for 3 threads, the first: ")

@@ -54,12 +54,17 @@ def test_a_bad_host_is_one_line_naming_it_and_the_fix(text: str, says: str) -> N
     assert "\n" not in message
 
 
-def test_a_password_in_a_host_is_not_printed_back() -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["lemmy.ml,alice:hunter2@beehaw.org", "https://bob:hunter2/x@lemmy.ml", "a,b:hun,ter2@c"],
+)
+def test_a_password_in_a_host_is_not_printed_back(text: str) -> None:
     with pytest.raises(UsageError) as caught:
-        parse_across("lemmy.ml,alice:hunter2@beehaw.org")
+        parse_across(text)
 
     assert "hunter2" not in str(caught.value)
-    assert "[redacted]@" in str(caught.value)
+    assert "ter2" not in str(caught.value)
+    assert str(caught.value).startswith("--across [redacted]: ")
 
 
 def test_the_home_instance_is_the_host_of_an_actor_url() -> None:
@@ -114,3 +119,17 @@ def test_a_bad_across_in_a_seed_file_names_file_key_and_fix(
 
     message = str(caught.value)
     assert f"{seed}: targets[0].across: {says}" in message
+
+
+def test_a_target_named_twice_keeps_the_first_mention_with_every_across_host(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text('[[targets]]\ntarget = "!tech@lemmy.world"\nacross = ["lemmy.ml"]\n')
+    second.write_text(
+        '[[targets]]\ntarget = "!tech@lemmy.world"\nacross = ["beehaw.org", "lemmy.ml"]\n'
+    )
+
+    (target,) = load_seeds([first, second])
+
+    assert [i.host for i in target.across] == ["lemmy.ml", "beehaw.org"]
