@@ -28,14 +28,14 @@ from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, w
 from fedithreads.collect.state import RunLock, State
 from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
 from fedithreads.collect.thread import Progress, ThreadRunner
-from fedithreads.collect.views import Views
+from fedithreads.collect.views import Views, known_copies
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import SPOOL_DIR, safe_name
 from fedithreads.storage.raw import RawArchive
-from fedithreads.storage.tables import append_snapshots, compact_run
+from fedithreads.storage.tables import append_snapshots, compact_run, scan_table
 
 
 class Collector:
@@ -91,6 +91,7 @@ class Collector:
                     self.threads,
                     run.run_id,
                     self.now,
+                    known_copies(scan_table(self.data_dir, "resolutions")),
                 )
                 try:
                     report.targets = list(

@@ -9,12 +9,14 @@ and resume as any thread. Anonymous resolve finds only what an instance already 
 (reference/lemmy-api.md §2.7), so "not federated there" is an answer, recorded as such in
 the ``resolutions`` table; a host that cannot be read (unknown software, unreachable,
 refusing the lookup) is a one-line error naming it, and the other copies are still read.
+A copy an earlier run found is asked for by its local id (``/post?id=``) instead: Lemmy
+1.0 counts ``resolve_object`` against its small search bucket.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -42,9 +44,17 @@ class Views:
     """Every other copy of the threads of one run; ``resolutions`` are what was asked."""
 
     def __init__(
-        self, ask_early: AskEarly, detector: Detector, threads: ThreadRunner, run_id: str, now: Now
+        self,
+        ask_early: AskEarly,
+        detector: Detector,
+        threads: ThreadRunner,
+        run_id: str,
+        now: Now,
+        known: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
+        """``known``: (instance, ap_id) → the local post id an earlier run found there."""
         self.ask_early = ask_early
+        self.known = dict(known or {})
         self.detector = detector
         self.threads = threads
         self.run_id = run_id
@@ -88,7 +98,7 @@ class Views:
         view = ViewOutcome(where.host, post.ap_id, None, home=is_home)
         try:
             api, local = await self.ask_early(
-                where.base_url, lambda api: api.fetch_resolved_post(post.ap_id)
+                where.base_url, lambda api: self._look_up(api, where, post.ap_id)
             )
         except StoreError:
             raise
@@ -111,6 +121,22 @@ class Views:
             raise asyncio.CancelledError
         view.thread = await self.threads.run(api, local, with_post=True)
         return view
+
+    async def _look_up(self, api: ThreadApi, where: Instance, ap_id: str) -> PostRecord:
+        """The instance's copy of the post ``ap_id``: by the local id an earlier run found
+        (``/post?id=``, cheap: Lemmy 1.0 counts resolve_object against its search bucket),
+        else, or when that id now names nothing or another post, by ``resolve_object``."""
+        post_id = self.known.get((where.host, ap_id))
+        if post_id is not None:
+            try:
+                local = await api.fetch_post(post_id)
+            except FetchError as exc:
+                if exc.kind != "not_found":
+                    raise
+            else:
+                if local.ap_id == ap_id:
+                    return local
+        return await api.fetch_resolved_post(ap_id)
 
     async def _detected(self, where: Instance) -> Server | None:
         """The host as detected (also when the lookup was sent before detection ended),
@@ -156,3 +182,14 @@ def _naming(host: str, exc: Exception, what: str | None = None) -> str:
     if what:
         text = f"{what}: {text}"
     return text if host in text else f"{host}: {text}"
+
+
+def known_copies(resolutions: pl.LazyFrame) -> dict[tuple[str, str], int]:
+    """(instance, ap_id) → local post id, where the latest answer found the post."""
+    latest = (
+        resolutions.sort("collected_at")
+        .unique(["instance", "ap_id"], keep="last")
+        .filter(pl.col("found") & pl.col("post_id").is_not_null())
+        .collect()
+    )
+    return {(i, a): p for i, a, p in latest.select("instance", "ap_id", "post_id").rows()}

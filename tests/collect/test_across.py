@@ -341,3 +341,24 @@ def test_a_community_across_hosts_reads_every_threads_copies_and_names_a_dead_ho
     assert "3 FAILED" in lines[0]
     assert len(lines) == 2
     assert lines[1].startswith(f"  {dead_host}: failed for 3 threads, the first: ")
+
+
+def test_a_later_run_asks_for_a_known_copy_by_its_local_id_not_by_resolve_object(
+    tmp_path: Path,
+) -> None:
+    with ReplayFederation(3, 0.1, seed=41, comments=60, dialects="lemmy-v4") as fed:
+        home, *mirrors = fed.members
+        hosts = [m.key for m in mirrors]
+        first = across(settings_for(tmp_path), home.post_url(), *hosts)
+        resolves = [m.server.count("/api/v4/resolve_object") for m in mirrors]
+        second = across(settings_for(tmp_path), home.post_url(), *hosts)
+        again = [m.server.count("/api/v4/resolve_object") for m in mirrors]
+        by_id = [m.server.count("/api/v4/post") for m in mirrors]
+
+    assert first.ok
+    assert second.ok
+    assert resolves == [1, 1]
+    assert again == [1, 1]  # the second run knew the copies' ids
+    assert all(n >= 1 for n in by_id)
+    assert [v.found for v in second.targets[0].views] == [True, True]
+    assert resolutions(tmp_path)[mirrors[0].key]["post_id"] == mirrors[0].post_ids[0]
