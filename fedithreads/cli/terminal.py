@@ -57,7 +57,7 @@ def federation_table(federation: pl.DataFrame) -> Table:
     """One row per copy of a thread: where, whether found, what it holds and lacks."""
     table = Table(show_lines=False, header_style="bold")
     table.add_column("instance", no_wrap=True)
-    for name in ("found", "comments", "union", "missing vs union", "vs home", "extra vs home"):
+    for name in ("found", "comments", "union", "missing", "missing vs home", "extra vs home"):
         table.add_column(name, justify="right")
     table.add_column("votes (+/−)", justify="right")
     table.add_column("software", no_wrap=True)
