@@ -37,39 +37,61 @@ HERE = Path(__file__).resolve().parent
 Row = tuple[str, str, str, str, str, bool]
 
 
+Log = list[tuple[float, str, str]]
+"""One server's requests: (monotonic time, path, outcome)."""
+
+
 @dataclass
-class Servers:
-    urls: list[str]
-    truth: list[dict[int, set[int]]]
-    proc: subprocess.Popen[str] = field(repr=False)
-    logs: list[list[tuple[float, str, str]]] = field(default_factory=list)
-    """Each server's requests (monotonic time, path, outcome), filled in when it stops."""
+class Hosted:
+    """bench/replay_host.py running in its own process: what it said when ready
+    (``info``), and each server's request log, filled in when it stops."""
+
+    info: Any
+    logs: list[Log] = field(default_factory=list)
 
 
 @contextmanager
-def servers(specs: list[dict[str, Any]]) -> Iterator[Servers]:
-    """Start replay servers in their own process; stop them afterwards."""
+def hosted(spec: object) -> Iterator[Hosted]:
+    """Start bench/replay_host.py on ``spec`` (its servers' own process); stop it after."""
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "replay_host.py"), json.dumps(specs)],
+        [sys.executable, str(HERE / "replay_host.py"), json.dumps(spec)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert proc.stdout is not None
     assert proc.stdin is not None
-    info = json.loads(proc.stdout.readline())
-    found = Servers(
-        [s["base_url"] for s in info],
-        [{int(k): set(v) for k, v in s["truth"].items()} for s in info],
-        proc,
-    )
+    host = Hosted(json.loads(proc.stdout.readline()))
     try:
-        yield found
+        yield host
     finally:
         proc.stdin.close()
         last = proc.stdout.readline()
-        found.logs = [[tuple(e) for e in log] for log in json.loads(last)] if last else []
+        host.logs = [[tuple(e) for e in log] for log in json.loads(last)] if last else []
         proc.wait(timeout=60)
+
+
+@dataclass
+class Servers:
+    urls: list[str]
+    truth: list[dict[int, set[int]]]
+    host: Hosted = field(repr=False)
+
+    @property
+    def logs(self) -> list[Log]:
+        """Each server's requests, once they have stopped."""
+        return self.host.logs
+
+
+@contextmanager
+def servers(specs: list[dict[str, Any]]) -> Iterator[Servers]:
+    """Start replay servers in their own process; stop them afterwards."""
+    with hosted(specs) as host:
+        yield Servers(
+            [s["base_url"] for s in host.info],
+            [{int(k): set(v) for k, v in s["truth"].items()} for s in host.info],
+            host,
+        )
 
 
 def settings(data_dir: Path, **limits: Any) -> Settings:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collect_bench import HERE, Row, floor_seconds, print_table, row, settings, warm_up
+from collect_bench import (
+    Hosted,
+    Log,
+    Row,
+    floor_seconds,
+    hosted,
+    print_table,
+    row,
+    settings,
+    warm_up,
+)
 
 from fedithreads.collect.instances import read_across
 from fedithreads.collect.outcome import RunReport
@@ -56,38 +64,26 @@ class Member:
 class Federation:
     members: list[Member]
     union: set[str]
-    proc: subprocess.Popen[str] = field(repr=False)
-    logs: list[list[tuple[float, str, str]]] = field(default_factory=list)
-    """Each member's requests (monotonic time, path, outcome), filled in when it stops."""
+    host: Hosted = field(repr=False)
+
+    @property
+    def logs(self) -> list[Log]:
+        """Each member's requests, once they have stopped."""
+        return self.host.logs
 
 
 @contextmanager
 def federation(spec: dict[str, Any]) -> Iterator[Federation]:
     """Start a replay federation in its own process; stop it afterwards."""
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "replay_host.py"), json.dumps({"federation": spec})],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdin is not None
-    info = json.loads(proc.stdout.readline())
-    found = Federation(
-        [
-            Member(m["key"], m["base_url"], m["post_url"], set(m["held"]), set(m["missing"]))
-            for m in info["members"]
-        ],
-        set(info["union"]),
-        proc,
-    )
-    try:
-        yield found
-    finally:
-        proc.stdin.close()
-        last = proc.stdout.readline()
-        found.logs = [[tuple(e) for e in log] for log in json.loads(last)] if last else []
-        proc.wait(timeout=60)
+    with hosted({"federation": spec}) as host:
+        yield Federation(
+            [
+                Member(m["key"], m["base_url"], m["post_url"], set(m["held"]), set(m["missing"]))
+                for m in host.info["members"]
+            ],
+            set(host.info["union"]),
+            host,
+        )
 
 
 def run_across(
