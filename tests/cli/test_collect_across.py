@@ -9,19 +9,11 @@ from click.testing import CliRunner, Result
 
 from fedithreads.cli.main import main
 from fedithreads.replay.federation import ReplayFederation
+from tests.conftest import loopback_config
 
 
 def run(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        'data_dir = "data"\ncontact = "tests@example.org"\n'
-        "[limits]\ndefault_requests_per_second = 2000\n"
-    )
-    return path
 
 
 def test_collect_across_prints_the_copies_and_keeps_them_in_the_manifest(
@@ -30,7 +22,8 @@ def test_collect_across_prints_the_copies_and_keeps_them_in_the_manifest(
     with ReplayFederation(3, 0.1, seed=2, comments=90) as fed:
         home, *mirrors = fed.members
         hosts = ",".join(m.key for m in mirrors)
-        result = run("collect", home.post_url(), "--across", hosts, "--config", config(tmp_path))
+        config = loopback_config(tmp_path)
+        result = run("collect", home.post_url(), "--across", hosts, "--config", config)
 
     assert result.exit_code == 0, result.output
     assert result.stdout.count("\n") == 1
@@ -49,7 +42,7 @@ def test_seed_files_across_is_read_like_the_flag(tmp_path: Path) -> None:
         (seeds / "a.toml").write_text(
             f'[[targets]]\ntarget = "{home.post_url()}"\nacross = ["{mirror.key}"]\n'
         )
-        result = run("collect", "--seeds", seeds / "a.toml", "--config", config(tmp_path))
+        result = run("collect", "--seeds", seeds / "a.toml", "--config", loopback_config(tmp_path))
 
     assert result.exit_code == 0, result.output
     assert "copies on 1 other instance: 1 found (1 crawled)" in result.stdout
@@ -64,7 +57,7 @@ def test_a_bad_across_is_one_line_and_exit_2_before_anything_is_collected(
         "--across",
         "lemmy.ml,,x",
         "--config",
-        config(tmp_path),
+        loopback_config(tmp_path),
     )
 
     assert result.exit_code == 2
@@ -80,7 +73,8 @@ def test_a_target_given_and_in_a_seed_file_asks_the_seed_files_across_hosts_too(
         home, mirror = fed.members
         seed = tmp_path / "a.toml"
         seed.write_text(f'[[targets]]\ntarget = "{home.post_url()}"\nacross = ["{mirror.key}"]\n')
-        result = run("collect", home.post_url(), "--seeds", seed, "--config", config(tmp_path))
+        config = loopback_config(tmp_path)
+        result = run("collect", home.post_url(), "--seeds", seed, "--config", config)
 
     assert result.exit_code == 0, result.output
     assert result.stdout.count("\n") == 1

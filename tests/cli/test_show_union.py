@@ -18,6 +18,7 @@ from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.main import main
 from fedithreads.replay.federation import ReplayFederation
 from fedithreads.report.unionview import union_header
+from tests.conftest import loopback_config
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 BRANCH = re.compile(r"^[│ ]*[├└]─ ")
@@ -39,11 +40,7 @@ class Collected:
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory: pytest.TempPathFactory) -> Collected:
     tmp = tmp_path_factory.mktemp("union")
-    config = tmp / "config.toml"
-    config.write_text(
-        'data_dir = "data"\ncontact = "tests@example.org"\n'
-        "[limits]\ndefault_requests_per_second = 2000\n"
-    )
+    config = loopback_config(tmp)
     with ReplayFederation(3, 0.2, seed=5, comments=40) as fed:
         home, *mirrors = fed.members
         hosts = ",".join(m.key for m in mirrors)

@@ -18,6 +18,7 @@ from fedithreads.report.build import write_report
 from fedithreads.report.chartdata import copies_frame
 from fedithreads.report.fedchart import federation_chart
 from fedithreads.report.pages import thread_file
+from tests.conftest import loopback_config
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 SINGLE = ("piefed.social", 2210082)
@@ -36,11 +37,7 @@ class Report:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     tmp = tmp_path_factory.mktemp("fedreport")
-    config = tmp / "config.toml"
-    config.write_text(
-        'data_dir = "data"\ncontact = "tests@example.org"\n'
-        "[limits]\ndefault_requests_per_second = 2000\n"
-    )
+    config = loopback_config(tmp)
     with ReplayFederation(3, 0.2, seed=8, comments=40) as fed:
         home, *mirrors = fed.members
         args = ["collect", home.post_url(), "--across", ",".join(m.key for m in mirrors)]

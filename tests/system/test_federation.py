@@ -14,14 +14,11 @@ from click.testing import CliRunner
 
 from fedithreads.cli.main import main
 from fedithreads.replay.federation import ReplayFederation
+from tests.conftest import loopback_config
 
 
 def test_the_union_and_every_instances_gaps_match_the_servers_truth(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        'data_dir = "data"\ncontact = "tests@example.org"\n'
-        "[limits]\ndefault_requests_per_second = 2000\n"
-    )
+    config = loopback_config(tmp_path)
     with ReplayFederation(4, 0.1, seed=21, comments=400) as fed:
         home, *mirrors = fed.members
         hosts = ",".join(m.key for m in mirrors)
