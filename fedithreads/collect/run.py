@@ -91,7 +91,7 @@ class Collector:
                     self.threads,
                     run.run_id,
                     self.now,
-                    known_copies(scan_table(self.data_dir, "resolutions")),
+                    self._known_copies(targets),
                 )
                 try:
                     report.targets = list(
@@ -115,6 +115,13 @@ class Collector:
             state.run = None
             self.ledger.save()
             return report
+
+    def _known_copies(self, targets: Sequence[Target]) -> dict[tuple[str, str], int]:
+        """The copies earlier runs found on other instances; read only when a target
+        names other instances (a run without ``--across`` never needs them)."""
+        if not any(t.across for t in targets):
+            return {}
+        return known_copies(scan_table(self.data_dir, "resolutions"))
 
     def _client(self, run_id: str) -> Client:
         archive = RawArchive(self.data_dir, run_id)
