@@ -141,15 +141,20 @@ RESOLUTIONS = [
 ]
 
 
-def run_three(resolutions: list[dict[str, Any]] | None = None) -> Analysis:
+def three_copies() -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The posts and comments tables of the three copies."""
     posts, comments = [], []
     for instance in (A, B, C):
         p, cs = copy(instance)
         posts.append(p)
         comments.extend(cs)
     tables = build_tables(posts, comments)
+    return tables.posts.lazy(), tables.comments.lazy()
+
+
+def run_three(resolutions: list[dict[str, Any]] | None = None) -> Analysis:
     asked = pl.DataFrame(resolutions or [], schema=schema.RESOLUTIONS)
-    return analyze(tables.posts.lazy(), tables.comments.lazy(), resolutions=asked.lazy())
+    return analyze(*three_copies(), resolutions=asked.lazy())
 
 
 def test_federation_rows_of_the_hand_worked_thread() -> None:
@@ -181,13 +186,7 @@ def test_federation_rows_of_the_hand_worked_thread() -> None:
 
 def test_streaming_gives_the_same_federated_tables() -> None:
     """analyze(streaming=True), one instance at a time, still unites the copies."""
-    posts, comments = [], []
-    for instance in (A, B, C):
-        p, cs = copy(instance)
-        posts.append(p)
-        comments.extend(cs)
-    tables = build_tables(posts, comments)
-    lazy = (tables.posts.lazy(), tables.comments.lazy())
+    lazy = three_copies()
 
     memory, streaming = analyze(*lazy), analyze(*lazy, streaming=True)
 
