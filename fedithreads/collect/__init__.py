@@ -18,6 +18,7 @@
     thread       one thread's life in a run: skip it, or crawl it and write it
     views        the other instances' copies of a thread (--across): resolve, crawl
     outcome      what the run did: per-thread outcomes, the manifest, summary lines
+    tasks        cancelling what a stopped run started, and waiting for it
     run          the run over all targets: the order of its steps
 
 Never imports the replay server (that meeting is cli's).

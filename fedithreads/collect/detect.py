@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.ratelimit import Rate
+from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.core.hosts import host_of
 from fedithreads.dialects import API_ROOTS
 from fedithreads.dialects.common import Model, validate
@@ -116,10 +117,7 @@ class Detector:
 
     async def stop(self) -> None:
         """Cancel the detections still under way and wait for them (none outlives a run)."""
-        running = [f for f in (*self._sighted.values(), *self._found.values()) if not f.done()]
-        for future in running:
-            future.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await cancel_and_wait([*self._sighted.values(), *self._found.values()])
 
     def _start(self, base_url: str) -> str:
         host = host_of(base_url)

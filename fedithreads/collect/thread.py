@@ -23,6 +23,7 @@ from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
 from fedithreads.collect.spool import Spool
 from fedithreads.collect.state import ThreadSeen
+from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.rows import posts_frame
@@ -68,10 +69,7 @@ class ThreadRunner:
     async def stop(self) -> None:
         """Cancel every thread still under way and wait until each has kept what it
         fetched: a stopped run leaves no crawl running after it, on a closed client."""
-        running = [t for t in self._threads.values() if not t.done()]
-        for thread in running:
-            thread.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await cancel_and_wait(self._threads.values())
 
     async def _once(self, api: ThreadApi, post: PostRecord, with_post: bool) -> ThreadOutcome:
         key = f"{post.instance}/{post.post_id}"

@@ -25,6 +25,7 @@ from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.detect import Detector, Server
 from fedithreads.collect.instances import Instance, instance_of
 from fedithreads.collect.outcome import ViewOutcome
+from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.collect.thread import ThreadRunner
 from fedithreads.core import schema
 from fedithreads.core.records import PostRecord
@@ -82,10 +83,7 @@ class Views:
         """Cancel the copies still being looked up and wait for them: none starts a crawl
         after this, and the ThreadRunner's own ``stop`` then ends the crawls under way."""
         self._stopped = True
-        running = [f for f in self._asked.values() if not f.done()]
-        for future in running:
-            future.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await cancel_and_wait(self._asked.values())
 
     async def _once(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         """Each (instance, ap_id) once per run, however many targets name it."""

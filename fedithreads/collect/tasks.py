@@ -1,0 +1,16 @@
+"""Ending what a run started: ``cancel_and_wait`` for the tasks a stopped run leaves."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+
+async def cancel_and_wait(futures: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel every one of ``futures`` still under way and wait until each has ended
+    (its own cleanup included), whatever it raises."""
+    running = [f for f in futures if not f.done()]
+    for future in running:
+        future.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
