@@ -26,7 +26,14 @@ from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
 from fedithreads.collect.state import RunLock, State
-from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
+from fedithreads.collect.targets import (
+    ApIdTarget,
+    CommunityTarget,
+    PostTarget,
+    Target,
+    likely_ap_id,
+    target_key,
+)
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.config import Settings
@@ -102,6 +109,7 @@ class Collector:
                     await self.threads.stop()
                     await detector.stop()
                     raise
+                await self.views.stop()  # lookups sent early for targets that failed
                 await detector.stop()  # hosts started for targets that failed before asking
                 report.hosts = client.stats
             await batch.flush()
@@ -151,9 +159,10 @@ class Collector:
                 api = await self._api(client, detector, target.base_url)
                 await self._community(api, target, outcome)
             else:
+                early = self._look_early(target)
                 api, post = await self._api_and_post(client, detector, target)
                 thread, views = await asyncio.gather(
-                    self.threads.run(api, post, with_post=True), self._views(post, target)
+                    self.threads.run(api, post, with_post=True), self._views(post, target, early)
                 )
                 outcome.threads.append(thread)
                 outcome.views = views
@@ -163,9 +172,22 @@ class Collector:
             outcome.error = str(exc)
         return outcome
 
-    async def _views(self, post: PostRecord, target: Target) -> list[ViewOutcome]:
+    def _look_early(self, target: PostTarget | ApIdTarget) -> str | None:
+        """Start looking the target's post up on the other instances it names, by the
+        ap_id it most likely has, before the post itself has arrived (``Views.look_early``);
+        that ap_id, or None when the target names no other instance."""
+        others = [where for where in target.across if where.host != target.host]
+        if not others:
+            return None
+        guess = likely_ap_id(target)
+        self.views.look_early(guess, others)
+        return guess
+
+    async def _views(
+        self, post: PostRecord, target: Target, early: str | None = None
+    ) -> list[ViewOutcome]:
         """The copies of ``post``'s thread on the other instances ``target`` names."""
-        return await self.views.of(post, target.across) if target.across else []
+        return await self.views.of(post, target.across, early) if target.across else []
 
     async def _api(self, client: Client, detector: Detector, base_url: str) -> ThreadApi:
         server = await detector.server(base_url)
