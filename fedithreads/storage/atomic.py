@@ -43,6 +43,24 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
+_KEEP = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def host_dir(host: str) -> str:
+    """The directory name of a host's files (``instance=<this>`` in the tables, and in
+    the raw archive): every byte but letters, digits, ``.``, ``_`` and ``-`` (and a
+    leading dot) percent-encoded, as Hive escapes partition values, so that DuckDB,
+    Polars and Spark read ``instance=127.0.0.1%3A8536`` back as ``127.0.0.1:8536``, the
+    rows' own ``instance``. Never a path separator or ``..``; a plain host name is itself.
+    """
+    data = host.encode()
+    out = [
+        chr(b) if b in _KEEP and not (i == 0 and b == 0x2E) else f"%{b:02X}"
+        for i, b in enumerate(data)
+    ]
+    return "".join(out) or "_"
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Create ``path`` via a temp file + fsync + rename; nothing partial is ever visible.
 

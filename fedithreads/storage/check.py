@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fedithreads.core import schema
-from fedithreads.storage.atomic import SPOOL_DIR, safe_name, stray_temporaries
+from fedithreads.storage.atomic import SPOOL_DIR, host_dir, stray_temporaries
 from fedithreads.storage.books import LOCK_FILE, Books, RunNote, read_books
 from fedithreads.storage.quarantine import QUARANTINE_DIR
 from fedithreads.storage.raw import scan_raw
@@ -156,7 +156,7 @@ def _missing(data_dir: Path, run: RunNote) -> Iterator[Problem]:
     }
     for table, instances in wrote.items():
         for instance in sorted(instances):
-            directory = data_dir / "tables" / table / f"instance={safe_name(instance)}"
+            directory = data_dir / "tables" / table / f"instance={host_dir(instance)}"
             target = directory / f"{run.name}.parquet"
             moved = data_dir / QUARANTINE_DIR / directory.relative_to(data_dir)
             if any(directory.glob(f"{run.name}*.parquet")) or any(moved.glob(f"{run.name}*")):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fedithreads.storage.atomic import safe_name
+from fedithreads.storage.atomic import host_dir
 from fedithreads.storage.books import RunNote
 from fedithreads.storage.quarantine import quarantine
 from fedithreads.storage.rebuild import (
@@ -171,7 +171,7 @@ def _free_part(directory: Path, run: str) -> Path:
 def _loss(unit: Unit, run: RunNote, reason: str) -> str:
     """One line: why the rows cannot be rebuilt, what is lost, what brings it back."""
     instances = sorted({t.instance for t in run.threads})
-    on = next((i for i in instances if safe_name(i) == unit.host_dir), unit.host_dir)
+    on = next((i for i in instances if host_dir(i) == unit.host_dir), unit.host_dir)
     threads = [t for t in run.threads if t.instance == on]
     count = sum(t.collected for t in threads) if unit.table == "comments" else len(threads)
     what = "comments" if unit.table == "comments" else "posts"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from fedithreads.storage.atomic import cannot_write, safe_name
+from fedithreads.storage.atomic import cannot_write, host_dir, safe_name
 
 
 class RawArchive:
@@ -41,9 +41,7 @@ class RawArchive:
             record["body"] = body.decode("utf-8")
         except UnicodeDecodeError:
             record["body_base64"] = base64.b64encode(body).decode()
-        path = (
-            self.root / safe_name(host) / fetched_at.strftime("%Y-%m-%d") / f"{self.run}.jsonl.gz"
-        )
+        path = self.root / host_dir(host) / fetched_at.strftime("%Y-%m-%d") / f"{self.run}.jsonl.gz"
         line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ import polars as pl
 
 from fedithreads.core import schema
 from fedithreads.errors import StoreError
-from fedithreads.storage.atomic import move_atomic, safe_name, save_atomic, sink_atomic
+from fedithreads.storage.atomic import host_dir, move_atomic, safe_name, save_atomic, sink_atomic
 
 FORMATS = ("parquet", "csv", "jsonl")
 
@@ -74,7 +74,7 @@ def is_data_dir(path: Path) -> bool:
 def part_path(data_dir: Path, table: str, instance: str, run_id: str, part: str | None) -> Path:
     """Where one instance's rows of a run go: ``<run>.parquet``, or a part of the run."""
     name = safe_name(run_id) + (f"--{safe_name(part)}" if part else "")
-    return data_dir / "tables" / table / f"instance={safe_name(instance)}" / f"{name}.parquet"
+    return data_dir / "tables" / table / f"instance={host_dir(instance)}" / f"{name}.parquet"
 
 
 def append_snapshots(
