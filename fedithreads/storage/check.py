@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fedithreads.core import schema
-from fedithreads.storage.atomic import SPOOL_DIR, host_dir, stray_temporaries
+from fedithreads.storage.atomic import SPOOL_DIR, host_dir, safe_name, stray_temporaries
 from fedithreads.storage.books import LOCK_FILE, Books, RunNote, read_books
 from fedithreads.storage.quarantine import QUARANTINE_DIR
 from fedithreads.storage.raw import scan_raw
@@ -156,11 +156,11 @@ def _missing(data_dir: Path, run: RunNote) -> Iterator[Problem]:
     }
     for table, instances in wrote.items():
         for instance in sorted(instances):
-            directory = data_dir / "tables" / table / f"instance={host_dir(instance)}"
-            target = directory / f"{run.name}.parquet"
-            moved = data_dir / QUARANTINE_DIR / directory.relative_to(data_dir)
-            if any(directory.glob(f"{run.name}*.parquet")) or any(moved.glob(f"{run.name}*")):
+            names = dict.fromkeys((host_dir(instance), safe_name(instance)))  # now, before
+            directories = [data_dir / "tables" / table / f"instance={n}" for n in names]
+            if any(_holds(data_dir, d, run.name) for d in directories):
                 continue  # there, or repair moved it and said what was lost
+            target = directories[0] / f"{run.name}.parquet"
             source = run.source.relative_to(data_dir)
             what = (
                 f"{source} says run {run.run_id} wrote {table} on {instance}, "
@@ -168,6 +168,12 @@ def _missing(data_dir: Path, run: RunNote) -> Iterator[Problem]:
             )
             fix = f"{REPAIR} to rebuild them from raw/"
             yield Problem("missing", target, what, fix, table, run.name)
+
+
+def _holds(data_dir: Path, directory: Path, run: str) -> bool:
+    """Whether a table's directory holds a file of ``run``, or repair moved one away."""
+    moved = data_dir / QUARANTINE_DIR / directory.relative_to(data_dir)
+    return any(directory.glob(f"{run}*.parquet")) or any(moved.glob(f"{run}*"))
 
 
 def _check_raw(report: CheckReport, path: Path) -> None:
