@@ -154,24 +154,29 @@ class State:
     threads: dict[str, ThreadSeen] = field(default_factory=dict)
     run: RunInProgress | None = None
     servers: dict[str, ServerSeen] = field(default_factory=dict)
+    etag: str | None = field(default=None, compare=False)
+    """In object storage: the version of state.json this run read or wrote last. Each
+    save replaces only that version (``If-Match``), so a run whose lease another run has
+    taken over cannot overwrite the newer run's state."""
 
     @classmethod
     def load(cls, books: Location) -> State:
         """The state.json in ``books`` (the data dir, or a shard's directory)."""
         path = books / STATE_FILE
-        if not path.exists():
-            return cls()
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            data, etag = path.read_versioned() if isinstance(path, ObjectPath) else (None, None)
+            raw = json.loads(data if data is not None else path.read_bytes())
             threads = {k: ThreadSeen(**v) for k, v in raw.get("threads", {}).items()}
             run = RunInProgress(**raw["run"]) if raw.get("run") else None
             servers = {k: ServerSeen(**v) for k, v in (raw.get("servers") or {}).items()}
+        except FileNotFoundError:
+            return cls()
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StoreError(
                 f"{path}: unreadable state ({exc}); move it aside to start afresh "
                 "(the next run then re-collects every thread once)"
             ) from None
-        return cls(threads, run, servers)
+        return cls(threads, run, servers, etag)
 
     def save(self, books: Location) -> None:
         doc = {
@@ -181,7 +186,22 @@ class State:
             "servers": {k: _plain(v) for k, v in sorted(self.servers.items())},
         }
         text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()  # C encoder
-        save_atomic(books / STATE_FILE, lambda fh: fh.write(text))
+        path = books / STATE_FILE
+        if isinstance(path, ObjectPath):
+            self._replace(path, text)
+        else:
+            save_atomic(path, lambda fh: fh.write(text))
+
+    def _replace(self, path: ObjectPath, text: bytes) -> None:
+        """Write state.json in object storage over the version last seen, and only that."""
+        etag = path.put_new(text) if self.etag is None else path.put_over(text, self.etag)
+        if etag is None:
+            raise StoreError(
+                f"{path}: changed by another run since this run read it (this run's lease "
+                "lapsed and another took the data dir over); this run stops without writing "
+                "its state, and the next run resumes it"
+            )
+        self.etag = etag
 
     def note_server(self, host: str, software: str, dialect: str, version: str) -> bool:
         """Record what ``host`` runs now. When its software or dialect differs from what

@@ -149,3 +149,24 @@ def test_release_deletes_only_the_runs_own_lease(s3: S3) -> None:
     held_now = read_lease(lock_of(s3))
     assert held_now is not None
     assert held_now.holder == "the next run"
+
+
+def test_state_in_a_bucket_is_never_written_over_another_runs(s3: S3) -> None:
+    """state.json is replaced only at the version this run read or wrote: after another
+    run has written it (this run's lease lapsed and was taken over), saving is a
+    StoreError and the other run's state stays."""
+    from fedithreads.collect.state import State, ThreadSeen
+
+    root = data_dir(s3.url())
+    mine = State.load(root)
+    mine.save(root)
+    theirs = State.load(root)
+    theirs.threads["h/1"] = ThreadSeen(3, None, "2026-12-01T00:00:00+00:00", True)
+    theirs.save(root)
+
+    with pytest.raises(StoreError, match="changed by another run since this run read it"):
+        mine.save(root)
+
+    assert State.load(root).threads == theirs.threads
+    mine.etag = State.load(root).etag
+    mine.save(root)  # a run that reads it again may write
