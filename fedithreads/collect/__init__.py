@@ -12,6 +12,7 @@
     api          the read requests of each dialect, as one interface
     crawl        complete threads: flat pages, the page ceiling, subtrees, a verdict
     spool        a thread's pages spilled to disk on their way to its part file
+    resume       the comment pages an interrupted attempt of the run fetched, to reuse
     batch        small finished threads, written together
     state        the lock and state.json: last-seen threads and servers, the run in progress
     ledger       the run's progress as threads finish, recorded once their rows are on disk

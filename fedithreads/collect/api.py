@@ -139,7 +139,12 @@ class ThreadApi:
         else:
             params["page"] = int(token or 1)
         page = await self._get("/comment/list", params, "comment/list")
-        return page, self._next(page, token, len(page.comments), listing.max_depth)
+        return page, self.next_token(page, token, listing)
+
+    def next_token(self, page: Page, token: Token, listing: Listing) -> Token:
+        """The token of the page after ``page`` (asked with ``token``) of a comment
+        ``listing``, or ``None``: the listing ends there."""
+        return self._next(page, token, len(page.comments), listing.max_depth)
 
     async def fetch_posts(self, community: str, token: Token = None) -> tuple[Page, Token]:
         """One page of a community's posts, newest first, pinned ones included."""

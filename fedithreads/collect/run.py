@@ -25,6 +25,7 @@ from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
+from fedithreads.collect.resume import EarlierPages
 from fedithreads.collect.state import RunLock, State
 from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
 from fedithreads.collect.thread import Progress, ThreadRunner
@@ -82,6 +83,7 @@ class Collector:
                 full=self.full,
                 now=self.now,
                 progress=self.progress,
+                earlier=self._earlier(run.run_id) if resumed else None,
             )
             async with self._client(run.run_id) as client:
                 detector = Detector(client)
@@ -115,6 +117,11 @@ class Collector:
             state.run = None
             self.ledger.save()
             return report
+
+    def _earlier(self, run_id: str) -> EarlierPages | None:
+        """A resumed run continues each interrupted thread at the pages it lacks, from
+        the raw answers its earlier attempts kept (none when ``keep_raw`` is off)."""
+        return EarlierPages(self.data_dir, run_id) if self.settings.keep_raw else None
 
     def _known_copies(self, targets: Sequence[Target]) -> dict[tuple[str, str], int]:
         """The copies earlier runs found on other instances; read only when a target

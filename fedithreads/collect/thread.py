@@ -21,6 +21,7 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.crawl import ThreadCrawler, ThreadResult
 from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
+from fedithreads.collect.resume import Earlier, EarlierPages
 from fedithreads.collect.spool import Spool
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.collect.tasks import cancel_and_wait
@@ -48,13 +49,16 @@ class ThreadRunner:
         full: bool,
         now: Now,
         progress: Progress,
+        earlier: EarlierPages | None = None,
     ) -> None:
+        """``earlier``: the pages interrupted attempts of this run fetched (a resumed run)."""
         self.settings = settings
         self.ledger = ledger
         self.batch = batch
         self.full = full
         self.now = now
         self.progress = progress
+        self.earlier = earlier
         self.data_dir = settings.data_dir
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
@@ -130,7 +134,8 @@ class ThreadRunner:
             / safe_name(self.ledger.run_id)
             / safe_name(f"{post.instance}-{post.post_id}")
         )
-        crawler = self._crawler(api, spool)
+        kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
+        crawler = self._crawler(api, spool, kept.page if kept else None)
         error = None
         try:
             result = await crawler.crawl(post.post_id, post)
@@ -187,9 +192,10 @@ class ThreadRunner:
         part = f"thread-{post.post_id}"
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
-    def _crawler(self, api: ThreadApi, spool: Spool) -> ThreadCrawler:
+    def _crawler(self, api: ThreadApi, spool: Spool, earlier: Earlier | None) -> ThreadCrawler:
         """A crawler paced for the host; the page ceiling configured or known from the
-        version is a hint to probe, one met on the host before is a wall."""
+        version is a hint to probe, one met on the host before is a wall; ``earlier``:
+        the pages an interrupted attempt fetched."""
         server = api.server
         conf = self.settings.hosts.get(server.host)
         expected = (conf.page_ceiling if conf else None) or server.page_ceiling
@@ -201,6 +207,7 @@ class ThreadRunner:
             ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
             sink=spool.add,
+            earlier=earlier,
         )
 
     def _write_post(self, post: PostRecord) -> None:
