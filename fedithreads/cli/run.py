@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import polars as pl
@@ -21,9 +21,13 @@ from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
 from fedithreads.collect.targets import Target, parse_target, target_key, with_across
+from fedithreads.collect.thread import Progress
 from fedithreads.config import Settings, load_settings
 from fedithreads.errors import UsageError
 from fedithreads.report.render import render_thread
+
+if TYPE_CHECKING:
+    import rich.progress
 from fedithreads.storage.tables import write_tables
 
 
@@ -92,18 +96,32 @@ def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> Ru
     """Run the collector, with a progress bar only when stderr is a terminal."""
     if not sys.stderr.isatty():
         return _until_stopped(Collector(settings, full=full).run(targets))
-    from rich.progress import Progress
+    from rich.progress import Progress as Bars  # only on a terminal: rich loads slowly
 
-    with Progress(console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("threads", total=0)
-
-        def progress(what: str, n: int) -> None:
-            if what == "threads":
-                bar.update(task, total=(bar.tasks[0].total or 0) + n)
-            else:
-                bar.advance(task, n)
-
+    with Bars(console=console(stderr=True), transient=True) as bar:
+        progress = bar_progress(bar)
         return _until_stopped(Collector(settings, full=full, progress=progress).run(targets))
+
+
+def bar_progress(bar: rich.progress.Progress) -> Progress:
+    """The collector's progress on two bars: threads finished of those known, and
+    comments fetched of the server's counts of the threads being crawled (it moves
+    within a big thread, page by page)."""
+    threads = bar.add_task("threads", total=0)
+    comments = bar.add_task("comments", total=0)
+    grows = {"threads": threads, "comments_expected": comments}
+    moves = {"done": threads, "comments": comments}
+    totals = {threads: 0, comments: 0}
+
+    def progress(what: str, n: int) -> None:
+        if what in grows:
+            task = grows[what]
+            totals[task] += n
+            bar.update(task, total=totals[task])
+        elif what in moves:
+            bar.advance(moves[what], n)
+
+    return progress
 
 
 STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}

@@ -26,7 +26,7 @@ from fedithreads.collect.spool import Spool
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.config import Settings
-from fedithreads.core.records import PostRecord
+from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.rows import posts_frame
 from fedithreads.core.units import Now, duration_seconds
 from fedithreads.errors import FedithreadsError, StoreError
@@ -34,7 +34,9 @@ from fedithreads.storage.atomic import SPOOL_DIR, safe_name
 from fedithreads.storage.tables import append_snapshots, part_path
 
 Progress = Callable[[str, int], None]
-"""Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished one."""
+"""Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished
+one; within a crawl, ``("comments_expected", n)`` when it starts (the server's count)
+and ``("comments", n)`` as each page brings n comments it had not seen."""
 
 
 class ThreadRunner:
@@ -136,6 +138,7 @@ class ThreadRunner:
         )
         kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
         crawler = self._crawler(api, spool, kept.page if kept else None)
+        self.progress("comments_expected", post.comments)
         error = None
         try:
             result = await crawler.crawl(post.post_id, post)
@@ -206,9 +209,15 @@ class ThreadRunner:
             hint=hint,
             ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
-            sink=spool.add,
+            sink=lambda rows, replaced: self._sink(spool, rows, replaced),
             earlier=earlier,
         )
+
+    def _sink(self, spool: Spool, rows: list[CommentRecord], replaced: list[int]) -> None:
+        """A page's new or newer comments to the spool, and how many were new to the bar."""
+        spool.add(rows, replaced)
+        if len(rows) > len(replaced):
+            self.progress("comments", len(rows) - len(replaced))
 
     def _write_post(self, post: PostRecord) -> None:
         """The post row of a thread that a target named (communities list theirs)."""
