@@ -20,9 +20,18 @@ from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
-from fedithreads.collect.targets import Target, parse_target, target_key, with_across
+from fedithreads.collect.targets import (
+    Target,
+    parse_target,
+    takes_window,
+    target_key,
+    with_across,
+    with_window,
+)
 from fedithreads.collect.thread import Progress
 from fedithreads.config import Settings, load_settings
+from fedithreads.core.units import utcnow
+from fedithreads.core.window import Window, WindowProblem, read_window
 from fedithreads.errors import UsageError
 from fedithreads.report.render import render_thread
 
@@ -42,6 +51,13 @@ from fedithreads.storage.tables import write_tables
 )
 @click.option("--full", is_flag=True, help="Re-crawl every thread, changed or not.")
 @click.option(
+    "--since",
+    metavar="WHEN",
+    help="Only posts published at or after WHEN: a date (2026-01-01), a date and time "
+    "(2026-01-01T12:00Z) or a span back from now (7d, 12h). Communities, users, instances.",
+)
+@click.option("--until", metavar="WHEN", help="Only posts published before WHEN (as --since).")
+@click.option(
     "--across",
     metavar="HOSTS",
     help="Also read each thread's copies on its home instance and on these hosts "
@@ -53,6 +69,8 @@ def collect(
     targets: tuple[str, ...],
     seed_files: tuple[Path, ...],
     full: bool,
+    since: str | None,
+    until: str | None,
     across: str | None,
     config_path: Path | None,
     data_dir: Path | None,
@@ -66,6 +84,7 @@ def collect(
     a target failed (what was fetched is kept), 75 when another run holds the lock.
     """
     settings = from_options(config_path, data_dir)
+    window = _window(since, until)
     others = parse_across(across) if across is not None else ()
     chosen = [parse_target(t) for t in targets]
     if seed_files or not targets:
@@ -77,10 +96,31 @@ def collect(
             f"nothing to collect: give a TARGET, --seeds FILE, or add seed files to "
             f"{settings.seeds_dir}"
         )
+    if window is not None:
+        chosen = _windowed(chosen, window)
     report = _run_collect(settings, _dedupe(chosen), full=full)
     for target in report.targets:
         click.echo(target.summary())
     sys.exit(0 if report.ok else 1)
+
+
+def _window(since: str | None, until: str | None) -> Window | None:
+    """The window --since and --until give, or a UsageError naming the flag at fault."""
+    try:
+        return read_window(since, until, utcnow())
+    except WindowProblem as exc:
+        shown = {"since": since, "until": until}[exc.bound]
+        raise UsageError(f"--{exc.bound} {shown!r}: {exc.problem}; {exc.fix}") from None
+
+
+def _windowed(targets: list[Target], window: Window) -> list[Target]:
+    """The targets with the window (those that list posts and have none of their own)."""
+    if not any(takes_window(t) for t in targets):
+        raise UsageError(
+            "--since/--until apply to communities (a post is collected whole); "
+            "give a community target or leave them out"
+        )
+    return [with_window(t, window) for t in targets]
 
 
 def _dedupe(targets: list[Target]) -> list[Target]:

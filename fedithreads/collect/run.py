@@ -24,6 +24,7 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
+from fedithreads.collect.listing import Scope, list_posts
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
 from fedithreads.collect.resume import EarlierPages
 from fedithreads.collect.state import RunLock, State
@@ -217,8 +218,14 @@ class Collector:
     async def _community(
         self, api: ThreadApi, target: CommunityTarget, outcome: TargetOutcome
     ) -> None:
-        posts, error = await self._list_posts(api, target)
-        outcome.error = error
+        scope = Scope(target.window, target.max_posts)
+        listed = await list_posts(
+            lambda token: api.fetch_posts(target.name, token),
+            scope,
+            max_pages=self.settings.limits.max_pages,
+        )
+        outcome.error = listed.error
+        posts = listed.posts
         frame = build_tables(posts, []).posts
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, f"list-{target.name}")
         self.progress("threads", len(posts))
@@ -227,36 +234,3 @@ class Collector:
         crawled, copies = await asyncio.gather(threads, views)
         outcome.threads = list(crawled)
         outcome.views = [v for post_views in copies for v in post_views]
-
-    async def _list_posts(
-        self, api: ThreadApi, target: CommunityTarget
-    ) -> tuple[list[PostRecord], str | None]:
-        """Newest first until the end, ``max_posts`` unpinned posts, or a page of no news.
-
-        A page that fails after the first ends the listing: the posts found so far are
-        still crawled, and the error is returned for the target's outcome."""
-        found: dict[int, PostRecord] = {}
-        token = None
-        error: str | None = None
-        for _ in range(self.settings.limits.max_pages):
-            try:
-                page, token = await api.fetch_posts(target.name, token)
-            except StoreError:  # the disk, not the server: the whole run stops
-                raise
-            except FedithreadsError as exc:
-                if not found:
-                    raise
-                error = f"post list stopped after {len(found)} posts: {exc}"
-                break
-            new = [p for p in page.posts if p.post_id not in found]
-            found.update((p.post_id, p) for p in new)
-            unpinned = sum(1 for p in found.values() if not p.featured)
-            if target.max_posts is not None and unpinned >= target.max_posts:
-                break
-            if token is None or not new:
-                break
-        posts = list(found.values())
-        if target.max_posts is not None:
-            keep = {p.post_id for p in [p for p in posts if not p.featured][: target.max_posts]}
-            posts = [p for p in posts if p.featured or p.post_id in keep]
-        return posts, error

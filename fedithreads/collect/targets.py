@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote
 
 from fedithreads.collect.instances import Instance
 from fedithreads.core.hosts import DEFAULT_PORTS, Host, check_characters, read_host
+from fedithreads.core.window import Window
 from fedithreads.errors import TargetProblem, UsageError, quoted
 
 MAX_TARGET_CHARS = 2000
@@ -68,6 +69,8 @@ class CommunityTarget:
     name: str
     max_posts: int | None = None
     across: tuple[Instance, ...] = ()
+    window: Window | None = None
+    """Only the posts published in it (``--since``/``--until``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,19 @@ def with_across(target: Target, others: Sequence[Instance]) -> Target:
     """``target`` also naming the instances ``others`` (after its own; each host once)."""
     merged = {i.host: i for i in (*target.across, *others)}
     return replace(target, across=tuple(merged.values()))
+
+
+def takes_window(target: Target) -> bool:
+    """Whether ``target`` lists posts, so that a date window applies to it (a post is
+    collected whole whatever its date)."""
+    return isinstance(target, CommunityTarget)
+
+
+def with_window(target: Target, window: Window | None) -> Target:
+    """``target`` limited to ``window`` if it takes one and has none of its own."""
+    if window is None or not isinstance(target, CommunityTarget) or target.window is not None:
+        return target
+    return replace(target, window=window)
 
 
 def target_key(target: Target) -> str:
