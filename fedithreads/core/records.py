@@ -8,7 +8,7 @@ where and when it was seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -54,6 +54,13 @@ class PostRecord:
     run_id: str
     featured: bool = False
     """Pinned in its community or instance (kept for crawling; not a table column)."""
+    author_banned: bool | None = field(default=None, compare=False)
+    author_bot: bool | None = field(default=None, compare=False)
+    author_deleted: bool | None = field(default=None, compare=False)
+    """The creator's flags as the page showed them (``None``: not shown): banned from the
+    instance, a bot account, the account deleted. Not table columns, and not part of the
+    snapshot's identity (records compare without them): for an authors table to be
+    built from (``CREATOR_FLAGS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,14 @@ class CommentRecord:
     server_version: str | None
     collected_at: datetime
     run_id: str
+    author_banned: bool | None = field(default=None, compare=False)
+    author_bot: bool | None = field(default=None, compare=False)
+    author_deleted: bool | None = field(default=None, compare=False)
+    """As ``PostRecord``'s: the creator's flags where the page showed them."""
+
+
+CREATOR_FLAGS = ("author_banned", "author_bot", "author_deleted")
+"""The creator's flags every post and comment record carries (not table columns)."""
 
 
 @dataclass(frozen=True, slots=True)

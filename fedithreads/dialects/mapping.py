@@ -21,6 +21,7 @@ from fedithreads.dialects.models import (
     GetComment,
     GetPost,
     PagedCommentList,
+    Person,
     PostCountFields,
     PostCounts,
     PostList,
@@ -73,7 +74,14 @@ def post_record(view: PostView, prov: Provenance) -> PostRecord:
         server_version=prov.server_version,
         collected_at=prov.collected_at,
         run_id=prov.run_id,
+        **creator_flags(view.creator, view.creator_banned),
     )
+
+
+def creator_flags(creator: Person, view_banned: bool | None) -> dict[str, bool | None]:
+    """A record's ``author_*`` flags: the person's, the view's ban where it keeps it (v4)."""
+    banned = view_banned if view_banned is not None else creator.banned
+    return {"author_banned": banned, "author_bot": creator.bot, "author_deleted": creator.deleted}
 
 
 def comment_record(view: CommentView, prov: Provenance) -> CommentRecord:
@@ -103,6 +111,7 @@ def comment_record(view: CommentView, prov: Provenance) -> CommentRecord:
         server_version=prov.server_version,
         collected_at=prov.collected_at,
         run_id=prov.run_id,
+        **creator_flags(view.creator, view.creator_banned),
     )
 
 

@@ -67,6 +67,9 @@ class CommentCounts(Model):
 class Person(Model):
     name: str
     ap_id: str
+    banned: Flag = None
+    bot: Flag = None
+    deleted: Flag = None
 
 
 class Community(Model):
@@ -98,6 +101,8 @@ class PostView(Model):
     creator: Person
     community: Community
     counts: PostCounts | None = None
+    creator_banned: Flag = None
+    """Lemmy 1.0 keeps the instance ban on the view, not the person."""
 
 
 class Comment(CommentCountFields):
@@ -125,6 +130,7 @@ class CommentView(Model):
     creator: Person
     post: PostRef | None = None
     counts: CommentCounts | None = None
+    creator_banned: Flag = None
 
 
 class GetPost(Model):
@@ -187,7 +193,7 @@ def build_models(d: Dialect) -> Models:
         built[base] = model = _derive(base, aliases, built)
         return model
 
-    derive(Person, name=d.person_name, ap_id=d.actor_id)
+    derive(Person, name=d.person_name, ap_id=d.actor_id, bot=d.bot)
     derive(Community, ap_id=d.actor_id)
     times = {"published": d.published, "updated": d.updated}
     pins = {"pinned_community": d.pinned_community, "pinned_instance": d.pinned_instance}
