@@ -20,14 +20,7 @@ from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
-from fedithreads.collect.targets import (
-    Target,
-    parse_target,
-    takes_window,
-    target_key,
-    with_across,
-    with_window,
-)
+from fedithreads.collect.targets import Target, parse_target, scoped, target_key, with_across
 from fedithreads.collect.thread import Progress
 from fedithreads.config import Settings, load_settings
 from fedithreads.core.units import utcnow
@@ -58,6 +51,11 @@ from fedithreads.storage.tables import write_tables
 )
 @click.option("--until", metavar="WHEN", help="Only posts published before WHEN (as --since).")
 @click.option(
+    "--max-posts",
+    type=click.IntRange(1),
+    help="At most the N newest unpinned posts of each community, user or instance.",
+)
+@click.option(
     "--across",
     metavar="HOSTS",
     help="Also read each thread's copies on its home instance and on these hosts "
@@ -71,6 +69,7 @@ def collect(
     full: bool,
     since: str | None,
     until: str | None,
+    max_posts: int | None,
     across: str | None,
     config_path: Path | None,
     data_dir: Path | None,
@@ -96,8 +95,7 @@ def collect(
             f"nothing to collect: give a TARGET, --seeds FILE, or add seed files to "
             f"{settings.seeds_dir}"
         )
-    if window is not None:
-        chosen = _windowed(chosen, window)
+    chosen = scoped(chosen, window, max_posts)
     report = _run_collect(settings, _dedupe(chosen), full=full)
     for target in report.targets:
         click.echo(target.summary())
@@ -111,16 +109,6 @@ def _window(since: str | None, until: str | None) -> Window | None:
     except WindowProblem as exc:
         shown = {"since": since, "until": until}[exc.bound]
         raise UsageError(f"--{exc.bound} {shown!r}: {exc.problem}; {exc.fix}") from None
-
-
-def _windowed(targets: list[Target], window: Window) -> list[Target]:
-    """The targets with the window (those that list posts and have none of their own)."""
-    if not any(takes_window(t) for t in targets):
-        raise UsageError(
-            "--since/--until apply to communities (a post is collected whole); "
-            "give a community target or leave them out"
-        )
-    return [with_window(t, window) for t in targets]
 
 
 def _dedupe(targets: list[Target]) -> list[Target]:

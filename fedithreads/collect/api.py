@@ -146,17 +146,19 @@ class ThreadApi:
         ``listing``, or ``None``: the listing ends there."""
         return self._next(page, token, len(page.comments), listing.max_depth)
 
-    async def fetch_posts(self, community: str, token: Token = None) -> tuple[Page, Token]:
-        """One page of a community's posts, newest first, pinned ones included."""
+    async def fetch_posts(self, community: str | None, token: Token = None) -> tuple[Page, Token]:
+        """One page of a community's posts (``None``: of the instance's local communities,
+        ``type_=Local``), newest first, pinned ones included."""
         d = self.server.dialect
         params = json_params(community_name=community, limit=LIMIT, show_nsfw=True)
+        listing = "All" if community is not None else "Local"
         if d == "lemmy-v4":
-            params.update(json_params(sort="new", type_="all", time_range_seconds=0))
+            params.update(json_params(sort="new", type_=listing.lower(), time_range_seconds=0))
             params.update(json_params(page_cursor=token))
         elif d == "piefed":
-            params.update(json_params(sort="New", type_="All", page=int(token or 1)))
+            params.update(json_params(sort="New", type_=listing, page=int(token or 1)))
         else:
-            params.update(json_params(sort="New", type_="All"))
+            params.update(json_params(sort="New", type_=listing))
             if isinstance(token, str):
                 params["page_cursor"] = token
             elif token is not None:
@@ -167,6 +169,22 @@ class ThreadApi:
         if d == "lemmy-v3":  # 0.19 cursors: next_page on every non-empty page; a short
             return page, (page.next_page if len(page.posts) >= LIMIT else None)  # one is last
         return page, self._next(page, token, len(page.posts), None)
+
+    async def fetch_person_content(self, name: str, token: Token = None) -> tuple[Page, Token]:
+        """One page of a person's posts and comments, newest first: v3's and PieFed's
+        ``/user`` (PieFed only ``include_content``), v4's ``/person/content``."""
+        d = self.server.dialect
+        params = json_params(username=name, limit=LIMIT)
+        if d == "lemmy-v4":
+            params.update(json_params(type_="all", page_cursor=token))
+            page = await self._get("/person/content", params, "person/content")
+            return page, page.next_page
+        params.update(json_params(sort="New", page=int(token or 1)))
+        if d == "piefed":
+            params["include_content"] = "true"
+        page = await self._get("/user", params, "user")
+        full = max(len(page.posts), len(page.comments)) >= LIMIT
+        return page, int(token or 1) + 1 if full else None
 
     def _next(self, page: Page, token: Token, rows: int, max_depth: int | None) -> Token:
         d = self.server.dialect

@@ -56,15 +56,15 @@ class Scope:
 
 
 @dataclass(slots=True)
-class Listed:
-    """What a listing gave: the posts kept, the pages read, why it stopped early."""
+class ListedPosts:
+    """What a listing gave: the posts kept, the requests it took, why it stopped early."""
 
     posts: list[PostRecord]
-    pages: int
+    requests: int
     error: str | None = None
 
 
-async def list_posts(pages: Pages, scope: Scope, *, max_pages: int) -> Listed:
+async def list_posts(pages: Pages, scope: Scope, *, max_pages: int) -> ListedPosts:
     """Read a listing newest first as the module says. A page that fails after the first
     ends it: the posts found so far are kept, and ``error`` says where it stopped."""
     found: dict[int, PostRecord] = {}
@@ -85,4 +85,4 @@ async def list_posts(pages: Pages, scope: Scope, *, max_pages: int) -> Listed:
         found.update((p.post_id, p) for p in new)
         if token is None or not new or scope.enough(found.values()) or scope.passed(page):
             break
-    return Listed(scope.cut(found.values()), read, error)
+    return ListedPosts(scope.cut(found.values()), read, error)

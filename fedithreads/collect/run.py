@@ -24,11 +24,20 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
-from fedithreads.collect.listing import Scope, list_posts
+from fedithreads.collect.listing import ListedPosts, Scope, list_posts
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
+from fedithreads.collect.person import list_person_threads
 from fedithreads.collect.resume import EarlierPages
 from fedithreads.collect.state import RunLock, State
-from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
+from fedithreads.collect.targets import (
+    ApIdTarget,
+    CommunityTarget,
+    ListingTarget,
+    PostTarget,
+    Target,
+    UserTarget,
+    target_key,
+)
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.config import Settings
@@ -155,9 +164,9 @@ class Collector:
         for other in target.across:  # their copies are asked for once the post is known
             detector.start(other.base_url)
         try:
-            if isinstance(target, CommunityTarget):
+            if isinstance(target, ListingTarget):
                 api = await self._api(client, detector, target.base_url)
-                await self._community(api, target, outcome)
+                await self._listed(api, target, outcome)
             else:
                 api, post = await self._api_and_post(client, detector, target)
                 thread, views = await asyncio.gather(
@@ -171,7 +180,7 @@ class Collector:
             outcome.error = str(exc)
         return outcome
 
-    async def _views(self, post: PostRecord, target: Target) -> list[ViewOutcome]:
+    async def _views(self, post: PostRecord, target: Target | ListingTarget) -> list[ViewOutcome]:
         """The copies of ``post``'s thread on the other instances ``target`` names."""
         return await self.views.of(post, target.across) if target.across else []
 
@@ -215,22 +224,36 @@ class Collector:
             return await api.fetch_post(target.post_id)
         return await api.fetch_resolved_post(target.url)
 
-    async def _community(
-        self, api: ThreadApi, target: CommunityTarget, outcome: TargetOutcome
-    ) -> None:
-        scope = Scope(target.window, target.max_posts)
-        listed = await list_posts(
-            lambda token: api.fetch_posts(target.name, token),
-            scope,
-            max_pages=self.settings.limits.max_pages,
-        )
+    async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
+        """The threads a community, an instance or a person lists: their posts written as
+        one part, then each thread run (and its copies, ``--across``)."""
+        listed = await self._list(api, target)
         outcome.error = listed.error
         posts = listed.posts
         frame = build_tables(posts, []).posts
-        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, f"list-{target.name}")
+        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, listing_part(target))
         self.progress("threads", len(posts))
         threads = asyncio.gather(*(self.threads.run(api, p, with_post=False) for p in posts))
         views = asyncio.gather(*(self._views(p, target) for p in posts))
         crawled, copies = await asyncio.gather(threads, views)
         outcome.threads = list(crawled)
         outcome.views = [v for post_views in copies for v in post_views]
+
+    async def _list(self, api: ThreadApi, target: ListingTarget) -> ListedPosts:
+        scope = Scope(target.window, target.max_posts)
+        max_pages = self.settings.limits.max_pages
+        if isinstance(target, UserTarget):
+            return await list_person_threads(api, target.name, scope, max_pages=max_pages)
+        name = target.name if isinstance(target, CommunityTarget) else None
+        return await list_posts(
+            lambda token: api.fetch_posts(name, token), scope, max_pages=max_pages
+        )
+
+
+def listing_part(target: ListingTarget) -> str:
+    """The name of the posts part a listing target writes (``storage.rebuild`` reads it)."""
+    if isinstance(target, CommunityTarget):
+        return f"list-{target.name}"
+    if isinstance(target, UserTarget):
+        return f"user-{target.name}"
+    return "instance"

@@ -1,8 +1,9 @@
 """seeds/*.toml → the targets of a scheduled run.
 
 A seed file is a list of ``[[targets]]`` tables, each with ``target = "<TARGET>"``, for
-communities only ``max_posts = <int ≥ 1>`` and ``since``/``until`` (a date window, as
-``collect --since``: a date, a TOML date-time or a span back from now such as ``"7d"``),
+communities, users and instances only ``max_posts = <int ≥ 1>`` and ``since``/``until``
+(a date window, as ``collect --since``: a date, a TOML date-time or a span back from now
+such as ``"7d"``),
 and ``across = ["host", …]``: the other instances to read each of its threads from, as
 ``collect --across``. Any mistake is one
 ConfigError naming the file, the key (``targets[2].target``) and the fix. A target named
@@ -12,19 +13,19 @@ twice, in one file or across files, is collected once: the first mention wins (w
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from fedithreads.collect.instances import read_across
 from fedithreads.collect.targets import (
-    CommunityTarget,
     Target,
     read_target,
     shown,
+    takes_window,
     target_key,
     with_across,
+    with_max_posts,
     with_window,
 )
 from fedithreads.config import read_toml
@@ -33,6 +34,7 @@ from fedithreads.core.window import WindowProblem, read_window
 from fedithreads.errors import ConfigError, TargetProblem, quoted
 
 _ENTRY_KEYS = ("target", "max_posts", "since", "until", "across")
+_ONLY_LISTED = "only applies to a community, a user or an instance"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
@@ -112,11 +114,9 @@ def _with_across(where: str, at: str, target: Target, value: object) -> Target:
 
 
 def _with_window(where: str, at: str, target: Target, since: object, until: object) -> Target:
-    if not isinstance(target, CommunityTarget):
+    if not takes_window(target):
         key = f"{at}.since" if since is not None else f"{at}.until"
-        raise ConfigError(
-            where, key, "only applies to a community", "remove it: a post is collected whole"
-        )
+        raise ConfigError(where, key, _ONLY_LISTED, "remove it: a post is collected whole")
     try:
         window = read_window(since, until, utcnow())
     except WindowProblem as exc:
@@ -140,11 +140,9 @@ def _with_max_posts(where: str, at: str, target: Target, value: object) -> Targe
         got = repr(value) if type(value) is int else _kind(value)
         problem = f"must be a whole number ≥ 1 (got {got})"
         raise ConfigError(where, at, problem, "write e.g. max_posts = 100")
-    if not isinstance(target, CommunityTarget):
-        raise ConfigError(
-            where, at, "only applies to a community", "remove it, or give a community target"
-        )
-    return dataclasses.replace(target, max_posts=value)
+    if not takes_window(target):
+        raise ConfigError(where, at, _ONLY_LISTED, "remove it, or give a community target")
+    return with_max_posts(target, value)
 
 
 def _key(key: str) -> str:

@@ -9,6 +9,7 @@ collector and the rebuild from the raw archive read it alike). The models never 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fedithreads.core.records import Page, Provenance
@@ -20,7 +21,7 @@ from fedithreads.errors import ParseError
 
 _BY_DIALECT: dict[str, Models] = {d.DIALECT: d.MODELS for d in (lemmy_v3, lemmy_v4, piefed)}
 DIALECTS = tuple(_BY_DIALECT)
-ENDPOINTS = ("post", "post/list", "comment", "comment/list", "site")
+ENDPOINTS = ("post", "post/list", "comment", "comment/list", "site", "user", "person/content")
 API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
 """Where each dialect's API lives on a host: what the collector asks and raw URLs show."""
 
@@ -50,6 +51,8 @@ def parse_page(
         )
         if fast is not None:
             return Page(endpoint=endpoint, comments=fast)
+    if endpoint == "person/content":
+        document = lemmy_v4.split_person_items(_decoded(document, dialect, endpoint, source))
     model = _MODELS.get((dialect, endpoint))
     if model is None:
         raise ParseError(dialect, endpoint, source, "$", "no model for this dialect/endpoint")
@@ -58,6 +61,16 @@ def parse_page(
         return page_records(doc, endpoint, prov)
     except (ValueError, OverflowError) as exc:  # e.g. an actor URL with an impossible port
         raise ParseError(dialect, endpoint, source, "$", str(exc)[:200]) from None
+
+
+def _decoded(document: Any, dialect: str, endpoint: str, source: str) -> Any:
+    """A raw JSON body as Python values (``validate`` takes either)."""
+    if not isinstance(document, bytes | str):
+        return document
+    try:
+        return json.loads(document)
+    except ValueError:
+        raise ParseError(dialect, endpoint, source, "$", "not valid JSON") from None
 
 
 def _object_dialect(obj: Any) -> str | None:

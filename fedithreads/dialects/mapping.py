@@ -22,6 +22,7 @@ from fedithreads.dialects.models import (
     GetPost,
     PagedCommentList,
     Person,
+    PersonContent,
     PostCountFields,
     PostCounts,
     PostList,
@@ -38,6 +39,10 @@ def page_records(doc: Model, endpoint: str, prov: Provenance) -> Page:
     if isinstance(doc, PostList):
         posts = tuple([post_record(v, prov) for v in doc.views])
         return Page(endpoint=endpoint, posts=posts, next_page=doc.next_page)
+    if isinstance(doc, PersonContent):
+        posts = tuple([post_record(v, prov) for v in doc.posts])
+        comments = tuple([comment_record(v, prov) for v in doc.comments])
+        return Page(endpoint=endpoint, posts=posts, comments=comments, next_page=doc.next_page)
     assert isinstance(doc, CommentList)
     comments = tuple([comment_record(v, prov) for v in doc.views])
     cursor = doc.next_page if isinstance(doc, PagedCommentList) else None

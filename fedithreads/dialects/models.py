@@ -165,6 +165,16 @@ class PagedCommentList(CommentList):
     next_page: str | None = None
 
 
+class PersonContent(Model):
+    """A person's posts and comments, newest first: ``GET /user`` (Lemmy 0.19; PieFed
+    with ``include_content``), and v4's ``/person/content`` once its tagged ``items``
+    are split by kind (``lemmy_v4.split_person_items``)."""
+
+    posts: list[PostView]
+    comments: list[CommentView]
+    next_page: str | None = None
+
+
 class Models(NamedTuple):
     """One dialect's document models."""
 
@@ -172,6 +182,7 @@ class Models(NamedTuple):
     post_list: type[PostList]
     comment: type[GetComment]
     comment_list: type[CommentList]
+    person_content: type[PersonContent]
 
     def by_endpoint(self) -> dict[str, type[Model]]:
         return {
@@ -179,6 +190,8 @@ class Models(NamedTuple):
             "post/list": self.post_list,
             "comment": self.comment,
             "comment/list": self.comment_list,
+            "user": self.person_content,
+            "person/content": self.person_content,
         }
 
 
@@ -207,6 +220,7 @@ def build_models(d: Dialect) -> Models:
         post_list=derive(PostList, views=d.post_list),
         comment=derive(GetComment),
         comment_list=derive(comments, views=d.comment_list),
+        person_content=derive(PersonContent),
     )
 
 

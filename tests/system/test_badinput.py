@@ -281,7 +281,7 @@ def test_a_window_over_post_targets_only_exits_2(tmp_path: Path) -> None:
     """--since with nothing that lists posts is a mistake, not silently ignored."""
     result = run("collect", TARGET, "--since", "7d", "--data-dir", tmp_path / "data")
 
-    assert_one_line(result, 2, "--since/--until apply to communities")
+    assert_one_line(result, 2, "--since/--until/--max-posts apply to communities")
     assert not (tmp_path / "data").exists()
 
 
