@@ -61,6 +61,19 @@ from fedithreads.storage.tables import write_tables
     help="Also read each thread's copies on its home instance and on these hosts "
     "(comma-separated, e.g. lemmy.ml,beehaw.org).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Detect the servers and read the post lists only: print per target the threads "
+    "due and an estimate of requests and time; fetch no comment, write nothing.",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing on success (cron mail stays empty), only the lines of targets that "
+    "failed or are incomplete; no progress bar.",
+)
 @settings_options
 @known_errors
 def collect(
@@ -71,6 +84,8 @@ def collect(
     until: str | None,
     max_posts: int | None,
     across: str | None,
+    dry_run: bool,
+    quiet: bool,
     config_path: Path | None,
     data_dir: Path | None,
 ) -> None:
@@ -96,9 +111,16 @@ def collect(
             f"{settings.seeds_dir}"
         )
     chosen = scoped(chosen, window, max_posts)
-    report = _run_collect(settings, _dedupe(chosen), full=full)
+    if dry_run:
+        plan = asyncio.run(Collector(settings, full=full).dry_run(_dedupe(chosen)))
+        failed = [t.summary(None) for t in plan.targets if t.error is not None]
+        for line in failed if quiet else plan.lines():
+            click.echo(line)
+        sys.exit(0 if plan.ok else 1)
+    report = _run_collect(settings, _dedupe(chosen), full=full, bars=not quiet)
     for target in report.targets:
-        click.echo(target.summary())
+        if not (quiet and target.ok):
+            click.echo(target.summary())
     sys.exit(0 if report.ok else 1)
 
 
@@ -120,9 +142,9 @@ def _dedupe(targets: list[Target]) -> list[Target]:
     return list(seen.values())
 
 
-def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> RunReport:
-    """Run the collector, with a progress bar only when stderr is a terminal."""
-    if not sys.stderr.isatty():
+def _run_collect(settings: Settings, targets: list[Target], *, full: bool, bars: bool) -> RunReport:
+    """Run the collector, with progress bars only when stderr is a terminal (and ``bars``)."""
+    if not (bars and sys.stderr.isatty()):
         return _until_stopped(Collector(settings, full=full).run(targets))
     from rich.progress import Progress as Bars  # only on a terminal: rich loads slowly
 

@@ -21,6 +21,8 @@
     thread       one thread's life in a run: skip it, or crawl it and write it
     views        the other instances' copies of a thread (--across): resolve, crawl
     outcome      what the run did: per-thread outcomes, the manifest, summary lines
+    lists        the posts a listing target names (the run's and the dry run's)
+    plan         collect --dry-run: the threads due and the requests they would take
     tasks        cancelling what a stopped run started, and waiting for it
     run          the run over all targets: the order of its steps
 

@@ -24,9 +24,9 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
-from fedithreads.collect.listing import ListedPosts, Scope, list_posts
+from fedithreads.collect.lists import list_target
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
-from fedithreads.collect.person import list_person_threads
+from fedithreads.collect.plan import DryRun, plan_run
 from fedithreads.collect.resume import EarlierPages
 from fedithreads.collect.state import RunLock, State
 from fedithreads.collect.targets import (
@@ -128,6 +128,18 @@ class Collector:
             self.ledger.save()
             return report
 
+    async def dry_run(self, targets: Sequence[Target]) -> DryRun:
+        """``collect --dry-run``: detect, read the post lists, judge the threads
+        (fedithreads.collect.plan); no comment fetched, nothing written, no lock."""
+        client = Client(
+            self.settings,
+            transport=self.transport,
+            clock=self.clock,
+            sleep=self.sleep,
+            now=self.now,
+        )
+        return await plan_run(self.settings, client, targets, full=self.full, now=self.now)
+
     def _earlier(self, run_id: str) -> EarlierPages | None:
         """A resumed run continues each interrupted thread at the pages it lacks, from
         the raw answers its earlier attempts kept (none when ``keep_raw`` is off)."""
@@ -140,15 +152,18 @@ class Collector:
             return {}
         return known_copies(scan_table(self.data_dir, "resolutions"))
 
-    def _client(self, run_id: str) -> Client:
-        archive = RawArchive(self.data_dir, run_id)
+    def _client(self, run_id: str | None) -> Client:
+        """The run's client, archiving every answer under ``run_id`` (None: nothing)."""
+        archive = None
+        if run_id is not None and self.settings.keep_raw:
+            archive = self._archiver(RawArchive(self.data_dir, run_id))
         return Client(
             self.settings,
             transport=self.transport,
             clock=self.clock,
             sleep=self.sleep,
             now=self.now,
-            archive=self._archiver(archive) if self.settings.keep_raw else None,
+            archive=archive,
         )
 
     @staticmethod
@@ -227,7 +242,7 @@ class Collector:
     async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
         """The threads a community, an instance or a person lists: their posts written as
         one part, then each thread run (and its copies, ``--across``)."""
-        listed = await self._list(api, target)
+        listed = await list_target(api, target, max_pages=self.settings.limits.max_pages)
         outcome.error = listed.error
         posts = listed.posts
         frame = build_tables(posts, []).posts
@@ -238,16 +253,6 @@ class Collector:
         crawled, copies = await asyncio.gather(threads, views)
         outcome.threads = list(crawled)
         outcome.views = [v for post_views in copies for v in post_views]
-
-    async def _list(self, api: ThreadApi, target: ListingTarget) -> ListedPosts:
-        scope = Scope(target.window, target.max_posts)
-        max_pages = self.settings.limits.max_pages
-        if isinstance(target, UserTarget):
-            return await list_person_threads(api, target.name, scope, max_pages=max_pages)
-        name = target.name if isinstance(target, CommunityTarget) else None
-        return await list_posts(
-            lambda token: api.fetch_posts(name, token), scope, max_pages=max_pages
-        )
 
 
 def listing_part(target: ListingTarget) -> str:

@@ -107,20 +107,7 @@ class ThreadRunner:
     def _reason(self, key: str, post: PostRecord) -> str | None:
         """Why the thread needs crawling this run, or None to skip it."""
         seen = self.ledger.state.threads.get(key)
-        window = timedelta(seconds=duration_seconds(self.settings.resnapshot_window))
-        if self.full:
-            return "full"
-        if seen is None:
-            return "new"
-        if not seen.complete:
-            return "incomplete before"
-        if seen.comments != post.comments or seen.newest_comment_time != _iso(
-            post.newest_comment_time
-        ):
-            return "changed"
-        if self.now() - post.published < window:
-            return "young"
-        return None
+        return crawl_reason(seen, post, self.settings, now=self.now(), full=self.full)
 
     def _skip(self, post: PostRecord, with_post: bool) -> ThreadOutcome:
         if with_post:
@@ -224,6 +211,25 @@ class ThreadRunner:
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+
+def crawl_reason(
+    seen: ThreadSeen | None, post: PostRecord, settings: Settings, *, now: datetime, full: bool
+) -> str | None:
+    """Why a thread needs crawling (``full``, ``new``, ``incomplete before``, ``changed``,
+    ``young``), given how the last crawl ``seen`` it, or None to skip it."""
+    window = timedelta(seconds=duration_seconds(settings.resnapshot_window))
+    if full:
+        return "full"
+    if seen is None:
+        return "new"
+    if not seen.complete:
+        return "incomplete before"
+    if seen.comments != post.comments or seen.newest_comment_time != _iso(post.newest_comment_time):
+        return "changed"
+    if now - post.published < window:
+        return "young"
+    return None
 
 
 def _iso(value: datetime | None) -> str | None:
