@@ -10,6 +10,7 @@ end as the dialect signals it.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import Any
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import parse_page, resolved_post
+from fedithreads.dialects import community_id, parse_page, resolved_post
 from fedithreads.errors import ParseError
 
 LIMIT = 50
@@ -184,6 +185,32 @@ class ThreadApi:
             params["include_content"] = "true"
         page = await self._get("/user", params, "user")
         full = max(len(page.posts), len(page.comments)) >= LIMIT
+        return page, int(token or 1) + 1 if full else None
+
+    async def fetch_community_id(self, name: str) -> int:
+        """``GET /community?name=``: the server's local id of a community (the modlog
+        filters by it)."""
+        dialect = self.server.dialect
+
+        def parse(fetched: Fetched) -> int:
+            return community_id(fetched.body, dialect=dialect, source=fetched.url)
+
+        self.requests += 1
+        return await self.client.get(self.server.api, "/community", {"name": name}, parse)
+
+    async def fetch_modlog(self, community: int | None, token: Token = None) -> tuple[Page, Token]:
+        """One page of the moderation log, newest first (of one community, by its id):
+        v3 and PieFed page numbers (one page of each kind's list; the next while one is
+        full), v4 cursors with the bulk entries (a ban's removals) shown."""
+        params = json_params(community_id=community, limit=LIMIT)
+        if self.server.dialect == "lemmy-v4":
+            params.update(json_params(page_cursor=token, show_bulk=True))
+            page = await self._get("/modlog", params, "modlog")
+            return page, page.next_page
+        params["page"] = int(token or 1)
+        page = await self._get("/modlog", params, "modlog")
+        kinds = Counter(a.action for a in page.actions)
+        full = max(kinds.values(), default=0) >= LIMIT
         return page, int(token or 1) + 1 if full else None
 
     def _next(self, page: Page, token: Token, rows: int, max_depth: int | None) -> Token:

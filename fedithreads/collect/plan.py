@@ -6,7 +6,8 @@ them; then each thread is judged by the run's own rule (``thread.crawl_reason``)
 ``state.json``, read and never written. The estimate for a thread due is the comment
 pages its server count fills (``ceil((comments + 1) / 50)``: one more page than a full
 last page, the end signal), the least a crawl asks; the estimate for a host adds its
-detection and the listing requests, and its time is those requests at the pace the run
+detection, the listing requests and the least the moderation log takes (its first
+page, and a community's id), and its time is those requests at the pace the run
 would keep there: ``rate_fraction`` of the limit the host publishes in ``/site``, or the
 configured rate, or the default. Hosts are collected in parallel, so the run takes about
 as long as its slowest host. Copies on other instances (``--across``) are not estimated.
@@ -24,8 +25,9 @@ from fedithreads.collect.api import LIMIT, ThreadApi
 from fedithreads.collect.client import Client
 from fedithreads.collect.detect import Detector, Server
 from fedithreads.collect.lists import list_target
+from fedithreads.collect.modlog import has_modlog, reads_modlog
 from fedithreads.collect.state import State
-from fedithreads.collect.targets import ListingTarget, PostTarget, Target
+from fedithreads.collect.targets import CommunityTarget, ListingTarget, PostTarget, Target
 from fedithreads.collect.thread import crawl_reason
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
@@ -137,7 +139,7 @@ class _Judge:
             plan.error = str(exc)
             return plan
         _pace(client, server, run)
-        plan.requests = api.requests
+        plan.requests = api.requests + _modlog_least(target, server)
         plan.listed = len(posts)
         for post in posts:
             seen = self.state.threads.get(f"{post.instance}/{post.post_id}")
@@ -157,6 +159,14 @@ class _Judge:
         if listed.error is not None:
             raise FedithreadsError(listed.error)
         return listed.posts
+
+
+def _modlog_least(target: Target, server: Server) -> int:
+    """The requests the moderation log takes at least: its first page, and for a
+    community its id (``collect.modlog``)."""
+    if not (isinstance(target, ListingTarget) and reads_modlog(target) and has_modlog(server)):
+        return 0
+    return 2 if isinstance(target, CommunityTarget) else 1
 
 
 def _pace(client: Client, server: Server, run: DryRun) -> None:

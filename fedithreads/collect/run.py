@@ -25,6 +25,7 @@ from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.lists import list_target
+from fedithreads.collect.modlog import read_modlog
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
 from fedithreads.collect.plan import DryRun, plan_run
 from fedithreads.collect.resume import EarlierPages
@@ -42,6 +43,7 @@ from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
+from fedithreads.core.rows import moderation_frame
 from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import SPOOL_DIR, safe_name
@@ -242,11 +244,22 @@ class Collector:
     async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
         """The threads a community, an instance or a person lists: their posts written as
         one part, then each thread run (and its copies, ``--across``)."""
-        listed = await list_target(api, target, max_pages=self.settings.limits.max_pages)
+        max_pages = self.settings.limits.max_pages
+        listed = await list_target(api, target, max_pages=max_pages)
         outcome.error = listed.error
         posts = listed.posts
         frame = build_tables(posts, []).posts
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, listing_part(target))
+        try:
+            actions = await read_modlog(api, target, posts, max_pages=max_pages)
+        except StoreError:
+            raise
+        except FedithreadsError as exc:
+            outcome.error = outcome.error or f"the moderation log could not be read: {exc}"
+        else:
+            log = moderation_frame(actions)
+            part = f"modlog-{listing_part(target)}"
+            append_snapshots(self.data_dir, self.ledger.run_id, "moderation", log, part)
         self.progress("threads", len(posts))
         threads = asyncio.gather(*(self.threads.run(api, p, with_post=False) for p in posts))
         views = asyncio.gather(*(self._views(p, target) for p in posts))

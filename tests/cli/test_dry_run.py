@@ -53,9 +53,10 @@ def test_a_dry_run_estimates_from_the_post_list_and_the_published_limit(tmp_path
     assert result.exit_code == 0, result.output
     pages = sum(math.ceil((p.comments + 1) / 50) for p in dataset.posts())
     line, total = result.stdout.splitlines()
-    assert f"6 threads listed, 6 due (6 new); about {1 + pages} requests" in line
+    listing_and_modlog = 1 + 2  # the post list; the community's id, the log's first page
+    assert f"6 threads listed, 6 due (6 new); about {listing_and_modlog + pages} requests" in line
     assert f"at {180 / 60 * 0.9:.3g} requests/s" in line
-    assert f"about {1 + pages + 2} requests" in total
+    assert f"about {listing_and_modlog + pages + 2} requests" in total
     assert "publishes 180 per 60 s" in total
     assert comment_requests == 0
     assert not (tmp_path / "data").exists()
@@ -78,11 +79,12 @@ def test_a_dry_run_after_a_run_counts_only_the_threads_due(tmp_path: Path) -> No
     assert 3004 not in left
     pages = {p.post_id: math.ceil((p.comments + 1) / 50) for p in dataset.posts()}
     due = f"{len(left)} due ({len(left)} incomplete before)" if left else "0 due"
-    assert f"6 threads listed, {due}; about {1 + sum(pages[i] for i in left)} requests" in (
+    fixed = 3  # the post list; the community's id and the first page of its log
+    assert f"6 threads listed, {due}; about {fixed + sum(pages[i] for i in left)} requests" in (
         before.stdout
     )
     both = f"{len(left) + 1} due (1 changed" + (f", {len(left)} incomplete before" if left else "")
-    assert f"{both}); about {1 + sum(pages[i] for i in left | {3004})}" in after.stdout
+    assert f"{both}); about {fixed + sum(pages[i] for i in left | {3004})}" in after.stdout
 
 
 def test_quiet_prints_nothing_on_success_and_one_line_per_failure(tmp_path: Path) -> None:

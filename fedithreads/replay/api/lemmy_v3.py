@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from fedithreads.core.records import PostRecord
+from fedithreads.replay.api import modlog
 from fedithreads.replay.api.base import Api, lemmy_error
 from fedithreads.replay.api.params import Paging, ThreadParams
 from fedithreads.replay.api.people import person_details
@@ -60,7 +61,11 @@ class LemmyV3Api(Api):
 
     dialect = "lemmy-v3"
     routes = route_table(
-        "/api/v3", adds={"user": lambda api, params: person_details(api, params, USER_PAGES)}
+        "/api/v3",
+        adds={
+            "user": lambda api, params: person_details(api, params, USER_PAGES),
+            "modlog": lambda api, params: modlog.lists(api, params, USER_PAGES),
+        },
     )
     listings: ClassVar[Mapping[str, str]] = {
         "All": "all",

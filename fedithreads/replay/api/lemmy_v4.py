@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.replay.api import modlog
 from fedithreads.replay.api.base import Api, lemmy_error
 from fedithreads.replay.api.params import Paging, ThreadParams
 from fedithreads.replay.api.people import person_content
@@ -42,7 +43,11 @@ class LemmyV4Api(Api):
 
     dialect = "lemmy-v4"
     routes = route_table(
-        "/api/v4", adds={"person/content": lambda api, params: person_content(api, params, PAGES)}
+        "/api/v4",
+        adds={
+            "person/content": lambda api, params: person_content(api, params, PAGES),
+            "modlog": lambda api, params: modlog.items(api, params, PAGES),
+        },
     )
     listings: ClassVar[Mapping[str, str]] = {
         "all": "all",

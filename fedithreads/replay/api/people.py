@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from fedithreads.core.hosts import host_of
 from fedithreads.core.records import CommentRecord, PostRecord
@@ -24,6 +25,7 @@ from fedithreads.replay.http import ApiError, Params
 from fedithreads.replay.select import CommentQuery, PostQuery
 
 Item = PostRecord | tuple[CommentRecord, PostRecord]
+T = TypeVar("T")
 
 
 def find_person(api: Api, username: str | None) -> str:
@@ -70,10 +72,19 @@ def person_content(api: Api, params: Params, paging: Paging) -> Json:
     limit, _ = paging.read(params)
     posts, comments = content(api, author, "new")
     items: list[Item] = sorted([*posts, *comments], key=_published, reverse=True)
-    start = _offset(params.text("page_cursor"))
-    rows: Sequence[Item] = items[start : start + limit]
-    more = start + limit < len(items) and len(rows) == limit
-    return api.enc.person_items(rows, next_page=encode_cursor(start + limit) if more else None)
+    rows, next_page = offset_page(items, params.text("page_cursor"), limit)
+    return api.enc.person_items(rows, next_page=next_page)
+
+
+def offset_page(
+    rows: Sequence[T], cursor: str | None, limit: int
+) -> tuple[Sequence[T], str | None]:
+    """``limit`` rows from the offset ``cursor`` names (none: the start), and the cursor
+    of the next page while more rows remain (v4's end signal: no ``next_page``)."""
+    start = _offset(cursor)
+    page = rows[start : start + limit]
+    more = start + limit < len(rows) and len(page) == limit
+    return page, encode_cursor(start + limit) if more else None
 
 
 def _published(item: Item) -> datetime:
@@ -90,4 +101,4 @@ def _offset(cursor: str | None) -> int:
     return offset
 
 
-__all__ = ["find_person", "person_content", "person_details"]
+__all__ = ["find_person", "offset_page", "person_content", "person_details"]

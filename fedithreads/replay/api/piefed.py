@@ -20,6 +20,7 @@ from http import HTTPStatus
 from typing import ClassVar
 
 from fedithreads.core.records import PostRecord
+from fedithreads.replay.api import modlog
 from fedithreads.replay.api.base import Api
 from fedithreads.replay.api.params import Paging, ThreadParams
 from fedithreads.replay.api.people import person_details
@@ -81,7 +82,12 @@ class PieFedApi(Api):
     routes = route_table(
         PREFIX,
         lacks=("resolve_object",),
-        adds={"site/version": site_version, "/api/v3/site": lemmy_site, "user": user},
+        adds={
+            "site/version": site_version,
+            "/api/v3/site": lemmy_site,
+            "user": user,
+            "modlog": lambda api, params: modlog.lists(api, params, USER_PAGES),
+        },
     )
     listings: ClassVar[Mapping[str, str]] = {
         "All": "all",

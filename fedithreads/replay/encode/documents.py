@@ -106,6 +106,10 @@ class Encoder(Contexts):
         url = post.community_ap_id
         return self._cached("community", url, "community", lambda: self._community(post))
 
+    def comment_object(self, c: CommentRecord) -> Json:
+        """The comment object of a record, as inside a view."""
+        return project(self.shapes["comment"], self._comment(c))
+
     def post_object(self, p: PostRecord) -> Json:
         """The post object of a record (cached per record: it repeats in comment views)."""
         return self._cached("post", p, "post", lambda: self._post(p))
