@@ -12,6 +12,7 @@
     api          the read requests of each dialect, as one interface
     listing      a listing of posts newest first, cut to a target's window and max_posts
     person       a person's threads: their posts and the threads they commented in
+    modlog       the moderation log of a community or an instance, over its window
     crawl        complete threads: flat pages, the page ceiling, subtrees, a verdict
     spool        a thread's pages spilled to disk on their way to its part file
     resume       the comment pages an interrupted attempt of the run fetched, to reuse

@@ -1,11 +1,14 @@
 """A collection run over its targets (``fedithreads collect``): the order of its steps.
 
 lock → state (resume an interrupted run, or start one) → for every target, concurrently
-across hosts: detect the host's dialect, list a community's posts or fetch the post, and
-hand each thread to the ThreadRunner (fedithreads.collect.thread), which decides whether
-it needs crawling and writes it, and with ``--across`` each other instance's copy of it too
-(fedithreads.collect.views) → flush the last batch and write the resolutions asked →
-compact the run's parts → manifest → state.
+across hosts: detect the host's dialect; list a community's, an instance's or a person's
+posts (``collect.lists``) and read the community's or instance's moderation log
+(``collect.modlog``), or fetch the post; and hand each thread to the ThreadRunner
+(fedithreads.collect.thread), which decides whether it needs crawling and writes it (a
+resumed run reusing the pages its interrupted attempt fetched, ``collect.resume``), and
+with ``--across`` each other instance's copy of it too (fedithreads.collect.views) →
+flush the last batch and write the resolutions asked → compact the run's parts →
+manifest → state. ``dry_run`` stops after the listings (fedithreads.collect.plan).
 """
 
 from __future__ import annotations
