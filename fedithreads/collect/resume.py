@@ -64,9 +64,12 @@ class EarlierPages:
     detection and listings), and none is ever handed back to it.
     """
 
-    def __init__(self, data_dir: Path, run_id: str) -> None:
+    def __init__(self, data_dir: Path, run_id: str, unfinished: Callable[[str, int], bool]) -> None:
+        """``unfinished(host, post_id)``: whether the run still has that thread to do
+        (only those threads' pages are kept)."""
         self.data_dir = data_dir
         self.run_id = run_id
+        self.unfinished = unfinished
         self._hosts: dict[str, asyncio.Future[dict[int, ThreadPages]]] = {}
 
     async def of_thread(self, host: str, post_id: int) -> ThreadPages | None:
@@ -86,6 +89,8 @@ class EarlierPages:
         threads: dict[int, ThreadPages] = {}
         for attempt in raw.attempts:
             for post_id, listings in thread_listings(attempt).items():
+                if not self.unfinished(host, post_id):
+                    continue
                 pages = threads.setdefault(post_id, ThreadPages()).pages
                 for listing in listings:
                     if listing.key.sort == "old" and listing.key.max_depth is None:

@@ -148,7 +148,12 @@ class Collector:
     def _earlier(self, run_id: str) -> EarlierPages | None:
         """A resumed run continues each interrupted thread at the pages it lacks, from
         the raw answers its earlier attempts kept (none when ``keep_raw`` is off)."""
-        return EarlierPages(self.data_dir, run_id) if self.settings.keep_raw else None
+        if not self.settings.keep_raw:
+            return None
+        ledger = self.ledger
+        return EarlierPages(
+            self.data_dir, run_id, lambda host, post: ledger.done(f"{host}/{post}") is None
+        )
 
     def _known_copies(self, targets: Sequence[Target]) -> dict[tuple[str, str], int]:
         """The copies earlier runs found on other instances; read only when a target
