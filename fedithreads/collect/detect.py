@@ -96,18 +96,22 @@ class Detector:
         self._found: dict[str, asyncio.Future[Server]] = {}
 
     async def server(self, base_url: str) -> Server:
-        """Everything about the host, its published rate limit adopted by the client."""
-        return await self._found[self._start(base_url)]
+        """Everything about the host, its published rate limit adopted by the client.
+        A caller that is cancelled while waiting leaves the detection to the others
+        (shielded: it is shared)."""
+        return await asyncio.shield(self._found[self._start(base_url)])
 
     async def sighted(self, base_url: str) -> Server | None:
         """The host as nodeinfo alone describes it (no rate limit yet, /site possibly
         still on its way), or None when nodeinfo names no version: enough to ask for a
-        post while ``server`` finishes."""
+        post while ``server`` finishes. Shielded, as ``server``."""
         host = self._start(base_url)
         try:
-            server = await self._sighted[host]
-        except BaseException:
-            await asyncio.gather(self._found[host], return_exceptions=True)  # the same error
+            server = await asyncio.shield(self._sighted[host])
+        except asyncio.CancelledError:
+            raise
+        except BaseException:  # the same error: wait for it there too
+            await asyncio.gather(asyncio.shield(self._found[host]), return_exceptions=True)
             raise
         return server if server.version else None
 

@@ -414,3 +414,21 @@ def test_a_post_named_on_a_mirror_is_looked_up_again_by_its_real_ap_id(tmp_path:
     assert views[second.key].found
     assert views[second.key].post_id == second.post_ids[0]
     assert [q for _, q in home_asked] == [ap_id]  # known only once the post is: never early
+
+
+def test_a_dropped_early_lookup_leaves_the_hosts_detection_to_the_real_one(
+    tmp_path: Path,
+) -> None:
+    """The early lookup on a slow host is dropped while that host's nodeinfo is still on
+    its way (the target named a mirror's copy): the detection it waited on is shared, so
+    it goes on, and the real lookup finds the copy."""
+    slow = Quirks(latency_seconds=0.4)
+    with ReplayFederation(3, 0.1, seed=53, comments=30, quirks=[Quirks(), Quirks(), slow]) as fed:
+        _home, first, second = fed.members
+        report = across(settings_for(tmp_path), first.post_url(), second.key)
+        found = held_by_instance(tmp_path)
+
+    assert report.ok, [t.summary() for t in report.targets]
+    views = {v.instance: v for v in report.targets[0].views}
+    assert views[second.key].found
+    assert found[second.key] == set(second.held)
