@@ -5,9 +5,15 @@ for commands that collect from them."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from fedithreads.cli.main import main
+from fedithreads.replay.federation import ReplayFederation
 
 TLS = ssl.create_default_context()  # built once: httpx would load certificates per client
 
@@ -26,3 +32,20 @@ def loopback_config(directory: Path) -> Path:
         "[limits]\ndefault_requests_per_second = 2000\n"
     )
     return config
+
+
+@contextmanager
+def collected_across(
+    directory: Path, loss: float, *, seed: int, comments: int
+) -> Iterator[ReplayFederation]:
+    """A 3-instance replay federation whose thread ``fedithreads collect --across`` the
+    two mirrors has put into ``directory/data`` (config ``directory/config.toml``); the
+    servers run until the block ends."""
+    config = loopback_config(directory)
+    with ReplayFederation(3, loss, seed=seed, comments=comments) as fed:
+        home, *mirrors = fed.members
+        hosts = ",".join(m.key for m in mirrors)
+        args = ["collect", home.post_url(), "--across", hosts, "--config", str(config)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        yield fed
