@@ -1,6 +1,7 @@
 """What every test package shares: async tests run on asyncio (anyio's pytest plugin),
 one TLS context for the httpx clients tests open on loopback servers, a config.toml
-for commands that collect from them, and an S3 API on loopback (``s3``)."""
+for commands that collect from them, a replay federation collected ``--across``
+(``collected_across``), and an S3 API on loopback (``s3``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
+
+from fedithreads.cli.main import main
+from fedithreads.replay.federation import ReplayFederation
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,6 +40,23 @@ def loopback_config(directory: Path) -> Path:
         "[limits]\ndefault_requests_per_second = 2000\n"
     )
     return config
+
+
+@contextmanager
+def collected_across(
+    directory: Path, loss: float, *, seed: int, comments: int
+) -> Iterator[ReplayFederation]:
+    """A 3-instance replay federation whose thread ``fedithreads collect --across`` the
+    two mirrors has put into ``directory/data`` (config ``directory/config.toml``); the
+    servers run until the block ends."""
+    config = loopback_config(directory)
+    with ReplayFederation(3, loss, seed=seed, comments=comments) as fed:
+        home, *mirrors = fed.members
+        hosts = ",".join(m.key for m in mirrors)
+        args = ["collect", home.post_url(), "--across", hosts, "--config", str(config)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        yield fed
 
 
 @dataclass(frozen=True)

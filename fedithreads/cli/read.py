@@ -20,11 +20,13 @@ from fedithreads.cli.common import (
     settings_options,
 )
 from fedithreads.cli.terminal import summary_table, thread_text
+from fedithreads.core.schema import TABLES
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
 from fedithreads.errors import UsageError
 from fedithreads.report.render import render_thread, thread_tree
 from fedithreads.report.unionview import render_union, union_tree
+from fedithreads.storage.exports import refuse_foreign, write_partitioned
 from fedithreads.storage.tables import FORMATS, write_tables
 
 
@@ -153,24 +155,36 @@ def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, buck
 @SOURCES
 @out_dir("Directory to write the tables to.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="parquet", show_default=True)
+@click.option(
+    "--partitioned",
+    is_flag=True,
+    help="Parquet partitioned by instance, for DuckDB and Spark: DIR/<table>/instance=<host>/.",
+)
 @settings_options
 @known_errors
 def export(
     sources: tuple[Path, ...],
     out: Path,
     fmt: str,
+    partitioned: bool,
     config_path: Path | None,
     data_dir: str | None,
 ) -> None:
     """Write the current tables (posts, comments, thread_stats, activity, vote_history,
     federation, comment_presence).
 
-    Reads the data dir unless SOURCEs are given (as for analyze).
+    Reads the data dir unless SOURCEs are given (as for analyze). With --partitioned,
+    each table is a directory of Parquet files, one per instance; exporting again into
+    the same DIR replaces them.
     """
+    if partitioned and fmt != "parquet":
+        raise UsageError(f"--partitioned writes parquet only; drop --format {fmt} or --partitioned")
+    if partitioned:
+        refuse_foreign(out, TABLES)  # before the analysis, which may take long
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
-    written = write_tables(tables, out, fmt)
+    written = write_partitioned(tables, out) if partitioned else write_tables(tables, out, fmt)
     console(stderr=True).print(f"wrote {len(written)} {fmt} files to {out}/")
 
 

@@ -3,6 +3,8 @@
 atomic      files that appear whole or not at all, under safe names
 tables      the snapshot tables: part files per run and instance, compaction, scans;
             a damaged file named when a read fails
+exports     ``export --partitioned``: the tables as Parquet partitioned by instance,
+            for DuckDB, Spark and Polars
 raw         the raw archive of every answer a run received, read member by member
 sources     saved API responses (fixtures, curl downloads) → parsed pages with provenance
 books       the run manifests and state.json, read as plain JSON

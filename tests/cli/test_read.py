@@ -162,6 +162,33 @@ def test_export_writes_every_table_in_the_chosen_format(tmp_path: Path, fmt: str
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.{fmt}" for t in TABLES)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_partitioned_is_parquet_only(tmp_path: Path, fmt: str) -> None:
+    """--partitioned with a text format is one usage line, exit 2, and nothing written."""
+    result = run("export", REAL, "--out", tmp_path / "out", "--partitioned", "--format", fmt)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"fedithreads: error: --partitioned writes parquet only; drop --format {fmt} "
+        "or --partitioned\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_partitioned_refuses_a_directory_of_other_files(tmp_path: Path) -> None:
+    """A partitioned export into a DIR that holds other files (here a flat export) is
+    one usage line naming the file, exit 2, and DIR is left as it was."""
+    assert run("export", REAL, "--out", tmp_path).exit_code == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    result = run("export", REAL, "--out", tmp_path, "--partitioned")
+
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert f"{tmp_path / 'activity.parquet'} is not a file `export --partitioned`" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
 @pytest.mark.parametrize("command", [[], ["analyze"], ["show"], ["export"]])
 def test_every_command_has_help(command: list[str]) -> None:
     """--help works everywhere and exits 0."""

@@ -16,9 +16,8 @@ from click.testing import CliRunner, Result
 from fedithreads.analysis import pipeline
 from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.main import main
-from fedithreads.replay.federation import ReplayFederation
 from fedithreads.report.unionview import union_header
-from tests.conftest import loopback_config
+from tests.conftest import collected_across
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 BRANCH = re.compile(r"^[│ ]*[├└]─ ")
@@ -40,16 +39,11 @@ class Collected:
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory: pytest.TempPathFactory) -> Collected:
     tmp = tmp_path_factory.mktemp("union")
-    config = loopback_config(tmp)
-    with ReplayFederation(3, 0.2, seed=5, comments=40) as fed:
-        home, *mirrors = fed.members
-        hosts = ",".join(m.key for m in mirrors)
-        result = run("collect", home.post_url(), "--across", hosts, "--config", config)
-        assert result.exit_code == 0, result.output
+    with collected_across(tmp, 0.2, seed=5, comments=40) as fed:
         return Collected(
-            config,
+            tmp / "config.toml",
             fed.post_ap_ids[0],
-            home.key,
+            fed.members[0].key,
             {m.key: m.post_url() for m in fed.members},
             {m.key: m.post_ids[0] for m in fed.members},
             {m.key: m.missing for m in fed.members},

@@ -9,16 +9,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
 from fedithreads.analysis import pipeline
-from fedithreads.cli.main import main
-from fedithreads.replay.federation import ReplayFederation
 from fedithreads.report.build import write_report
 from fedithreads.report.chartdata import copies_frame
 from fedithreads.report.fedchart import federation_chart
 from fedithreads.report.pages import thread_file
-from tests.conftest import loopback_config
+from tests.conftest import collected_across
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 SINGLE = ("piefed.social", 2210082)
@@ -37,12 +34,7 @@ class Report:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     tmp = tmp_path_factory.mktemp("fedreport")
-    config = loopback_config(tmp)
-    with ReplayFederation(3, 0.2, seed=8, comments=40) as fed:
-        home, *mirrors = fed.members
-        args = ["collect", home.post_url(), "--across", ",".join(m.key for m in mirrors)]
-        result = CliRunner().invoke(main, [*args, "--config", str(config)])
-        assert result.exit_code == 0, result.output
+    with collected_across(tmp, 0.2, seed=8, comments=40) as fed:
         copies = {m.key: m.post_ids[0] for m in fed.members}
         missing = {m.key: len(m.missing) for m in fed.members}
     sources = [tmp / "data", REAL / "piefed-social-comments"]
