@@ -72,13 +72,19 @@ def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
     )
 
 
-def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
+def analyze(
+    snapshots: Snapshots, *, bucket: str, paths_up_to: int | None = None
+) -> dict[str, pl.DataFrame]:
     """The tables of ``schema.TABLES``, in that order.
 
     posts and comments hold the current (latest) snapshot of each; vote_history keeps
     every snapshot; federation and comment_presence compare the threads collected from
     several instances (fedithreads.analysis.federation). A damaged file of a data dir is
     one StoreError naming it.
+
+    With ``paths_up_to``, comments of threads of more comments than that have no
+    ``path`` (null): a thread's paths hold depth × comments labels, and the report draws
+    and prints only smaller threads; they are then not even read.
     """
     with naming_damage(snapshots.data_dirs):
         metrics = derived.analyze(
@@ -87,12 +93,19 @@ def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
             bucket=bucket,
             resolutions=snapshots.resolutions,
         )
+        rows = snapshots.comments if paths_up_to is None else snapshots.comments.drop("path")
         posts, comments = pl.collect_all(
-            [
-                current(snapshots.posts, "post_id").sort("instance", "post_id"),
-                current(snapshots.comments, "comment_id").sort("instance", "post_id", "comment_id"),
-            ]
+            [current(snapshots.posts, "post_id"), current(rows, "comment_id")]
         )
+        if paths_up_to is not None:
+            small = metrics.thread_stats.filter(
+                (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
+            )
+            comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
+    # sorted once collected: rows already in order (one file, as collect writes them) are
+    # then not copied; a lazy sort would copy every path, depth × comments labels
+    posts = posts.sort("instance", "post_id")
+    comments = comments.sort("instance", "post_id", "comment_id")
     return {
         "posts": schema.conform(posts, "posts"),
         "comments": schema.conform(comments, "comments"),
@@ -102,6 +115,29 @@ def analyze(snapshots: Snapshots, *, bucket: str) -> dict[str, pl.DataFrame]:
         "federation": metrics.federation,
         "comment_presence": metrics.comment_presence,
     }
+
+
+THREAD_KEY = ["instance", "post_id"]
+
+
+def _with_paths(
+    snapshots: pl.LazyFrame, comments: pl.DataFrame, threads: pl.DataFrame
+) -> pl.DataFrame:
+    """``comments`` with the paths of the rows of ``threads`` (null elsewhere), read by a
+    filter on post ids that Parquet statistics can answer (files and row groups of other
+    threads are skipped); a comment's path is the same in every snapshot."""
+    key = ["instance", "comment_id"]
+    if threads.is_empty():
+        return comments.with_columns(pl.lit(None, pl.String).alias("path"))
+    wanted = pl.col("post_id").is_in(threads["post_id"].unique().implode())
+    paths = (
+        snapshots.filter(wanted)
+        .select(*THREAD_KEY, "comment_id", "path")
+        .join(threads.lazy(), on=THREAD_KEY, how="semi")
+        .unique(key)
+        .collect()
+    )
+    return comments.join(paths.drop("post_id"), on=key, how="left", maintain_order="left")
 
 
 _POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")

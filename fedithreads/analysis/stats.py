@@ -1,7 +1,7 @@
 """thread_stats: one row per thread, from the current posts and comments, in vectorised Polars.
 
-No Python loop per comment: depths, subtree sizes and virality come from path labels
-(fedithreads.core.treeshape), one explode and integer group-bys. Every formula is stated
+No Python loop per comment: subtree sizes and virality come from parent links and one
+Euler tour of every tree (fedithreads.core.treeshape), whatever the depth. Every formula is stated
 once, in the docstring of ``thread_stats``. Words (see DESIGN.md):
 
 * **current**: the latest snapshot of each post/comment (by ``collected_at``).
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from fedithreads.core.treeshape import THREAD, TID, Tree, shape
+from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
 
 
-def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+def thread_stats(
+    posts: pl.DataFrame, comments: pl.DataFrame, *, paths: PathReader | None = None
+) -> pl.DataFrame:
     """One row per thread (every post, and every post_id comments name), from current rows.
 
     * ``comments_collected``: collected comments, deleted and removed included.
@@ -58,18 +60,19 @@ def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
     * ``op_replies``: comments by the post's author.
 
     ``posts`` and ``comments`` hold current rows (one per id; see ``current``), with at
-    least the columns the formulas read.
+    least the columns the formulas read; ``path`` only for orphans (comments whose parent
+    was not collected), read by ``paths`` when the rows leave it out.
     """
     threads = (
         pl.concat([posts.select(THREAD), comments.select(THREAD)]).unique().sort(THREAD)
     ).with_row_index(TID)
     post_rows = _by_thread(posts, threads)
-    tree = Tree.of(comments, threads)
-    counts = _comment_counts(_reply_facts(post_rows, comments, tree))
+    nodes = build_nodes(comments, threads, paths)
+    counts = _comment_counts(_reply_facts(post_rows, comments, nodes, threads.height))
     return _finish(
         threads.join(post_rows, on=TID, how="left")
         .join(counts, on=TID, how="left")
-        .join(shape(tree), on=TID, how="left")
+        .join(shape(nodes), on=TID, how="left")
         .sort(TID)
     )
 
@@ -128,22 +131,24 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reply_facts(post_rows: pl.DataFrame, comments: pl.DataFrame, tree: Tree) -> pl.DataFrame:
+def _reply_facts(
+    post_rows: pl.DataFrame, comments: pl.DataFrame, nodes: Nodes, threads: int
+) -> pl.DataFrame:
     """Each current comment with its thread number, whether its parent (``parent_id``)
     is missing, what it replied to (the parent's or, at top level, the post's published
     time) and the post's author."""
-    parent_row = tree.index.rows(tree.key(tree.tid, comments["parent_id"]))
-    per_thread = pl.DataFrame({TID: pl.int_range(tree.threads, dtype=pl.UInt32, eager=True)})
+    parent_row, tid = nodes.parent_comment, nodes.tid
+    per_thread = pl.DataFrame({TID: pl.int_range(threads, dtype=pl.UInt32, eager=True)})
     post = per_thread.join(post_rows, on=TID, how="left", maintain_order="left")
     top = comments["parent_id"].is_null()
     return comments.with_columns(
-        tree.tid.alias(TID),
+        tid.cast(pl.UInt32).alias(TID),
         (~top & parent_row.is_null()).alias("_orphan"),
         pl.when(top)
-        .then(post["published"].gather(tree.tid))
+        .then(post["published"].gather(tid))
         .otherwise(comments["published"].gather(parent_row))
         .alias("_replied_to"),
-        post["_op"].gather(tree.tid).alias("_op"),
+        post["_op"].gather(tid).alias("_op"),
     )
 
 

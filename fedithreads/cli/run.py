@@ -15,7 +15,7 @@ import polars as pl
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import console, from_options, known_errors, settings_options
-from fedithreads.cli.terminal import federation_table, summary_table, thread_text
+from fedithreads.cli.terminal import federation_table, print_lines, summary_table
 from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
@@ -274,7 +274,7 @@ def demo(data_dir: Path | None) -> None:
     out.print(summary_table(tables["thread_stats"]))
     out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
     seed = pipeline.find_thread(snapshots, run.seed_url)
-    out.print(thread_text(render_thread(seed, width=100)))
+    print_lines(out, render_thread(seed, width=100))
     out.print("\none thread across a federation of replay instances (collect --across):")
     for target in run.across.targets:
         out.print("  " + target.summary(), soft_wrap=True)
