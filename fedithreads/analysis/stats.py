@@ -37,7 +37,8 @@ def thread_stats(
       max(reported − visible, Σ shortfall(r) over collected comments r with no collected
       ancestor + placeholders with no collected ancestor), where shortfall(r) =
       max(0, child_count(r) − collected descendants of r); ``child_count`` counts deleted
-      and removed descendants too. 0 when nothing is known to be missing.
+      and removed descendants too. 0 when nothing is known to be missing; at most
+      2⁶³ − 1 (the shortfalls' sum saturates rather than wraps).
     * ``complete``: a post row exists and ``missing`` = 0.
     * ``orphans``: collected comments whose parent was not collected.
     * ``authors``: distinct comment authors (by author_ap_id).
@@ -51,7 +52,8 @@ def thread_stats(
       W = Σ_v s(v)·(n − s(v)) = n·Σ_v s(v) − Σ_v s(v)² over nodes v, s(v) = nodes in v's
       subtree (itself included). Null when n < 2.
     * ``post_score``/``post_upvotes``/``post_downvotes``: the post's current counts;
-      ``comment_score``/``comment_upvotes``/``comment_downvotes``: sums over comments.
+      ``comment_score``/``comment_upvotes``/``comment_downvotes``: sums over comments,
+      added up in 128 bits; null when a sum does not fit 64 bits.
     * ``first_reply_seconds``: first comment's published − post published.
     * ``median_reply_latency_seconds``: median of (published − parent's published) over
       comments whose parent is known (the post for top-level comments).
@@ -82,6 +84,7 @@ _ZERO_IF_NONE = (
     *("comment_score", "comment_upvotes", "comment_downvotes", "deleted", "removed"),
     *("op_replies", "_shortfall", "max_width"),
 )
+"""Counts and sums of a thread without comments: 0 (a sum that overflowed stays null)."""
 
 
 def _by_thread(posts: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
@@ -108,7 +111,10 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
     return (
         joined.with_columns(
             pl.coalesce("_post_collected", "_last_collected").alias("collected_at"),
-            *[pl.col(c).fill_null(0) for c in _ZERO_IF_NONE],
+            *[
+                pl.when(pl.col("comments_collected").is_null()).then(0).otherwise(c).alias(c)
+                for c in _ZERO_IF_NONE
+            ],
             ((pl.col("_first") - pl.col("published")).dt.total_microseconds() / seconds).alias(
                 "first_reply_seconds"
             ),
@@ -164,9 +170,9 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         (pl.col("depth") == 1).sum().cast(pl.Int64).alias("top_level"),
         pl.col("depth").max().alias("max_depth"),
         pl.col("depth").mean().alias("mean_depth"),
-        pl.col("score").sum().alias("comment_score"),
-        pl.col("upvotes").sum().alias("comment_upvotes"),
-        pl.col("downvotes").sum().alias("comment_downvotes"),
+        _sum64("score").alias("comment_score"),
+        _sum64("upvotes").alias("comment_upvotes"),
+        _sum64("downvotes").alias("comment_downvotes"),
         latency.median().alias("median_reply_latency_seconds"),
         pl.col("published").min().alias("_first"),
         pl.col("published").max().alias("_last"),
@@ -175,3 +181,9 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         pl.col("removed").sum().cast(pl.Int64).alias("removed"),
         (pl.col("author_ap_id") == pl.col("_op")).sum().cast(pl.Int64).alias("op_replies"),
     )
+
+
+def _sum64(column: str) -> pl.Expr:
+    """The sum of a 64-bit column, added up in 128 bits: null where it does not fit 64
+    bits (never wrapped around to a wrong number)."""
+    return pl.col(column).cast(pl.Int128).sum().cast(pl.Int64, strict=False)

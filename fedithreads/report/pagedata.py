@@ -223,7 +223,7 @@ def index_data(tables: dict[str, pl.DataFrame], *, bucket: str) -> IndexData:
 
 def _totals(stats: pl.DataFrame) -> Totals:
     sums = stats.select(
-        pl.col("complete", "comments_collected", "missing", "authors").sum().cast(pl.Int64)
+        pl.col("complete", "comments_collected", "missing", "authors").cast(pl.Int128).sum()
     ).row(0, named=True)
     return Totals(
         threads=stats.height,

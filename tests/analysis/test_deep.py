@@ -58,3 +58,25 @@ def test_analyze_for_the_report_reads_no_path_of_a_thread_above_the_cap() -> Non
     assert paths == {1: None, 2: None, 3: None, 4: None, 5: None, 11: "0.11", 12: "0.11.12"}
     assert capped["comments"].drop("path").equals(full["comments"].drop("path"))
     assert capped["thread_stats"].equals(full["thread_stats"])
+
+
+def test_sums_past_64_bits_are_null_and_the_shortfall_saturates() -> None:
+    """Three comments scoring 2⁶² add up past 2⁶³ − 1: comment_score and upvotes are
+    null (they wrapped to −2⁶² before), downvotes (0) still add up; two top-level
+    comments each claiming 2⁶² replies nobody collected leave at least 2⁶³ − 1 missing
+    (the sum wrapped negative and the thread was called complete)."""
+    big = 2**62
+    comments = [
+        comment(k, f"0.{k}", score=big, upvotes=big, child_count=big if k < 3 else 0)
+        for k in (1, 2, 3)
+    ]
+    tables = build_tables([post(comments=3)], comments)
+
+    row = analyze(tables.posts.lazy(), tables.comments.lazy()).thread_stats.row(0, named=True)
+
+    assert (row["comment_score"], row["comment_upvotes"], row["comment_downvotes"]) == (
+        None,
+        None,
+        0,
+    )
+    assert (row["missing"], row["complete"]) == (2**63 - 1, False)
