@@ -76,6 +76,8 @@ def collect(
     report = _run_collect(settings, _dedupe(chosen), full=full)
     for target in report.targets:
         click.echo(target.summary())
+    for note in report.notes():
+        click.echo(note)
     sys.exit(0 if report.ok else 1)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import parse_page, resolved_post
+from fedithreads.dialects import parse_page, resolved_post, utf8_text
 from fedithreads.errors import ParseError
 
 LIMIT = 50
@@ -85,9 +85,11 @@ class ThreadApi:
 
         def parse(fetched: Fetched) -> Page:
             prov = replace(base, collected_at=fetched.fetched_at)
-            return parse_page(
+            page = parse_page(
                 fetched.body, dialect=base.dialect, endpoint=endpoint, prov=prov, source=fetched.url
             )
+            self.client.note_not_utf8(fetched.url, page.not_utf8)
+            return page
 
         return parse
 
@@ -106,8 +108,9 @@ class ThreadApi:
         parse_post = self._parser("post")
 
         def parse(fetched: Fetched) -> PostRecord:
+            text, bad = utf8_text(fetched.body)
             try:
-                doc = json.loads(fetched.body)
+                doc = json.loads(text)
             except ValueError:
                 raise ParseError(
                     self.server.dialect, "resolve_object", fetched.url, "$", "not valid JSON"
@@ -118,6 +121,7 @@ class ThreadApi:
                     self.server.dialect, "resolve_object", fetched.url, "$", "not a post"
                 )
             body = json.dumps(view).encode()
+            self.client.note_not_utf8(fetched.url, bad)
             return parse_post(replace(fetched, body=body)).posts[0]
 
         self.requests += 1

@@ -75,6 +75,9 @@ class HostStats:
     retries: int = 0
     rate_limited: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    not_utf8_pages: int = 0
+    """Pages kept with bytes that were not UTF-8 (each read as U+FFFD), and the first."""
+    not_utf8_first: str | None = None
 
 
 class _Retry(Exception):
@@ -244,6 +247,13 @@ class Client:
             return {}
         token = self._environ.get(conf.token_env, "").strip()
         return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def note_not_utf8(self, url: str, count: int) -> None:
+        """A page read with ``count`` bytes that were not UTF-8 (none: nothing to note)."""
+        if count:
+            stats = self.stats.setdefault(host_of(url), HostStats())
+            stats.not_utf8_pages += 1
+            stats.not_utf8_first = stats.not_utf8_first or url
 
     # ------------------------------------------------------------------ retry policy
     def _wait(self, state: RetryCallState, host: str) -> float:

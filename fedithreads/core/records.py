@@ -98,3 +98,5 @@ class Page:
     comments: tuple[CommentRecord, ...] = ()
     next_page: str | None = None
     server_version: str | None = None
+    not_utf8: int = 0
+    """Bytes of the body that were not UTF-8, each read as U+FFFD (the page is kept)."""

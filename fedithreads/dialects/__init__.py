@@ -9,6 +9,7 @@ collector and the rebuild from the raw archive read it alike). The models never 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fedithreads.core.records import Page, Provenance
@@ -40,7 +41,17 @@ class Site(Model):
 def parse_page(
     document: Any, *, dialect: str, endpoint: str, prov: Provenance, source: str
 ) -> Page:
-    """Validate one response body (dict or raw JSON) and turn it into neutral records."""
+    """Validate one response body (dict or raw JSON) and turn it into neutral records.
+
+    Bytes that are not UTF-8 (a server's bad byte in one comment) are read as U+FFFD and
+    counted in ``Page.not_utf8``, rather than losing the whole page."""
+    if isinstance(document, bytes) and not document.isascii():
+        document, bad = utf8_text(document)
+        if bad:
+            page = parse_page(
+                document, dialect=dialect, endpoint=endpoint, prov=prov, source=source
+            )
+            return dataclasses.replace(page, not_utf8=bad)
     if endpoint == "site":
         site = validate(Site, document, dialect=dialect, endpoint=endpoint, source=source)
         return Page(endpoint=endpoint, server_version=site.version)
@@ -58,6 +69,20 @@ def parse_page(
         return page_records(doc, endpoint, prov)
     except (ValueError, OverflowError) as exc:  # e.g. an actor URL with an impossible port
         raise ParseError(dialect, endpoint, source, "$", str(exc)[:200]) from None
+
+
+_REPLACEMENT = "\ufffd".encode()
+
+
+def utf8_text(body: bytes) -> tuple[bytes | str, int]:
+    """``body`` as it is when it is UTF-8, else decoded with each undecodable byte
+    sequence as U+FFFD, and how many there were (U+FFFD the server sent is not counted)."""
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", "replace")
+        return text, text.count("\ufffd") - body.count(_REPLACEMENT)
+    return body, 0
 
 
 def _object_dialect(obj: Any) -> str | None:
@@ -121,4 +146,12 @@ def resolved_post(document: object) -> dict[str, object] | None:
     return None
 
 
-__all__ = ["API_ROOTS", "DIALECTS", "ENDPOINTS", "parse_page", "resolved_post", "sniff"]
+__all__ = [
+    "API_ROOTS",
+    "DIALECTS",
+    "ENDPOINTS",
+    "parse_page",
+    "resolved_post",
+    "sniff",
+    "utf8_text",
+]
