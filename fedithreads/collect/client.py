@@ -14,10 +14,11 @@ A 2xx carrying ``x-ratelimit-remaining: 0`` (Lemmy 1.0 on the last request its w
 allows) holds the host until ``x-ratelimit-reset``, so the next request is not refused.
 
 Every attempt has a deadline of ``ATTEMPT_TIMEOUT_FACTOR`` × ``http.timeout_seconds``
-for connecting, the headers and the whole body together: the read timeout alone bounds
-each wait for a packet, so a server trickling a byte at a time could otherwise hold a
-request forever. TLS certificates are always verified; a certificate that fails
-verification is not retried.
+for connecting, the headers and the whole body together, cut to what is left of the
+request's ``retry.max_total_seconds``: the read timeout alone bounds each wait for a
+packet, so a server trickling a byte at a time could otherwise hold a request forever
+(or, attempt after attempt, past the budget). TLS certificates are always verified; a
+certificate that fails verification is not retried.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
@@ -53,7 +55,10 @@ from fedithreads.errors import FetchError, ParseError
 T = TypeVar("T")
 Params = Mapping[str, str | int]
 ATTEMPT_TIMEOUT_FACTOR = 4
-"""One attempt (connect, headers, whole body) may take this many read timeouts."""
+"""One attempt (connect, headers, whole body) may take this many read timeouts, and no
+more than what is left of the request's ``retry.max_total_seconds``."""
+Deadline = Callable[[float], AbstractAsyncContextManager[object]]
+"""``asyncio.timeout``: what bounds an attempt (tests give one that needs no real wait)."""
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -103,6 +108,7 @@ class Client:
         rng: random.Random | None = None,
         archive: Callable[[str, Fetched], None] | None = None,
         environ: Mapping[str, str] = os.environ,
+        deadline: Deadline = asyncio.timeout,
     ) -> None:
         self.settings = settings
         self.policy = RetryPolicy(
@@ -112,6 +118,7 @@ class Client:
             settings.retry.backoff_max_seconds,
         )
         self.clock, self.sleep, self.now = clock, sleep, now
+        self.deadline = deadline
         self.rng = rng or random.Random()
         self.archive = archive
         self.stats: dict[str, HostStats] = {}
@@ -173,7 +180,7 @@ class Client:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(host, url, parse, stats)
+                    return await self._attempt(host, url, parse, stats, started)
         except _Retry as exc:
             stats.failures[exc.answer.kind] += 1
             raise FetchError(
@@ -187,9 +194,9 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(
-        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats
+        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats, started: float
     ) -> T:
-        fetched, answer = await self._send(host, url, stats)
+        fetched, answer = await self._send(host, url, stats, started)
         if answer.kind == "ok":
             try:
                 return parse(fetched)
@@ -204,12 +211,19 @@ class Client:
         stats.failures[answer.kind] += 1
         raise FetchError(url, answer.kind, status=answer.status, error=answer.error)
 
-    async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Classification]:
-        deadline = ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds
+    async def _send(
+        self, host: str, url: str, stats: HostStats, started: float
+    ) -> tuple[Fetched, Classification]:
         async with self.limiter(host), self._slots:  # a token first: no global slot idles
+            deadline = min(
+                ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds,
+                started + self.policy.max_total_seconds - self.clock(),
+            )
+            if deadline <= 0:  # the wait for a token spent the request's whole budget
+                return Fetched(url, 0, b"", self.now()), Classification("network", 0, "deadline")
             stats.requests += 1
             try:
-                async with asyncio.timeout(deadline):
+                async with self.deadline(deadline):
                     status, headers, body = await self._receive(host, url)
             except TimeoutError:
                 return Fetched(url, 0, b"", self.now()), Classification("network", 0, "deadline")
