@@ -15,6 +15,7 @@ import polars as pl
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import console, from_options, known_errors, settings_options
+from fedithreads.cli.stopping import STOPPED, Terminated, stopped_line
 from fedithreads.cli.terminal import federation_table, print_lines, summary_table
 from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
@@ -108,10 +109,6 @@ def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> Ru
         return _until_stopped(Collector(settings, full=full, progress=progress).run(targets))
 
 
-STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
-"""Exit codes of a run stopped by a signal: 128 + its number, as shells report it."""
-
-
 def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
     """Run the collector until it ends, or until SIGINT (Ctrl-C) or SIGTERM stops it: the
     run is cancelled, so that crawls under way keep what they fetched, and the command
@@ -136,13 +133,10 @@ def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
 
     try:
         return asyncio.run(main())
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        name = (caught or [signal.SIGINT])[0]
-        click.echo(
-            f"fedithreads: collect stopped by {name.name}; the threads under way keep what "
-            "they fetched; the next run resumes this one",
-            err=True,
-        )
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        default = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        name = (caught or [default])[0]
+        click.echo(stopped_line("collect", name), err=True)
         sys.exit(STOPPED[name])
 
 
@@ -246,7 +240,7 @@ def serve(
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Collect into this directory (default: a new temporary one).",
+    help="Collect into this directory (default: a temporary one, removed at the end).",
 )
 @known_errors
 def demo(data_dir: Path | None) -> None:
@@ -255,14 +249,23 @@ def demo(data_dir: Path | None) -> None:
     Starts the replay server on a free loopback port, collects the seed thread, a
     420-comment thread and its community over real HTTP into a data dir, prints the
     thread stats and renders the seed thread; last, collects one thread across three
-    replay instances (collect --across) and prints its federation table.
+    replay instances (collect --across) and prints its federation table. Without
+    --data-dir, the data dir is temporary and removed at the end.
     """
     import tempfile
 
+    if data_dir is not None:
+        _demo(data_dir, kept=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="fedithreads-demo-") as temporary:
+        _demo(Path(temporary), kept=False)
+
+
+def _demo(target_dir: Path, *, kept: bool) -> None:
+    """Run the demo into ``target_dir`` and print what it did; exit 1 if incomplete."""
     from fedithreads.cli.demo import run_demo
 
     started = time.perf_counter()
-    target_dir = data_dir or Path(tempfile.mkdtemp(prefix="fedithreads-demo-"))
     settings = load_settings(None, data_dir=target_dir.resolve())
     settings = settings.model_copy(update={"seeds_dir": target_dir / "seeds"})
     run = run_demo(settings)
@@ -272,9 +275,13 @@ def demo(data_dir: Path | None) -> None:
         out.print("  " + target.summary())
     snapshots = pipeline.load_snapshots((), settings.data_dir)
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
-    write_tables(tables, settings.data_dir / "out")
     out.print(summary_table(tables["thread_stats"]))
-    out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
+    if kept:
+        write_tables(tables, settings.data_dir / "out")
+        out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
+    else:
+        out.print("(a temporary data dir, removed at the end: give --data-dir DIR to keep it)")
+        out.print("the seed thread:\n")
     seed = pipeline.find_thread(snapshots, run.seed_url)
     print_lines(out, render_thread(seed, width=100))
     out.print("\none thread across a federation of replay instances (collect --across):")
