@@ -71,8 +71,8 @@ def collect(
         chosen = [with_across(t, others) for t in chosen]
     if not chosen:
         raise UsageError(
-            f"nothing to collect: give a TARGET, --seeds FILE, or add seed files to "
-            f"{settings.seeds_dir}"
+            f"nothing to collect: give a TARGET, --seeds FILE, or add [[targets]] to a seed "
+            f"file in {settings.seeds_dir} (seeds/example.toml shows how)"
         )
     report = _run_collect(settings, _dedupe(chosen), full=full)
     for target in report.targets:
