@@ -44,3 +44,29 @@ def test_a_byte_that_is_not_utf8_costs_one_character_not_the_page(tmp_path: Path
     assert "/comment/list" in runs["hosts"][host]["not_utf8_first"]
     (note,) = report.notes()
     assert note.startswith(f"{host}: 1 page held bytes that are not UTF-8, kept with each")
+
+
+def test_a_thread_that_fails_says_what_the_server_reported_and_what_was_asked(
+    tmp_path: Path,
+) -> None:
+    """Every comment page answers 503 until the retries run out: the summary names the
+    server's own count and the requests the crawl made, not "0 reported … 0 requests"
+    (already so on main since failed crawls keep what they fetched: pinned here)."""
+    thread = generate_thread(21, instance="lemmy.ca", n_comments=420, post_id=77)
+    quirks = Quirks(
+        published_rate_limit=QUICK,
+        fault_paths=("/comment/list",),
+        fault_schedule=("html_503",) * 40,
+    )
+    settings = settings_for(tmp_path, limits={"per_host_concurrency": 1}, retry={"max_attempts": 2})
+    with ReplayServer(ReplayDataset.from_threads([thread]), quirks=quirks) as server:
+        report = collect(settings, f"{server.base_url}/post/77")
+
+    (outcome,) = report.targets[0].threads
+    reported = thread.post.comments
+    assert (outcome.reported, outcome.collected, outcome.complete) == (reported, 0, False)
+    assert outcome.requests >= 1
+    summary = report.targets[0].summary()
+    assert f"0 comments ({reported} reported by the server), failed: " in summary
+    assert summary.endswith(f"; {outcome.requests} requests")
+    assert "HTTP 503" in summary
