@@ -2,7 +2,7 @@
 
     python bench/run.py            # sizes that finish in minutes on a 2-core machine
     python bench/run.py --full     # the big sizes (10M comments, 10,000-comment threads…)
-    python bench/run.py --only collect|federation|analysis
+    python bench/run.py --only collect|federation|storage|analysis
     python bench/run.py --markdown # the table as Markdown, for docs/benchmarks.md
     python bench/run.py --timeline # also each federation host's request timeline
 
@@ -22,6 +22,16 @@ import collect_bench
 import federation_bench
 
 Row = tuple[str, str, str, str, str, bool]
+
+
+def storage_rows(full: bool) -> list[Row]:
+    try:
+        import moto  # noqa: F401  (the S3 server the bench stores into)
+    except ImportError as exc:
+        return [("storage benchmarks", "not run", str(exc), "", "pip install -e '.[dev]'", False)]
+    import storage_bench
+
+    return list(storage_bench.run_all(full=full))
 
 
 def analysis_rows(full: bool) -> list[Row]:
@@ -54,6 +64,8 @@ def main(argv: list[str]) -> int:
         rows += collect_bench.run_all(full=full)
     if only in (None, "federation"):
         rows += federation_bench.run_all(full=full, show_timeline="--timeline" in argv)
+    if only in (None, "storage"):
+        rows += storage_rows(full)
     if only in (None, "analysis"):
         rows += analysis_rows(full)
     if "--markdown" in argv:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationError,
 )
 
@@ -69,6 +71,57 @@ def _data_path(value: Path) -> Path:
     return value
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+"""An S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens."""
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectUrl:
+    """A data dir on object storage: ``s3://bucket/prefix`` (the prefix may be empty)."""
+
+    bucket: str
+    prefix: str = ""
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+
+def data_location(text: str) -> Path | ObjectUrl:
+    """``--data-dir`` or ``data_dir``: an ``s3://bucket/prefix`` URL, else a path.
+    A URL that names no bucket, another scheme, or a prefix with empty or dot
+    segments is a ValueError saying what to write instead."""
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        return _data_path(Path(text))
+    if scheme.group(1).lower() != "s3":
+        raise ValueError(
+            f"{scheme.group(1)}:// is not supported; give a directory or s3://bucket/prefix"
+        )
+    bucket, _, prefix = text[scheme.end() :].partition("/")
+    if not bucket:
+        raise ValueError("names no bucket; write s3://bucket/prefix, e.g. s3://my-corpus/data")
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise ValueError(
+            f"bucket {bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, "
+            "dots and hyphens)"
+        )
+    segments = prefix.strip("/").split("/") if prefix.strip("/") else []
+    if any(s in ("", ".", "..") or not s.isprintable() for s in segments):
+        raise ValueError(f"prefix {prefix!r} has an empty, '.' or '..' part; name a plain prefix")
+    return ObjectUrl(bucket, "/".join(segments))
+
+
+def _data_location(value: object) -> Path | ObjectUrl:
+    if isinstance(value, str):
+        return data_location(value)
+    if isinstance(value, Path):
+        return _data_path(value)
+    if isinstance(value, ObjectUrl):
+        return value
+    raise ValueError("must be a quoted path or s3://bucket/prefix")
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -101,10 +154,25 @@ class HostSettings(_Section):
     token_env: Annotated[str, AfterValidator(_token_env)] | None = None
 
 
+class StorageSettings(_Section):
+    """How to reach a data dir on object storage (``data_dir = "s3://…"``); unset keys
+    fall back to the usual AWS environment variables. Credentials never come from this
+    file, only from the environment: these name the variables that hold them."""
+
+    endpoint_url: Annotated[str, AfterValidator(_header_text)] | None = None
+    region: Annotated[str, AfterValidator(_header_text)] | None = None
+    allow_http: bool | None = None
+    access_key_id_env: Annotated[str, AfterValidator(_token_env)] | None = None
+    secret_access_key_env: Annotated[str, AfterValidator(_token_env)] | None = None
+    session_token_env: Annotated[str, AfterValidator(_token_env)] | None = None
+    lease_seconds: float = Field(600.0, ge=30)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
 class Settings(_Section):
     """Everything config.toml can say; see the commented config.toml for each key."""
 
-    data_dir: Annotated[Path, Field(strict=False), AfterValidator(_data_path)] = Path("data")
+    data_dir: Annotated[Path | ObjectUrl, PlainValidator(_data_location)] = Path("data")
     seeds_dir: Annotated[Path, Field(strict=False), AfterValidator(_data_path)] = Path("seeds")
     contact: Annotated[str, AfterValidator(_header_text)] = ""
     user_agent: Annotated[str, AfterValidator(_user_agent)] = (
@@ -117,9 +185,10 @@ class Settings(_Section):
     limits: LimitSettings = LimitSettings()
     retry: RetrySettings = RetrySettings()
     hosts: dict[str, HostSettings] = {}
+    storage: StorageSettings = StorageSettings()
 
 
-def load_settings(path: Path | None, *, data_dir: Path | None = None) -> Settings:
+def load_settings(path: Path | None, *, data_dir: Path | ObjectUrl | None = None) -> Settings:
     """Read ``path`` (or ./config.toml if it exists, else defaults); apply ``--data-dir``."""
     explicit = path is not None
     path = path or DEFAULT_CONFIG
@@ -130,11 +199,12 @@ def load_settings(path: Path | None, *, data_dir: Path | None = None) -> Setting
     else:
         settings, base = _parse(path), path.resolve().parent
     chosen = data_dir if data_dir is not None else settings.data_dir
-    resolved = chosen if chosen.is_absolute() or data_dir is not None else base / chosen
+    if isinstance(chosen, Path):
+        chosen = (
+            chosen if chosen.is_absolute() or data_dir is not None else base / chosen
+        ).resolve()
     seeds = settings.seeds_dir if settings.seeds_dir.is_absolute() else base / settings.seeds_dir
-    return settings.model_copy(
-        update={"data_dir": resolved.resolve(), "seeds_dir": seeds.resolve()}
-    )
+    return settings.model_copy(update={"data_dir": chosen, "seeds_dir": seeds.resolve()})
 
 
 def _parse(path: Path) -> Settings:
@@ -169,6 +239,14 @@ def parse_settings(raw: dict[str, Any], where: str) -> Settings:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         key = ".".join(_key(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden" and key in _SECRETS:
+            raise ConfigError(
+                where,
+                key,
+                "credentials are never read from a config file",
+                f"set them in the environment (AWS_{_SECRETS[key]}), or name the variable "
+                f"that holds them with {key}_env",
+            ) from None
         if err["type"] == "extra_forbidden":
             raise ConfigError(
                 where, key, "unknown key", "remove it or check its spelling in config.toml"
@@ -186,8 +264,8 @@ def parse_settings(raw: dict[str, Any], where: str) -> Settings:
 def _check_rates(settings: Settings, where: str) -> None:
     """A pace whose wait between two requests is longer than one request may take in all
     (``retry.max_total_seconds``) would hold the run that long in silence (1e-06 per
-    second: 11.6 days): refuse it. The default rate is paced at ``rate_fraction`` of it,
-    a host's own rate exactly."""
+    second: a request every 11.6 days): refuse it. The default rate is paced at
+    ``rate_fraction`` of it, a host's own rate exactly."""
     budget = settings.retry.max_total_seconds
     limits = settings.limits
     paces = [
@@ -220,6 +298,13 @@ def _span(seconds: float) -> str:
             return f"{seconds / size:.3g} {unit}"
     return f"{seconds:.3g} seconds"
 
+
+_SECRETS = {
+    "storage.access_key_id": "ACCESS_KEY_ID",
+    "storage.secret_access_key": "SECRET_ACCESS_KEY",
+    "storage.session_token": "SESSION_TOKEN",
+}
+"""``[storage]`` keys someone may try for credentials, and their environment variable."""
 
 _PROBLEMS = {
     "model_type": "must be a table (a [section] of keys)",

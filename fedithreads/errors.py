@@ -11,6 +11,7 @@ Anything else is a bug and keeps its traceback.
     │   ├── SourceError           exit 1: a fixture or data source cannot be read
     │   ├── ParseError            exit 1: an API document does not fit its dialect
     │   ├── StoreError            exit 1: the data dir cannot be read or written
+    │   │   └── StorageAccessError  exit 2: no such bucket, or credentials refused
     │   ├── FetchError            exit 1: a request failed for good
     │   ├── ServerError           exit 1: a host runs software or settings we cannot read
     │   └── LockHeldError         exit 75 (EXIT_LOCKED): another run holds the lock
@@ -91,6 +92,13 @@ class ParseError(FedithreadsError):
 
 class StoreError(FedithreadsError):
     """The data dir (or an output dir) cannot be read or written."""
+
+
+class StorageAccessError(StoreError):
+    """A data dir on object storage names a bucket that does not exist, or the
+    credentials are refused: the settings are wrong, not the store."""
+
+    exit_code = EXIT_USAGE
 
 
 class FetchError(FedithreadsError):

@@ -26,6 +26,7 @@ from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.rows import frame_records
 from fedithreads.core.tree import Rejected, Thread, build_thread
 from fedithreads.errors import SourceError, UsageError
+from fedithreads.storage.objects import Location
 from fedithreads.storage.sources import load_captures
 from fedithreads.storage.tables import is_data_dir, naming_damage, scan_table
 
@@ -38,17 +39,18 @@ class Snapshots:
     posts: pl.LazyFrame
     comments: pl.LazyFrame
     rejected: tuple[Rejected, ...]
-    data_dirs: tuple[Path, ...] = ()
+    data_dirs: tuple[Location, ...] = ()
     """The data dirs scanned: where to look for the damaged file when a read fails."""
     resolutions: pl.LazyFrame = field(default_factory=lambda: schema.empty("resolutions").lazy())
     """What ``collect --across`` asked other instances (none for fixture sources)."""
 
 
-def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
-    """Fixture files/dirs are parsed; data dirs are scanned; no source means ``data_dir``."""
-    paths = list(sources) or [data_dir]
-    data_dirs = [p for p in paths if p.is_dir() and is_data_dir(p)]
-    fixtures = [p for p in paths if p not in data_dirs]
+def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
+    """Fixture files/dirs are parsed; data dirs are scanned; no source means ``data_dir``
+    (on disk or in object storage)."""
+    candidates: list[Location] = [*sources] or [data_dir]
+    data_dirs = [p for p in candidates if p.is_dir() and is_data_dir(p)]
+    fixtures = [p for p in sources if p not in data_dirs]
     if not sources and not data_dirs:
         raise SourceError(
             f"{data_dir}: no collected data yet; run `fedithreads collect` first, "
@@ -73,14 +75,19 @@ def load_snapshots(sources: Sequence[Path], data_dir: Path) -> Snapshots:
 
 
 def analyze(
-    snapshots: Snapshots, *, bucket: str, paths_up_to: int | None = None
+    snapshots: Snapshots,
+    *,
+    bucket: str,
+    streaming: bool = False,
+    paths_up_to: int | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The tables of ``schema.TABLES``, in that order.
 
     posts and comments hold the current (latest) snapshot of each; vote_history keeps
     every snapshot; federation and comment_presence compare the threads collected from
-    several instances (fedithreads.analysis.federation). A damaged file of a data dir is
-    one StoreError naming it.
+    several instances (fedithreads.analysis.federation). ``streaming``: the metrics one
+    instance at a time, the tables read by Polars' streaming engine (for data dirs larger
+    than memory). A damaged file of a data dir is one StoreError naming it.
 
     With ``paths_up_to``, comments of threads of more comments than that have no
     ``path`` (null): a thread's paths hold depth × comments labels, and the report draws
@@ -91,11 +98,13 @@ def analyze(
             snapshots.posts,
             snapshots.comments,
             bucket=bucket,
+            streaming=streaming,
             resolutions=snapshots.resolutions,
         )
         rows = snapshots.comments if paths_up_to is None else snapshots.comments.drop("path")
         posts, comments = pl.collect_all(
-            [current(snapshots.posts, "post_id"), current(rows, "comment_id")]
+            [current(snapshots.posts, "post_id"), current(rows, "comment_id")],
+            engine="streaming" if streaming else "auto",
         )
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(

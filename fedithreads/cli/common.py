@@ -12,8 +12,9 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from rich.console import Console
 
-from fedithreads.config import Settings, load_settings
-from fedithreads.errors import FedithreadsError
+from fedithreads.config import Settings, data_location, load_settings
+from fedithreads.errors import FedithreadsError, UsageError
+from fedithreads.storage.objects import Location, open_data_dir
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -53,8 +54,8 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--config`` and ``--data-dir``, shared by every command that reads the data dir."""
     command = click.option(
         "--data-dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        help="Data directory (overrides data_dir in the config).",
+        metavar="DIR|s3://BUCKET/PREFIX",
+        help="Data directory, or an s3:// URL (overrides data_dir in the config).",
     )(command)
     return click.option(
         "--config",
@@ -64,6 +65,17 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def from_options(config_path: Path | None, data_dir: Path | None) -> Settings:
+def from_options(config_path: Path | None, data_dir: str | None) -> Settings:
     """The settings a command runs with: --config (or ./config.toml), then --data-dir."""
-    return load_settings(config_path, data_dir=data_dir)
+    if data_dir is None:
+        return load_settings(config_path)
+    try:
+        where = data_location(data_dir)
+    except ValueError as exc:
+        raise UsageError(f"--data-dir {data_dir!r}: {exc}") from None
+    return load_settings(config_path, data_dir=where)
+
+
+def data_dir_of(settings: Settings) -> Location:
+    """The data dir the settings name, on disk or in object storage."""
+    return open_data_dir(settings)

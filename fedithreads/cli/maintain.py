@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 
-from fedithreads.cli.common import from_options, known_errors, settings_options
+from fedithreads.cli.common import data_dir_of, from_options, known_errors, settings_options
 from fedithreads.collect.state import RunLock
 from fedithreads.errors import EXIT_FAILED, EXIT_OK, StoreError
 from fedithreads.storage.check import check_data_dir, temporaries
+from fedithreads.storage.objects import Location
 from fedithreads.storage.repair import repair_data_dir
 from fedithreads.storage.tables import is_data_dir
 
 
-def _existing(data_dir: Path) -> Path:
+def _existing(data_dir: Location) -> Location:
     if not (data_dir.is_dir() and (is_data_dir(data_dir) or (data_dir / "raw").is_dir())):
         raise StoreError(
             f"{data_dir}: not a data dir (no tables/, runs/ or raw/); give the one "
@@ -27,14 +28,14 @@ def _existing(data_dir: Path) -> Path:
 @click.command()
 @settings_options
 @known_errors
-def check(config_path: Path | None, data_dir: Path | None) -> None:
+def check(config_path: Path | None, data_dir: str | None) -> None:
     """Verify the data dir: every part file, the run manifests, state.json, the raw archive.
 
     Prints one line per problem (the file, what is wrong, what to do) and a summary; exits
     0 when there is none, 1 otherwise. Writes nothing; safe while a run is collecting.
     """
     settings = from_options(config_path, data_dir)
-    report = check_data_dir(_existing(settings.data_dir))
+    report = check_data_dir(_existing(data_dir_of(settings)))
     for problem in report.problems:
         click.echo(problem.line(report.data_dir))
     click.echo(report.summary())
@@ -44,7 +45,7 @@ def check(config_path: Path | None, data_dir: Path | None) -> None:
 @click.command()
 @settings_options
 @known_errors
-def repair(config_path: Path | None, data_dir: Path | None) -> None:
+def repair(config_path: Path | None, data_dir: str | None) -> None:
     """Mend what `check` finds: damaged parts go to quarantine/, their tables are rebuilt
     from the raw archive.
 
@@ -53,9 +54,9 @@ def repair(config_path: Path | None, data_dir: Path | None) -> None:
     something could not be rebuilt or was left alone.
     """
     settings = from_options(config_path, data_dir)
-    target = _existing(settings.data_dir)
+    target = _existing(data_dir_of(settings))
     stray = temporaries(target)  # taking the lock sweeps most of them
-    with RunLock(target):
+    with RunLock(target, lease_seconds=settings.storage.lease_seconds):
         report = repair_data_dir(target, keep_raw=settings.keep_raw, swept=stray)
     for line in report.lines:
         click.echo(line)

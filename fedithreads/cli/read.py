@@ -13,6 +13,7 @@ from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.common import (
     SOURCES,
     console,
+    data_dir_of,
     from_options,
     known_errors,
     out_dir,
@@ -34,14 +35,21 @@ from fedithreads.storage.tables import FORMATS, write_tables
     "--out", type=click.Path(path_type=Path, file_okay=False), help="Write the tables here."
 )
 @click.option("--bucket", help="Activity bucket width, e.g. 30m, 1h, 1d (default: config).")
+@click.option(
+    "--streaming",
+    is_flag=True,
+    help="For data dirs larger than memory: one instance at a time, read by Polars' "
+    "streaming engine (the same tables).",
+)
 @settings_options
 @known_errors
 def analyze(
     sources: tuple[Path, ...],
     out: Path | None,
     bucket: str | None,
+    streaming: bool,
     config_path: Path | None,
-    data_dir: Path | None,
+    data_dir: str | None,
 ) -> None:
     """Compute thread stats from SOURCEs: fixture files/dirs of raw API JSON, or data dirs.
 
@@ -54,8 +62,8 @@ def analyze(
         bucket = check_duration(bucket, "--bucket")
         settings = settings.model_copy(update={"activity_bucket": bucket})
     started = time.perf_counter()
-    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
-    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
+    snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
+    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket, streaming=streaming)
     console().print(summary_table(tables["thread_stats"]))
     err = console(stderr=True)
     if snapshots.rejected:
@@ -95,7 +103,7 @@ def show(
     fmt: str,
     union: bool,
     config_path: Path | None,
-    data_dir: Path | None,
+    data_dir: str | None,
 ) -> None:
     """Render one thread as an indented tree (or its report page, or nested JSON).
 
@@ -109,7 +117,7 @@ def show(
             "the copies on each copy's thread page"
         )
     settings = from_options(config_path, data_dir)
-    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     found = pipeline.find_union(snapshots, post) if union else pipeline.find_thread(snapshots, post)
     if isinstance(found, UnionThread):
         _show_union(found, fmt, width)
@@ -164,7 +172,7 @@ def export(
     out: Path,
     fmt: str,
     config_path: Path | None,
-    data_dir: Path | None,
+    data_dir: str | None,
 ) -> None:
     """Write the current tables (posts, comments, thread_stats, activity, vote_history,
     federation, comment_presence).
@@ -172,7 +180,7 @@ def export(
     Reads the data dir unless SOURCEs are given (as for analyze).
     """
     settings = from_options(config_path, data_dir)
-    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
     written = write_tables(tables, out, fmt)
     console(stderr=True).print(f"wrote {len(written)} {fmt} files to {out}/")
@@ -191,7 +199,7 @@ def report(
     png: bool,
     bucket: str | None,
     config_path: Path | None,
-    data_dir: Path | None,
+    data_dir: str | None,
 ) -> None:
     """Write an HTML report of SOURCEs: an index page and one page per thread.
 
@@ -204,7 +212,7 @@ def report(
     settings = from_options(config_path, data_dir)
     width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket
     started = time.perf_counter()
-    snapshots = pipeline.load_snapshots(sources, settings.data_dir)
+    snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     tables = pipeline.analyze(snapshots, bucket=width, paths_up_to=PATHS_UP_TO)
     written = write_report(tables, out, bucket=width, png=png)
     pngs = f", {written.pngs} PNG charts" if png else ""

@@ -21,6 +21,7 @@ from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
+from fedithreads.collect.shards import Shard, parse_shard
 from fedithreads.collect.targets import Target, parse_target, target_key, with_across
 from fedithreads.config import Settings, load_settings
 from fedithreads.errors import UsageError
@@ -44,6 +45,13 @@ from fedithreads.storage.tables import write_tables
     help="Also read each thread's copies on its home instance and on these hosts "
     "(comma-separated, e.g. lemmy.ml,beehaw.org).",
 )
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="Collect only the targets whose host falls in shard I of N (one of N machines "
+    "sharing the data dir; each shard has its own lock and state).",
+)
 @settings_options
 @known_errors
 def collect(
@@ -51,8 +59,9 @@ def collect(
     seed_files: tuple[Path, ...],
     full: bool,
     across: str | None,
+    shard_text: str | None,
     config_path: Path | None,
-    data_dir: Path | None,
+    data_dir: str | None,
 ) -> None:
     """Collect TARGETs completely: post URLs, communities (!name@host), ap_ids.
 
@@ -63,6 +72,7 @@ def collect(
     a target failed (what was fetched is kept), 75 when another run holds the lock.
     """
     settings = from_options(config_path, data_dir)
+    shard = parse_shard(shard_text) if shard_text is not None else None
     others = parse_across(across) if across is not None else ()
     chosen = [parse_target(t) for t in targets]
     if seed_files or not targets:
@@ -74,7 +84,14 @@ def collect(
             f"nothing to collect: give a TARGET, --seeds FILE, or add [[targets]] to a seed "
             f"file in {settings.seeds_dir} (seeds/example.toml shows how)"
         )
-    report = _run_collect(settings, _dedupe(chosen), full=full)
+    chosen = _dedupe(chosen)
+    if shard is not None and not any(shard.holds(t.host) for t in chosen):
+        click.echo(
+            f"shard {shard}: none of the {len(chosen)} targets' hosts is in this shard; "
+            "nothing to collect",
+            err=True,
+        )
+    report = _run_collect(settings, chosen, full=full, shard=shard)
     for target in report.targets:
         click.echo(target.summary())
     for note in report.notes():
@@ -91,10 +108,12 @@ def _dedupe(targets: list[Target]) -> list[Target]:
     return list(seen.values())
 
 
-def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> RunReport:
+def _run_collect(
+    settings: Settings, targets: list[Target], *, full: bool, shard: Shard | None = None
+) -> RunReport:
     """Run the collector, with a progress bar only when stderr is a terminal."""
     if not sys.stderr.isatty():
-        return _until_stopped(Collector(settings, full=full).run(targets))
+        return _until_stopped(Collector(settings, full=full, shard=shard).run(targets))
     from rich.progress import Progress
 
     with Progress(console=console(stderr=True), transient=True) as bar:
@@ -106,7 +125,8 @@ def _run_collect(settings: Settings, targets: list[Target], *, full: bool) -> Ru
             else:
                 bar.advance(task, n)
 
-        return _until_stopped(Collector(settings, full=full, progress=progress).run(targets))
+        collector = Collector(settings, full=full, progress=progress, shard=shard)
+        return _until_stopped(collector.run(targets))
 
 
 def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
@@ -273,12 +293,12 @@ def _demo(target_dir: Path, *, kept: bool) -> None:
     out.print(f"collected from the replay server at {run.base_url} into {settings.data_dir}:")
     for target in run.report.targets:
         out.print("  " + target.summary())
-    snapshots = pipeline.load_snapshots((), settings.data_dir)
+    snapshots = pipeline.load_snapshots((), target_dir.resolve())
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
     out.print(summary_table(tables["thread_stats"]))
     if kept:
-        write_tables(tables, settings.data_dir / "out")
-        out.print(f"tables written to {settings.data_dir / 'out'}/; the seed thread:\n")
+        write_tables(tables, target_dir.resolve() / "out")
+        out.print(f"tables written to {target_dir.resolve() / 'out'}/; the seed thread:\n")
     else:
         out.print("(a temporary data dir, removed at the end: give --data-dir DIR to keep it)")
         out.print("the seed thread:\n")

@@ -14,18 +14,18 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fedithreads.collect.ledger import Finished
 from fedithreads.core.records import CommentRecord
 from fedithreads.core.rows import comments_frame
 from fedithreads.core.units import Clock
+from fedithreads.storage.objects import Location
 from fedithreads.storage.tables import append_snapshots
 
 
 @dataclass(slots=True)
 class PartBatch:
-    data_dir: Path
+    data_dir: Location
     run_id: str
     on_pending: Callable[[str, list[Finished]], None]
     on_written: Callable[[str, list[Finished]], None]

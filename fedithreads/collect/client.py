@@ -15,10 +15,11 @@ allows) holds the host until ``x-ratelimit-reset``, so the next request is not r
 
 Every attempt has a deadline of ``ATTEMPT_TIMEOUT_FACTOR`` × ``http.timeout_seconds``
 for connecting, the headers and the whole body together, cut to what is left of the
-request's ``retry.max_total_seconds``: the read timeout alone bounds each wait for a
-packet, so a server trickling a byte at a time could otherwise hold a request forever
-(or, attempt after attempt, past the budget). TLS certificates are always verified; a
-certificate that fails verification is not retried.
+request's ``retry.max_total_seconds`` (counted from its first attempt): the read
+timeout alone bounds each wait for a packet, so a server trickling a byte at a time
+could otherwise hold a request forever (or, attempt after attempt, past the budget).
+TLS certificates are always verified; a certificate that fails verification is not
+retried.
 """
 
 from __future__ import annotations
@@ -83,6 +84,24 @@ class HostStats:
     not_utf8_pages: int = 0
     """Pages kept with bytes that were not UTF-8 (each read as U+FFFD), and the first."""
     not_utf8_first: str | None = None
+
+
+@dataclass(slots=True)
+class _Budget:
+    """``retry.max_total_seconds`` of one request, counted from its first attempt (the
+    wait for the host's first token is pacing, not retrying)."""
+
+    total: float
+    opened: float | None = None
+
+    def left(self, now: float) -> float:
+        """Seconds left, the clock starting at the first call (the first attempt)."""
+        if self.opened is None:
+            self.opened = now
+        return self.opened + self.total - now
+
+    def spent(self, now: float) -> float:
+        return 0.0 if self.opened is None else now - self.opened
 
 
 class _Retry(Exception):
@@ -167,12 +186,12 @@ class Client:
         host = host_of(base_url)
         stats = self.stats.setdefault(host, HostStats())
         url = str(httpx.URL(base_url + path, params=dict(params)))
-        started = self.clock()
+        budget = _Budget(self.policy.max_total_seconds)
         self._check_open(host, url, stats)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Retry),
             wait=lambda state: self._wait(state, host),
-            stop=lambda state: self._stop(state, started),
+            stop=lambda state: self._stop(state, budget),
             sleep=self.sleep,
             before_sleep=lambda state: self._count_retry(state, stats),
             reraise=True,
@@ -180,7 +199,7 @@ class Client:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(host, url, parse, stats, started)
+                    return await self._attempt(host, url, parse, stats, budget)
         except _Retry as exc:
             stats.failures[exc.answer.kind] += 1
             raise FetchError(
@@ -189,14 +208,14 @@ class Client:
                 status=exc.answer.status or None,
                 error=exc.answer.error,
                 attempts=retrying.statistics.get("attempt_number", 1),
-                elapsed=self.clock() - started,
+                elapsed=budget.spent(self.clock()),
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(
-        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats, started: float
+        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats, budget: _Budget
     ) -> T:
-        fetched, answer = await self._send(host, url, stats, started)
+        fetched, answer = await self._send(host, url, stats, budget)
         if answer.kind == "ok":
             try:
                 return parse(fetched)
@@ -212,15 +231,13 @@ class Client:
         raise FetchError(url, answer.kind, status=answer.status, error=answer.error)
 
     async def _send(
-        self, host: str, url: str, stats: HostStats, started: float
+        self, host: str, url: str, stats: HostStats, budget: _Budget
     ) -> tuple[Fetched, Classification]:
         async with self.limiter(host), self._slots:  # a token first: no global slot idles
-            deadline = min(
-                ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds,
-                started + self.policy.max_total_seconds - self.clock(),
-            )
-            if deadline <= 0:  # the wait for a token spent the request's whole budget
+            left = budget.left(self.clock())
+            if left <= 0:  # waiting for a token to retry spent what was left
                 return Fetched(url, 0, b"", self.now()), Classification("network", 0, "deadline")
+            deadline = min(ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds, left)
             stats.requests += 1
             try:
                 async with self.deadline(deadline):
@@ -296,11 +313,11 @@ class Client:
             f"retry.max_total_seconds; not asked again this run",
         )
 
-    def _stop(self, state: RetryCallState, started: float) -> bool:
+    def _stop(self, state: RetryCallState, budget: _Budget) -> bool:
         if state.attempt_number >= self.policy.max_attempts:
             return True
         upcoming = state.upcoming_sleep or 0.0
-        return self.clock() - started + upcoming > self.policy.max_total_seconds
+        return budget.spent(self.clock()) + upcoming > self.policy.max_total_seconds
 
     @staticmethod
     def _count_retry(state: RetryCallState, stats: HostStats) -> None:

@@ -8,12 +8,13 @@ written, so that the resumed run can tell whether it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from fedithreads.collect.state import RunInProgress, State, ThreadSeen
 from fedithreads.core.units import Clock
+from fedithreads.storage.objects import Location
 from fedithreads.storage.tables import part_on_disk
 
 
@@ -39,8 +40,22 @@ class Ledger:
 
     SAVE_INTERVAL = 1.0
 
-    def __init__(self, data_dir: Path, state: State, run: RunInProgress, clock: Clock) -> None:
+    def __init__(
+        self,
+        data_dir: Location,
+        state: State,
+        run: RunInProgress,
+        clock: Clock,
+        *,
+        books: Location | None = None,
+        before_save: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``books``: where state.json is (a shard's directory; default the data dir).
+        ``before_save``: called before every save of state.json, which records threads as
+        done: the run's raw answers are flushed there, and a lost lease stops the run."""
         self.data_dir = data_dir
+        self.books = data_dir if books is None else books
+        self.before_save = before_save
         self.state = state
         self.run = run
         self.run_id = run.run_id
@@ -53,7 +68,8 @@ class Ledger:
 
     def save(self) -> None:
         """Write state.json now."""
-        self.state.save(self.data_dir)
+        self.before_save()
+        self.state.save(self.books)
 
     def announce(self, part: str, finished: list[Finished]) -> None:
         """Record a batch before its part is written (saved at once)."""

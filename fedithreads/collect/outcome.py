@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fedithreads.collect.client import HostStats
@@ -18,6 +17,7 @@ from fedithreads.collect.crawl import ThreadResult
 from fedithreads.core.records import PostRecord
 from fedithreads.storage.atomic import safe_name, save_atomic
 from fedithreads.storage.books import RUNS_DIR
+from fedithreads.storage.objects import Location
 
 
 @dataclass(slots=True)
@@ -183,6 +183,8 @@ class RunReport:
     finished_at: str = ""
     targets: list[TargetOutcome] = field(default_factory=list)
     hosts: dict[str, HostStats] = field(default_factory=dict)
+    shard: str | None = None
+    """``I/N`` for a run of ``collect --shard I/N``."""
 
     @property
     def ok(self) -> bool:
@@ -208,6 +210,7 @@ class RunReport:
         return {
             "run_id": self.run_id,
             "resumed": self.resumed,
+            "shard": self.shard,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "status": self.status,
@@ -235,11 +238,11 @@ class RunReport:
         }
 
 
-def manifest_path(data_dir: Path, run_id: str) -> Path:
+def manifest_path(data_dir: Location, run_id: str) -> Location:
     return data_dir / RUNS_DIR / f"{safe_name(run_id)}.json"
 
 
-def write_manifest(data_dir: Path, report: RunReport) -> Path:
+def write_manifest(data_dir: Location, report: RunReport) -> Location:
     path = manifest_path(data_dir, report.run_id)
     text = json.dumps(report.as_dict(), indent=1).encode()
     save_atomic(path, lambda fh: fh.write(text))

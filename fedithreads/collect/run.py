@@ -1,6 +1,7 @@
 """A collection run over its targets (``fedithreads collect``): the order of its steps.
 
-lock → state (resume an interrupted run, or start one) → for every target, concurrently
+lock (the shard's, with ``--shard``: only the targets of its hosts) → state (resume an
+interrupted run, or start one) → for every target, concurrently
 across hosts: detect the host's dialect, list a community's posts or fetch the post, and
 hand each thread to the ThreadRunner (fedithreads.collect.thread), which decides whether
 it needs crawling and writes it, and with ``--across`` each other instance's copy of it too
@@ -25,15 +26,25 @@ from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
-from fedithreads.collect.state import RunLock, State
-from fedithreads.collect.targets import ApIdTarget, CommunityTarget, PostTarget, Target, target_key
+from fedithreads.collect.shards import Shard
+from fedithreads.collect.state import RunInProgress, RunLock, State
+from fedithreads.collect.targets import (
+    ApIdTarget,
+    CommunityTarget,
+    PostTarget,
+    Target,
+    likely_ap_id,
+    target_key,
+)
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import FedithreadsError, StoreError
-from fedithreads.storage.atomic import SPOOL_DIR, safe_name
+from fedithreads.storage.atomic import safe_name, spool_root
+from fedithreads.storage.books import shard_dir
+from fedithreads.storage.objects import Location, open_data_dir
 from fedithreads.storage.raw import RawArchive
 from fedithreads.storage.tables import append_snapshots, compact_run, scan_table
 
@@ -51,70 +62,104 @@ class Collector:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         progress: Progress | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self.settings = settings
+        self.shard = shard
         self.full = full
         self.transport = transport
         self.now, self.clock, self.sleep = now, clock, sleep
         self.progress = progress or (lambda _what, _n: None)
-        self.data_dir = settings.data_dir
+        self.data_dir = open_data_dir(settings)
+        self.books: Location = self.data_dir
+        if shard is not None:
+            self.books = shard_dir(self.data_dir, shard.index, shard.count)
 
     async def run(self, targets: Sequence[Target]) -> RunReport:
-        with RunLock(self.data_dir):
-            state = State.load(self.data_dir)
+        """Collect ``targets`` (with a shard, those of its hosts) in one run."""
+        if self.shard is not None:
+            targets = [t for t in targets if self.shard.holds(t.host)]
+        lease = self.settings.storage.lease_seconds
+        with RunLock(self.data_dir, books=self.books, lease_seconds=lease) as lock:
+            state = State.load(self.books)
             run, resumed = state.begin(self.now())
-            state.save(self.data_dir)
-            self.ledger = Ledger(self.data_dir, state, run, self.clock)
-            report = RunReport(run.run_id, resumed, run.started_at)
-            if resumed:
-                self.ledger.settle_pending()
-            batch = PartBatch(
-                self.data_dir,
-                run.run_id,
-                on_pending=self.ledger.announce,
-                on_written=self.ledger.written,
-                clock=self.clock,
-            )
-            self.threads = ThreadRunner(
-                self.settings,
-                self.ledger,
-                batch,
-                full=self.full,
-                now=self.now,
-                progress=self.progress,
-            )
-            async with self._client(run.run_id) as client:
-                detector = Detector(client)
-                self.views = Views(
-                    lambda base_url, ask: self._asking_early(client, detector, base_url, ask),
-                    detector,
-                    self.threads,
-                    run.run_id,
-                    self.now,
-                    self._known_copies(targets),
-                )
-                try:
-                    report.targets = list(
-                        await asyncio.gather(*(self._target(client, detector, t) for t in targets))
-                    )
-                except asyncio.CancelledError:  # stopped: the threads keep what they had
-                    await self.views.stop()
-                    await self.threads.stop()
-                    await detector.stop()
-                    raise
-                await detector.stop()  # hosts started for targets that failed before asking
-                report.hosts = client.stats
-            await batch.flush()
-            if self.views.resolutions:
-                append_snapshots(self.data_dir, run.run_id, "resolutions", self.views.frame())
-            self.ledger.save()  # every written thread recorded before compacting
-            compact_run(self.data_dir, run.run_id)
-            shutil.rmtree(self.data_dir / SPOOL_DIR / safe_name(run.run_id), True)
-            report.finished_at = self.now().isoformat()
-            write_manifest(self.data_dir, report)
-            state.run = None
-            self.ledger.save()
-            return report
+            state.save(self.books)
+            archive = RawArchive(self.data_dir, run.run_id)
+            try:
+                return await self._run(targets, state, run, resumed, lock, archive)
+            finally:
+                archive.flush()  # what a stopped run fetched: its answers are kept too
+
+    async def _run(
+        self,
+        targets: Sequence[Target],
+        state: State,
+        run: RunInProgress,
+        resumed: bool,
+        lock: RunLock,
+        archive: RawArchive,
+    ) -> RunReport:
+        """The run's order of steps, once its lock is held and its state read."""
+
+        def before_save() -> None:  # threads are recorded done: their answers kept first
+            lock.ensure_held()
+            archive.flush()
+
+        self.ledger = Ledger(
+            self.data_dir, state, run, self.clock, books=self.books, before_save=before_save
+        )
+        report = RunReport(run.run_id, resumed, run.started_at)
+        report.shard = None if self.shard is None else str(self.shard)
+        if resumed:
+            self.ledger.settle_pending()
+        batch = PartBatch(
+            self.data_dir,
+            run.run_id,
+            on_pending=self.ledger.announce,
+            on_written=self.ledger.written,
+            clock=self.clock,
+        )
+        self.threads = ThreadRunner(
+            self.settings, self.ledger, batch, full=self.full, now=self.now, progress=self.progress
+        )
+        async with self._client(archive) as client:
+            report.targets = await self._targets(client, run.run_id, targets)
+            report.hosts = client.stats
+        await batch.flush()
+        if self.views.resolutions:
+            append_snapshots(self.data_dir, run.run_id, "resolutions", self.views.frame())
+        self.ledger.save()  # every written thread recorded before compacting
+        compact_run(self.data_dir, run.run_id)
+        shutil.rmtree(spool_root(self.data_dir) / safe_name(run.run_id), True)
+        report.finished_at = self.now().isoformat()
+        write_manifest(self.data_dir, report)
+        state.run = None
+        self.ledger.save()
+        return report
+
+    async def _targets(
+        self, client: Client, run_id: str, targets: Sequence[Target]
+    ) -> list[TargetOutcome]:
+        """Every target at once; a stopped run stops every lookup and crawl first."""
+        detector = Detector(client)
+        self.views = Views(
+            lambda base_url, ask: self._asking_early(client, detector, base_url, ask),
+            detector,
+            self.threads,
+            run_id,
+            self.now,
+            self._known_copies(targets),
+        )
+        try:
+            done = await asyncio.gather(*(self._target(client, detector, t) for t in targets))
+        except asyncio.CancelledError:  # stopped: the threads keep what they had
+            await self.views.stop()
+            await self.threads.stop()
+            await detector.stop()
+            raise
+        await self.views.stop()  # lookups sent early for targets that failed
+        await detector.stop()  # hosts started for targets that failed before asking
+        return list(done)
 
     def _known_copies(self, targets: Sequence[Target]) -> dict[tuple[str, str], int]:
         """The copies earlier runs found on other instances; read only when a target
@@ -123,8 +168,7 @@ class Collector:
             return {}
         return known_copies(scan_table(self.data_dir, "resolutions"))
 
-    def _client(self, run_id: str) -> Client:
-        archive = RawArchive(self.data_dir, run_id)
+    def _client(self, archive: RawArchive) -> Client:
         return Client(
             self.settings,
             transport=self.transport,
@@ -151,9 +195,10 @@ class Collector:
                 api = await self._api(client, detector, target.base_url)
                 await self._community(api, target, outcome)
             else:
+                early = self._look_early(target)
                 api, post = await self._api_and_post(client, detector, target)
                 thread, views = await asyncio.gather(
-                    self.threads.run(api, post, with_post=True), self._views(post, target)
+                    self.threads.run(api, post, with_post=True), self._views(post, target, early)
                 )
                 outcome.threads.append(thread)
                 outcome.views = views
@@ -163,9 +208,22 @@ class Collector:
             outcome.error = str(exc)
         return outcome
 
-    async def _views(self, post: PostRecord, target: Target) -> list[ViewOutcome]:
+    def _look_early(self, target: PostTarget | ApIdTarget) -> str | None:
+        """Start looking the target's post up on the other instances it names, by the
+        ap_id it most likely has, before the post itself has arrived (``Views.look_early``);
+        that ap_id, or None when the target names no other instance."""
+        others = [where for where in target.across if where.host != target.host]
+        if not others:
+            return None
+        guess = likely_ap_id(target)
+        self.views.look_early(guess, others)
+        return guess
+
+    async def _views(
+        self, post: PostRecord, target: Target, early: str | None = None
+    ) -> list[ViewOutcome]:
         """The copies of ``post``'s thread on the other instances ``target`` names."""
-        return await self.views.of(post, target.across) if target.across else []
+        return await self.views.of(post, target.across, early) if target.across else []
 
     async def _api(self, client: Client, detector: Detector, base_url: str) -> ThreadApi:
         server = await detector.server(base_url)

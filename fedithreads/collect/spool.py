@@ -24,6 +24,7 @@ from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord
 from fedithreads.core.rows import comments_frame
 from fedithreads.storage.atomic import save_atomic, sink_atomic
+from fedithreads.storage.objects import Location
 
 _BATCH = "_batch"
 
@@ -81,7 +82,7 @@ class Spool:
             )
         return rows.select(list(schema.COMMENTS))
 
-    def write(self, target: Path, drop: frozenset[int]) -> bool:
+    def write(self, target: Location, drop: frozenset[int]) -> bool:
         """Stream the rows into ``target`` (atomically); False when there were none."""
         rows = self.rows(drop)
         if rows is not None:  # row groups of a spill's size: the writer holds less

@@ -2,7 +2,10 @@
 
 * ``RunLock``: an exclusive ``flock`` on ``<data_dir>/.lock`` held for the whole run. The
   kernel drops it when the process dies, even by SIGKILL, so a killed run never leaves a
-  lock behind; a second run meanwhile gets LockHeldError (exit 75) at once.
+  lock behind; a second run meanwhile gets LockHeldError (exit 75) at once. In object
+  storage the lock is a lease (fedithreads.storage.lease): a killed run's lease blocks
+  the next runs until it expires. A shard of ``collect --shard I/N`` has a lock and a
+  state.json of its own, under ``shards/I-of-N/``.
 * ``State`` (``state.json``, written atomically): what each thread looked like when last
   crawled (the server's ``comments`` and ``newest_comment_time``), and the run in
   progress with the threads it has finished. A run killed half-way is resumed under the
@@ -32,16 +35,38 @@ from typing import IO, Any
 from fedithreads.errors import LockHeldError, StoreError
 from fedithreads.storage.atomic import save_atomic, sweep_temporaries
 from fedithreads.storage.books import LOCK_FILE, STATE_FILE
+from fedithreads.storage.lease import Lease
+from fedithreads.storage.objects import Location, ObjectPath
 
 
 class RunLock:
-    """``with RunLock(data_dir):`` — exclusive for one run, released by the kernel on death."""
+    """``with RunLock(data_dir):`` — exclusive for one run, released by the kernel on death
+    (in object storage: a lease that lapses ``lease_seconds`` after a killed run).
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / LOCK_FILE
+    ``books``: where the lock lives, a shard's directory or the data dir itself. Only a
+    run holding the data dir's own lock sweeps what killed writers left in it: shards
+    share the tables and the spool, which another shard may be writing."""
+
+    def __init__(
+        self, data_dir: Location, *, books: Location | None = None, lease_seconds: float = 600.0
+    ) -> None:
+        self.data_dir = data_dir
+        books = data_dir if books is None else books
+        self.path = books / LOCK_FILE
+        self.sweeps = books == data_dir
+        self.lease = Lease(self.path, lease_seconds) if isinstance(self.path, ObjectPath) else None
         self._fh: IO[str] | None = None
 
+    def ensure_held(self) -> None:
+        """Raise StoreError if the lease was lost (never, for a lock on a disk)."""
+        if self.lease is not None:
+            self.lease.ensure_held()
+
     def __enter__(self) -> RunLock:
+        if self.lease is not None:
+            self.lease.acquire()
+            return self
+        assert isinstance(self.path, Path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fh = self.path.open("a+", encoding="utf-8")
@@ -67,10 +92,13 @@ class RunLock:
         except OSError:
             pass  # the pid is only a courtesy for the message above; the flock is held
         self._fh = fh
-        sweep_temporaries(self.path.parent)
+        if self.sweeps:
+            sweep_temporaries(self.data_dir)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.lease is not None:
+            self.lease.release()
         if self._fh is not None:
             try:
                 self._fh.seek(0)
@@ -126,25 +154,31 @@ class State:
     threads: dict[str, ThreadSeen] = field(default_factory=dict)
     run: RunInProgress | None = None
     servers: dict[str, ServerSeen] = field(default_factory=dict)
+    etag: str | None = field(default=None, compare=False)
+    """In object storage: the version of state.json this run read or wrote last. Each
+    save replaces only that version (``If-Match``), so a run whose lease another run has
+    taken over cannot overwrite the newer run's state."""
 
     @classmethod
-    def load(cls, data_dir: Path) -> State:
-        path = data_dir / STATE_FILE
-        if not path.exists():
-            return cls()
+    def load(cls, books: Location) -> State:
+        """The state.json in ``books`` (the data dir, or a shard's directory)."""
+        path = books / STATE_FILE
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            data, etag = path.read_versioned() if isinstance(path, ObjectPath) else (None, None)
+            raw = json.loads(data if data is not None else path.read_bytes())
             threads = {k: ThreadSeen(**v) for k, v in raw.get("threads", {}).items()}
             run = RunInProgress(**raw["run"]) if raw.get("run") else None
             servers = {k: ServerSeen(**v) for k, v in (raw.get("servers") or {}).items()}
+        except FileNotFoundError:
+            return cls()
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StoreError(
                 f"{path}: unreadable state ({exc}); move it aside to start afresh "
                 "(the next run then re-collects every thread once)"
             ) from None
-        return cls(threads, run, servers)
+        return cls(threads, run, servers, etag)
 
-    def save(self, data_dir: Path) -> None:
+    def save(self, books: Location) -> None:
         doc = {
             "version": 1,
             "threads": {k: _plain(v) for k, v in sorted(self.threads.items())},
@@ -152,7 +186,22 @@ class State:
             "servers": {k: _plain(v) for k, v in sorted(self.servers.items())},
         }
         text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()  # C encoder
-        save_atomic(data_dir / STATE_FILE, lambda fh: fh.write(text))
+        path = books / STATE_FILE
+        if isinstance(path, ObjectPath):
+            self._replace(path, text)
+        else:
+            save_atomic(path, lambda fh: fh.write(text))
+
+    def _replace(self, path: ObjectPath, text: bytes) -> None:
+        """Write state.json in object storage over the version last seen, and only that."""
+        etag = path.put_new(text) if self.etag is None else path.put_over(text, self.etag)
+        if etag is None:
+            raise StoreError(
+                f"{path}: changed by another run since this run read it (this run's lease "
+                "lapsed and another took the data dir over); this run stops without writing "
+                "its state, and the next run resumes it"
+            )
+        self.etag = etag
 
     def note_server(self, host: str, software: str, dialect: str, version: str) -> bool:
         """Record what ``host`` runs now. When its software or dialect differs from what

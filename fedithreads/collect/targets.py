@@ -113,6 +113,15 @@ def target_key(target: Target) -> str:
     return f"ap_id:{target.url}"
 
 
+def likely_ap_id(target: PostTarget | ApIdTarget) -> str:
+    """The ap_id the target's post most likely has: an ap_id target's own URL; for a
+    post URL, the post's URL on the instance that wrote it (``https://host/post/ID``, as
+    Lemmy and PieFed name their own posts), which is right only when ``host`` wrote it."""
+    if isinstance(target, ApIdTarget):
+        return target.url
+    return f"https://{target.host}/post/{target.post_id}"
+
+
 def read_target(text: str) -> Target:
     """Parse one TARGET, or raise TargetProblem saying what is wrong and the fix."""
     if len(text) > MAX_TARGET_CHARS:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
@@ -29,7 +28,8 @@ from fedithreads.core.records import PostRecord
 from fedithreads.core.rows import posts_frame
 from fedithreads.core.units import Now, duration_seconds
 from fedithreads.errors import FedithreadsError, StoreError
-from fedithreads.storage.atomic import SPOOL_DIR, safe_name
+from fedithreads.storage.atomic import safe_name, spool_root
+from fedithreads.storage.objects import Location
 from fedithreads.storage.tables import append_snapshots, part_path
 
 Progress = Callable[[str, int], None]
@@ -55,7 +55,7 @@ class ThreadRunner:
         self.full = full
         self.now = now
         self.progress = progress
-        self.data_dir = settings.data_dir
+        self.data_dir = ledger.data_dir
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
 
@@ -125,8 +125,7 @@ class ThreadRunner:
         self, api: ThreadApi, post: PostRecord, reason: str, with_post: bool
     ) -> ThreadOutcome:
         spool = Spool(
-            self.data_dir
-            / SPOOL_DIR
+            spool_root(self.data_dir)
             / safe_name(self.ledger.run_id)
             / safe_name(f"{post.instance}-{post.post_id}")
         )
@@ -182,7 +181,7 @@ class ThreadRunner:
         except FedithreadsError:  # the disk is full too: the next run crawls it anyway
             spool.discard()
 
-    def _part(self, post: PostRecord) -> Path:
+    def _part(self, post: PostRecord) -> Location:
         """The thread's own comments part of this run."""
         part = f"thread-{post.post_id}"
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)

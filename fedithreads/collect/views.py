@@ -11,12 +11,19 @@ the ``resolutions`` table; a host that cannot be read (unknown software, unreach
 refusing the lookup) is a one-line error naming it, and the other copies are still read.
 A copy an earlier run found is asked for by its local id (``/post?id=``) instead: Lemmy
 1.0 counts ``resolve_object`` against its small search bucket.
+
+A post target's ap_id is not known until its post arrives, and each copy's lookup would
+wait for it, one round trip late. ``look_early`` sends the lookups at once with the ap_id
+the target most likely has (``targets.likely_ap_id``: a post's own URL on the instance that
+wrote it): right whenever the target names a post on its home instance, and then the
+copies are crawled a round trip sooner; wrong otherwise, and then each across host has had
+one lookup for nothing and is asked again with the real ap_id.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -62,11 +69,26 @@ class Views:
         self.now = now
         self.resolutions: list[dict[str, Any]] = []
         self._asked: dict[tuple[str, str], asyncio.Future[ViewOutcome]] = {}
+        self._early: dict[tuple[str, str], asyncio.Future[tuple[ThreadApi, PostRecord]]] = {}
         self._stopped = False
 
-    async def of(self, post: PostRecord, across: Sequence[Instance]) -> list[ViewOutcome]:
+    def look_early(self, ap_id: str, across: Sequence[Instance]) -> None:
+        """Start looking ``ap_id`` up on each of ``across`` now, before the post whose
+        copies they are has arrived; ``of`` takes the answers if the post's ap_id is
+        ``ap_id`` and drops them otherwise."""
+        for where in across:
+            key = (where.host, ap_id)
+            if key not in self._early and key not in self._asked:
+                self._early[key] = asyncio.ensure_future(self._ask(where, ap_id))
+
+    async def of(
+        self, post: PostRecord, across: Sequence[Instance], early: str | None = None
+    ) -> list[ViewOutcome]:
         """The copies of ``post``'s thread on its home instance and on ``across`` (not on
-        the instance it came from), in that order, read concurrently."""
+        the instance it came from), in that order, read concurrently. ``early``: the ap_id
+        ``look_early`` was given for this post, whose lookups are dropped if it was wrong."""
+        if early is not None and early != post.ap_id:
+            _drop([self._early.pop((w.host, early), None) for w in across])
         home = instance_of(post.community_ap_id)
         wanted: dict[str, Instance] = {}
         for where in ([home] if home else []) + list(across):
@@ -83,7 +105,8 @@ class Views:
         """Cancel the copies still being looked up and wait for them: none starts a crawl
         after this, and the ThreadRunner's own ``stop`` then ends the crawls under way."""
         self._stopped = True
-        await cancel_and_wait(self._asked.values())
+        await cancel_and_wait([*self._asked.values(), *self._early.values()])
+        _drop(self._early.values())
 
     async def _once(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         """Each (instance, ap_id) once per run, however many targets name it."""
@@ -95,9 +118,8 @@ class Views:
     async def _view(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         view = ViewOutcome(where.host, post.ap_id, None, home=is_home)
         try:
-            api, local = await self.ask_early(
-                where.base_url, lambda api: self._look_up(api, where, post.ap_id)
-            )
+            early = self._early.pop((where.host, post.ap_id), None)
+            api, local = await (early or self._ask(where, post.ap_id))
         except StoreError:
             raise
         except FedithreadsError as exc:
@@ -119,6 +141,10 @@ class Views:
             raise asyncio.CancelledError
         view.thread = await self.threads.run(api, local, with_post=True)
         return view
+
+    async def _ask(self, where: Instance, ap_id: str) -> tuple[ThreadApi, PostRecord]:
+        """The detected host's api and its copy of the post ``ap_id``."""
+        return await self.ask_early(where.base_url, lambda api: self._look_up(api, where, ap_id))
 
     async def _look_up(self, api: ThreadApi, where: Instance, ap_id: str) -> PostRecord:
         """The instance's copy of the post ``ap_id``: by the local id an earlier run found
@@ -164,6 +190,18 @@ class Views:
         if not self.resolutions:
             return schema.empty("resolutions")
         return pl.DataFrame(self.resolutions, schema=schema.RESOLUTIONS)
+
+
+def _drop(lookups: Iterable[asyncio.Future[Any] | None]) -> None:
+    """Lookups whose answers are not wanted: cancelled if under way, their outcome
+    (an answer or an error) taken if done, so that none is reported as never retrieved."""
+    for lookup in lookups:
+        if lookup is None:
+            continue
+        if not lookup.done():
+            lookup.cancel()
+        elif not lookup.cancelled():
+            lookup.exception()
 
 
 def _not_held(exc: FedithreadsError) -> bool:

@@ -19,7 +19,6 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from fedithreads.core.hosts import host_of
@@ -28,8 +27,9 @@ from fedithreads.dialects import API_ROOTS, parse_page, resolved_post
 from fedithreads.dialects.common import validate
 from fedithreads.dialects.meta import NodeInfo
 from fedithreads.errors import ParseError
+from fedithreads.storage.objects import Location
 from fedithreads.storage.quarantine import QUARANTINE_DIR
-from fedithreads.storage.raw import scan_raw
+from fedithreads.storage.raw import raw_names, scan_raw
 
 _DIALECT_AT = {root: dialect for dialect, root in API_ROOTS.items()}
 """The dialect whose API root a raw answer's path starts with."""
@@ -90,18 +90,20 @@ class Attempt:
 class RawRun:
     """What the raw archive holds of one run on one host."""
 
-    files: tuple[Path, ...]
+    files: tuple[Location, ...]
     attempts: tuple[Attempt, ...]
     damaged: bool
     """A file has a damaged answer, or repair moved a damaged file to quarantine."""
 
 
-def raw_files(data_dir: Path, host_dir: str, run_name: str) -> list[Path]:
-    """The run's raw files of one host (``host_dir`` as the data dir spells it), by date."""
-    return sorted((data_dir / "raw" / host_dir).glob(f"*/{run_name}.jsonl.gz"))
+def raw_files(data_dir: Location, host_dir: str, run_name: str) -> list[Location]:
+    """The run's raw files of one host (``host_dir`` as the data dir spells it), by date
+    (and a date's chunks in object storage in the order they were written)."""
+    root = data_dir / "raw" / host_dir
+    return sorted((p for name in raw_names(run_name) for p in root.glob(f"*/{name}")), key=str)
 
 
-def read_run(data_dir: Path, host_dir: str, run_name: str, run_id: str) -> RawRun:
+def read_run(data_dir: Location, host_dir: str, run_name: str, run_id: str) -> RawRun:
     """The run's answers from one host, split into attempts."""
     files = raw_files(data_dir, host_dir, run_name)
     answers: list[Answer] = []

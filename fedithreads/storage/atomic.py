@@ -6,11 +6,17 @@ directory entry is synced too. Temporary files left by a killed writer start wit
 and end with ``TEMP_SUFFIX``; nothing reads them, and ``sweep_temporaries`` removes them
 under the run lock. Any write that fails (a full disk, a read-only directory) is one
 StoreError naming the file; what was there before stays as it was.
+
+On object storage (``storage.objects``) a write is one PUT, visible whole or not at all:
+the bytes are gathered in memory (a big Parquet stream in a local temporary file) and
+uploaded, and no temporary name ever appears in the bucket.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
+import io
 import os
 import re
 import shutil
@@ -22,12 +28,22 @@ from typing import IO
 import polars as pl
 
 from fedithreads.errors import StoreError
+from fedithreads.storage.objects import Location, ObjectPath
 
 TEMP_SUFFIX = ".tmp"
 
 
 SPOOL_DIR = ".spool"
 """Where a crawl spills a thread's pages (fedithreads.collect.spool); never read by scans."""
+
+
+def spool_root(data_dir: Location) -> Path:
+    """Where a run's crawls spill their pages: ``<data_dir>/.spool``, or, for a data dir
+    in object storage, a directory of the machine's temporary space named after it."""
+    if isinstance(data_dir, Path):
+        return data_dir / SPOOL_DIR
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"fedithreads-spool-{digest}"
 
 
 ROW_GROUP = 8192
@@ -43,12 +59,36 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+_KEEP = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def host_dir(host: str) -> str:
+    """The directory name of a host's files (``instance=<this>`` in the tables, and in
+    the raw archive): every byte but letters, digits, ``.``, ``_`` and ``-`` (and a
+    leading dot) percent-encoded, as Hive escapes partition values, so that DuckDB,
+    Polars and Spark read ``instance=127.0.0.1%3A8536`` back as ``127.0.0.1:8536``, the
+    rows' own ``instance``. Never a path separator or ``..``; a plain host name is itself.
+    """
+    data = host.encode()
+    out = [
+        chr(b) if b in _KEEP and not (i == 0 and b == 0x2E) else f"%{b:02X}"
+        for i, b in enumerate(data)
+    ]
+    return "".join(out) or "_"
+
+
+def write_atomic(path: Location, write: Callable[[IO[bytes]], object]) -> None:
     """Create ``path`` via a temp file + fsync + rename; nothing partial is ever visible.
 
     On failure the temporary file is removed, the old file (if any) is left as it was,
-    and the error is raised as it came (``save_atomic`` makes it a StoreError).
+    and the error is raised as it came (``save_atomic`` makes it a StoreError). In object
+    storage: the bytes written, in one PUT.
     """
+    if isinstance(path, ObjectPath):
+        buffer = io.BytesIO()
+        write(buffer)
+        path.write_bytes(buffer.getvalue())
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
@@ -63,7 +103,7 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     _fsync_dir(path.parent)
 
 
-def save_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+def save_atomic(path: Location, write: Callable[[IO[bytes]], object]) -> None:
     """``write_atomic``, with a failure to write (a full disk, no permission, also a
     Polars writer's I/O error) turned into one StoreError line naming ``path``."""
     try:
@@ -74,9 +114,13 @@ def save_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise
 
 
-def sink_atomic(frame: pl.LazyFrame, path: Path, *, row_group_size: int = ROW_GROUP) -> None:
+def sink_atomic(frame: pl.LazyFrame, path: Location, *, row_group_size: int = ROW_GROUP) -> None:
     """Stream ``frame`` into a Parquet file at ``path``, atomically (temp, fsync, rename),
-    without holding all its rows in memory (the writer holds a few row groups)."""
+    without holding all its rows in memory (the writer holds a few row groups). In object
+    storage: streamed into a local temporary file, then uploaded whole."""
+    if isinstance(path, ObjectPath):
+        _sink_uploaded(frame, path, row_group_size)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
@@ -97,8 +141,25 @@ def sink_atomic(frame: pl.LazyFrame, path: Path, *, row_group_size: int = ROW_GR
         raise
 
 
-def move_atomic(source: Path, target: Path) -> None:
-    """Rename a finished file into place in its own directory, and sync the directory."""
+def _sink_uploaded(frame: pl.LazyFrame, path: ObjectPath, row_group_size: int) -> None:
+    fd, name = tempfile.mkstemp(prefix="fedithreads-", suffix=".parquet")
+    os.close(fd)
+    local = Path(name)
+    try:
+        frame.sink_parquet(local, row_group_size=row_group_size, statistics=True)
+        path.upload(local)
+    finally:
+        local.unlink(missing_ok=True)
+
+
+def move_atomic(source: Location, target: Location) -> None:
+    """Rename a finished file into place in its own directory, and sync the directory
+    (in object storage: a copy, whole, then the source deleted)."""
+    if isinstance(source, ObjectPath) and isinstance(target, ObjectPath):
+        source.replace(target)
+        return
+    if not (isinstance(source, Path) and isinstance(target, Path)):
+        raise TypeError(f"cannot move {source} to {target}: one is local, one is not")
     try:
         source.replace(target)
         _fsync_dir(target.parent)
@@ -121,7 +182,7 @@ _WHY = {
 """The causes of a failed write a user can mend, in words, and what to do."""
 
 
-def cannot_write(path: Path, exc: BaseException) -> StoreError:
+def cannot_write(path: Location, exc: BaseException) -> StoreError:
     """One line for a write that failed: the cause, the file, that nothing half-written is
     visible (temporaries are never read; a raw archive's cut-off line is skipped), and
     what to do. ``exc`` is an OSError or a Polars writer's I/O error (``os error 28``)."""
@@ -151,9 +212,12 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def stray_temporaries(data_dir: Path) -> list[Path]:
+def stray_temporaries(data_dir: Location) -> list[Path]:
     """The temporary files a killed writer can have left: where atomic writes happen
-    (state.json at the top, manifests in ``runs/``, parts anywhere under ``tables/``)."""
+    (state.json at the top, manifests in ``runs/``, parts anywhere under ``tables/``);
+    none in object storage, where no write goes through a temporary name."""
+    if isinstance(data_dir, ObjectPath):
+        return []
     found: list[Path] = []
     for top in (data_dir, data_dir / "runs", data_dir / "tables"):
         if top.is_dir():
@@ -162,7 +226,7 @@ def stray_temporaries(data_dir: Path) -> list[Path]:
     return sorted(found)
 
 
-def sweep_temporaries(data_dir: Path) -> int:
+def sweep_temporaries(data_dir: Location) -> int:
     """Delete temporary files a killed writer left in the data dir, and its spilled
     pages; how many files.
 
@@ -170,7 +234,7 @@ def sweep_temporaries(data_dir: Path) -> int:
     look at them anyway.
     """
     swept = 0
-    spool = data_dir / SPOOL_DIR
+    spool = spool_root(data_dir)
     if spool.is_dir():
         swept += sum(1 for p in spool.rglob("*") if p.is_file())
         shutil.rmtree(spool, ignore_errors=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fedithreads.storage.atomic import safe_name
+from fedithreads.storage.objects import Location, glob
 
 STATE_FILE = "state.json"
 """The collector's bookkeeping (fedithreads.collect.state reads and writes it)."""
@@ -22,6 +22,8 @@ LOCK_FILE = ".lock"
 """Held by a run for its whole length (fedithreads.collect.state.RunLock)."""
 RUNS_DIR = "runs"
 """Where each run's manifest goes (fedithreads.collect.outcome)."""
+SHARDS_DIR = "shards"
+"""Where each shard of ``collect --shard I/N`` keeps its own state.json and lock."""
 LOST_KEY = "manifest_lost"
 """The key of the note ``repair`` leaves in place of a manifest it moved to quarantine."""
 
@@ -52,7 +54,7 @@ class RunNote:
 
     run_id: str
     finished: bool
-    source: Path
+    source: Location
     threads: tuple[ThreadNote, ...]
     targets: tuple[TargetNote, ...] | None
     """``None`` when the run's targets are not known (in progress, or a lost manifest)."""
@@ -67,7 +69,7 @@ class RunNote:
 class BookProblem:
     """A manifest or state.json that cannot be read, and why."""
 
-    path: Path
+    path: Location
     what: str
 
 
@@ -77,8 +79,9 @@ class Books:
 
     runs: dict[str, RunNote] = field(default_factory=dict)
     problems: list[BookProblem] = field(default_factory=list)
-    in_progress: str | None = None
-    """The run state.json says is under way (or was killed), as file names spell it."""
+    in_progress: set[str] = field(default_factory=set)
+    """The runs state.json (and each shard's) says are under way (or were killed), as file
+    names spell them."""
 
     def known(self, run_name: str) -> bool:
         """Whether some manifest or state.json names the run (unreadable manifests
@@ -86,18 +89,24 @@ class Books:
         return run_name in self.runs or any(p.path.stem == run_name for p in self.problems)
 
 
-def read_books(data_dir: Path) -> Books:
-    """The manifests under ``runs/`` and state.json's run in progress."""
+def shard_dir(data_dir: Location, index: int, count: int) -> Location:
+    """Where shard ``index`` of ``count`` keeps its state.json and lock."""
+    return data_dir / SHARDS_DIR / f"{index}-of-{count}"
+
+
+def read_books(data_dir: Location) -> Books:
+    """The manifests under ``runs/`` and the run in progress of state.json (and of each
+    shard's state.json)."""
     books = Books()
-    for path in sorted((data_dir / RUNS_DIR).glob("*.json")):
+    for path in glob(data_dir / RUNS_DIR, "*.json"):
         _add(books, path, _manifest)
-    state = data_dir / STATE_FILE
-    if state.is_file():
-        _add(books, state, _state_run)
+    for state in [data_dir / STATE_FILE, *glob(data_dir / SHARDS_DIR, f"*/{STATE_FILE}")]:
+        if state.is_file():
+            _add(books, state, _state_run)
     return books
 
 
-def _add(books: Books, path: Path, read: Any) -> None:
+def _add(books: Books, path: Location, read: Any) -> None:
     try:
         doc = json.loads(path.read_bytes())
     except FileNotFoundError:
@@ -114,10 +123,10 @@ def _add(books: Books, path: Path, read: Any) -> None:
         return
     books.runs[note.name] = note
     if not note.finished:
-        books.in_progress = note.name
+        books.in_progress.add(note.name)
 
 
-def _manifest(path: Path, doc: dict[str, Any]) -> RunNote:
+def _manifest(path: Location, doc: dict[str, Any]) -> RunNote:
     run_id = _text(doc["run_id"])
     if LOST_KEY in doc:
         return RunNote(run_id, True, path, (), None)
@@ -128,7 +137,7 @@ def _manifest(path: Path, doc: dict[str, Any]) -> RunNote:
     return RunNote(run_id, True, path, threads, targets)
 
 
-def _state_run(path: Path, doc: dict[str, Any]) -> RunNote | None:
+def _state_run(path: Location, doc: dict[str, Any]) -> RunNote | None:
     if not isinstance(doc.get("threads", {}), dict):
         raise TypeError("threads is not an object")
     run = doc.get("run")

@@ -24,11 +24,12 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fedithreads.core import schema
-from fedithreads.storage.atomic import SPOOL_DIR, safe_name, stray_temporaries
+from fedithreads.storage.atomic import SPOOL_DIR, host_dir, safe_name, stray_temporaries
 from fedithreads.storage.books import LOCK_FILE, Books, RunNote, read_books
+from fedithreads.storage.lease import lease_held
+from fedithreads.storage.objects import Location, ObjectPath, glob
 from fedithreads.storage.quarantine import QUARANTINE_DIR
 from fedithreads.storage.raw import scan_raw
 from fedithreads.storage.tables import part_problem
@@ -42,21 +43,21 @@ class Problem:
 
     kind: str
     """``part``, ``missing``, ``stranger``, ``manifest``, ``state``, ``raw``, ``temporary``."""
-    path: Path
+    path: Location
     what: str
     fix: str
     table: str | None = None
     run: str | None = None
     """The run as file names spell it (parts and missing files)."""
 
-    def line(self, data_dir: Path) -> str:
+    def line(self, data_dir: Location) -> str:
         shown = self.path.relative_to(data_dir) if self.path.is_relative_to(data_dir) else self.path
         return f"{shown}: {self.what}; {self.fix}"
 
 
 @dataclass(slots=True)
 class CheckReport:
-    data_dir: Path
+    data_dir: Location
     running: bool
     checked: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -68,11 +69,14 @@ class CheckReport:
         return f"data dir {self.data_dir}: {self.checked} files checked, {found}{note}"
 
 
-def run_in_progress(data_dir: Path) -> bool:
+def run_in_progress(data_dir: Location) -> bool:
     """Whether a run holds the lock: tried without waiting and let go at once; the
     lock file is opened for reading only (never created)."""
+    lock = data_dir / LOCK_FILE
+    if isinstance(lock, ObjectPath):
+        return lease_held(lock)
     try:
-        fh = (data_dir / LOCK_FILE).open("rb")
+        fh = lock.open("rb")
     except FileNotFoundError:
         return False
     with fh:
@@ -84,7 +88,7 @@ def run_in_progress(data_dir: Path) -> bool:
     return False
 
 
-def check_data_dir(data_dir: Path, *, running: bool | None = None) -> CheckReport:
+def check_data_dir(data_dir: Location, *, running: bool | None = None) -> CheckReport:
     """Every problem of ``data_dir`` (see the module docstring)."""
     report = CheckReport(data_dir, run_in_progress(data_dir) if running is None else running)
     parts = part_files(data_dir)
@@ -95,29 +99,29 @@ def check_data_dir(data_dir: Path, *, running: bool | None = None) -> CheckRepor
     report.problems += _strangers(parts, report.books)
     for run in report.books.runs.values():
         report.problems += _missing(data_dir, run)
-    for path in sorted((data_dir / "raw").glob("*/*/*.jsonl.gz")):
+    for path in glob(data_dir / "raw", "*/*/*.jsonl.gz"):
         _check_raw(report, path)
     if not report.running:
         report.problems += temporaries(data_dir)
     return report
 
 
-def part_files(data_dir: Path) -> list[tuple[Path, str]]:
+def part_files(data_dir: Location) -> list[tuple[Location, str]]:
     """Every finished Parquet file under ``tables/`` (parts of compacted runs too)."""
     return [
         (p, table)
         for table in schema.SNAPSHOT_TABLES
-        for p in sorted((data_dir / "tables" / table).glob("instance=*/*.parquet"))
+        for p in glob(data_dir / "tables" / table, "instance=*/*.parquet")
         if not p.name.startswith(".")
     ]
 
 
-def run_of(path: Path) -> str:
+def run_of(path: Location) -> str:
     """The run a part file belongs to, as file names spell it."""
     return path.stem.split("--")[0]
 
 
-def _check_part(report: CheckReport, path: Path, table: str) -> None:
+def _check_part(report: CheckReport, path: Location, table: str) -> None:
     try:
         problem = part_problem(path, table)
     except FileNotFoundError:
@@ -128,7 +132,7 @@ def _check_part(report: CheckReport, path: Path, table: str) -> None:
         report.problems.append(Problem("part", path, problem, fix, table, run_of(path)))
 
 
-def _book_problem(data_dir: Path, path: Path, what: str) -> Problem:
+def _book_problem(data_dir: Location, path: Location, what: str) -> Problem:
     if path.name == "state.json":
         fix = f"{REPAIR} (moves it to {QUARANTINE_DIR}/; the next collect crawls every thread once)"
         return Problem("state", path, what, fix)
@@ -136,7 +140,7 @@ def _book_problem(data_dir: Path, path: Path, what: str) -> Problem:
     return Problem("manifest", path, what, fix, run=path.stem)
 
 
-def _strangers(parts: list[tuple[Path, str]], books: Books) -> Iterator[Problem]:
+def _strangers(parts: list[tuple[Location, str]], books: Books) -> Iterator[Problem]:
     for path, table in parts:
         run = run_of(path)
         if not books.known(run) and path.exists():
@@ -148,7 +152,7 @@ def _strangers(parts: list[tuple[Path, str]], books: Books) -> Iterator[Problem]
             yield Problem("stranger", path, what, fix, table, run)
 
 
-def _missing(data_dir: Path, run: RunNote) -> Iterator[Problem]:
+def _missing(data_dir: Location, run: RunNote) -> Iterator[Problem]:
     """A file for every instance the run says it wrote rows on."""
     wrote = {
         "posts": {t.instance for t in run.threads},
@@ -156,11 +160,11 @@ def _missing(data_dir: Path, run: RunNote) -> Iterator[Problem]:
     }
     for table, instances in wrote.items():
         for instance in sorted(instances):
-            directory = data_dir / "tables" / table / f"instance={safe_name(instance)}"
-            target = directory / f"{run.name}.parquet"
-            moved = data_dir / QUARANTINE_DIR / directory.relative_to(data_dir)
-            if any(directory.glob(f"{run.name}*.parquet")) or any(moved.glob(f"{run.name}*")):
+            names = dict.fromkeys((host_dir(instance), safe_name(instance)))  # now, before
+            directories = [data_dir / "tables" / table / f"instance={n}" for n in names]
+            if any(_holds(data_dir, d, run.name) for d in directories):
                 continue  # there, or repair moved it and said what was lost
+            target = directories[0] / f"{run.name}.parquet"
             source = run.source.relative_to(data_dir)
             what = (
                 f"{source} says run {run.run_id} wrote {table} on {instance}, "
@@ -170,7 +174,13 @@ def _missing(data_dir: Path, run: RunNote) -> Iterator[Problem]:
             yield Problem("missing", target, what, fix, table, run.name)
 
 
-def _check_raw(report: CheckReport, path: Path) -> None:
+def _holds(data_dir: Location, directory: Location, run: str) -> bool:
+    """Whether a table's directory holds a file of ``run``, or repair moved one away."""
+    moved = data_dir / QUARANTINE_DIR / directory.relative_to(data_dir)
+    return any(directory.glob(f"{run}*.parquet")) or any(moved.glob(f"{run}*"))
+
+
+def _check_raw(report: CheckReport, path: Location) -> None:
     try:
         scan = scan_raw(path)
     except FileNotFoundError:
@@ -188,7 +198,7 @@ def _check_raw(report: CheckReport, path: Path) -> None:
         report.problems.append(Problem("raw", path, what, fix, run=path.name.split(".")[0]))
 
 
-def temporaries(data_dir: Path) -> list[Problem]:
+def temporaries(data_dir: Location) -> list[Problem]:
     """Temporary files and spilled pages a killed writer left, as the next collect's
     lock sweeps them (an empty ``.spool/`` is what every finished run leaves, not a
     problem)."""

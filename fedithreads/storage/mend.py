@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
-from fedithreads.storage.atomic import safe_name
+from fedithreads.storage.atomic import host_dir
 from fedithreads.storage.books import RunNote
+from fedithreads.storage.objects import Location, glob
 from fedithreads.storage.quarantine import quarantine
 from fedithreads.storage.rebuild import (
     HostRows,
@@ -38,7 +38,7 @@ from fedithreads.storage.rebuild import (
     posts_of,
     unavailable,
 )
-from fedithreads.storage.tables import KEYS, write_frame
+from fedithreads.storage.tables import KEYS, read_file, write_frame
 
 _THREAD_PART = re.compile(r"--thread-([0-9]+)$")
 
@@ -48,15 +48,15 @@ class Unit:
     table: str
     host_dir: str
     run: str
-    damaged: list[Path] = field(default_factory=list)
-    moved: list[Path] = field(default_factory=list)
+    damaged: list[Location] = field(default_factory=list)
+    moved: list[Location] = field(default_factory=list)
     """Where ``quarantine_damaged`` put each of ``damaged``."""
 
-    def quarantine_damaged(self, data_dir: Path) -> None:
+    def quarantine_damaged(self, data_dir: Location) -> None:
         """Move the damaged files aside (before any unit of the run is rebuilt)."""
         self.moved = [quarantine(data_dir, p) for p in self.damaged]
 
-    def directory(self, data_dir: Path) -> Path:
+    def directory(self, data_dir: Location) -> Location:
         return data_dir / "tables" / self.table / f"instance={self.host_dir}"
 
 
@@ -76,7 +76,7 @@ class _Skip:
     lost: bool
 
 
-def mend(data_dir: Path, unit: Unit, run: RunNote | None, *, keep_raw: bool) -> Mended:
+def mend(data_dir: Location, unit: Unit, run: RunNote | None, *, keep_raw: bool) -> Mended:
     """Quarantine the unit's damaged files and rebuild its rows (module docstring)."""
     if len(unit.moved) != len(unit.damaged):
         unit.quarantine_damaged(data_dir)
@@ -103,8 +103,8 @@ def mend(data_dir: Path, unit: Unit, run: RunNote | None, *, keep_raw: bool) -> 
 
 
 def _rows(
-    data_dir: Path, unit: Unit, run: RunNote, rows: HostRows
-) -> tuple[pl.DataFrame, Path] | _Skip:
+    data_dir: Location, unit: Unit, run: RunNote, rows: HostRows
+) -> tuple[pl.DataFrame, Location] | _Skip:
     """The rows to write and where, or why there is nothing to write."""
     compacted = unit.directory(data_dir) / f"{unit.run}.parquet"
     if not run.finished:
@@ -119,8 +119,8 @@ def _rows(
 
 
 def _resumable(
-    data_dir: Path, unit: Unit, run: RunNote, rows: HostRows
-) -> tuple[pl.DataFrame, Path] | _Skip:
+    data_dir: Location, unit: Unit, run: RunNote, rows: HostRows
+) -> tuple[pl.DataFrame, Location] | _Skip:
     """The run in progress: one part's rows, less what its other parts hold."""
     part = next((p for p in unit.damaged if "--" in p.stem), None)
     thread = _THREAD_PART.search(part.stem) if part is not None else None
@@ -151,17 +151,17 @@ def _done_rows(table: str, rows: HostRows, run: RunNote) -> pl.DataFrame:
     return posts_of({f"thread-{i}": [p] for i, p in fetched.items()})
 
 
-def _less_present(frame: pl.DataFrame, unit: Unit, data_dir: Path) -> pl.DataFrame:
+def _less_present(frame: pl.DataFrame, unit: Unit, data_dir: Location) -> pl.DataFrame:
     """``frame`` without the rows the run's other files on the instance already hold."""
-    others = sorted(unit.directory(data_dir).glob(f"{unit.run}*.parquet"))
+    others = glob(unit.directory(data_dir), f"{unit.run}*.parquet")
     if frame.is_empty() or not others:
         return frame
     keys = KEYS[unit.table]
-    present = pl.concat([pl.read_parquet(p, columns=keys) for p in others])
+    present = pl.concat([read_file(p, columns=keys) for p in others])
     return frame.join(present, on=keys, how="anti", nulls_equal=True)
 
 
-def _free_part(directory: Path, run: str) -> Path:
+def _free_part(directory: Location, run: str) -> Location:
     n = 1
     while (directory / f"{run}--repair-{n}.parquet").exists():
         n += 1
@@ -171,7 +171,7 @@ def _free_part(directory: Path, run: str) -> Path:
 def _loss(unit: Unit, run: RunNote, reason: str) -> str:
     """One line: why the rows cannot be rebuilt, what is lost, what brings it back."""
     instances = sorted({t.instance for t in run.threads})
-    on = next((i for i in instances if safe_name(i) == unit.host_dir), unit.host_dir)
+    on = next((i for i in instances if host_dir(i) == unit.host_dir), unit.host_dir)
     threads = [t for t in run.threads if t.instance == on]
     count = sum(t.collected for t in threads) if unit.table == "comments" else len(threads)
     what = "comments" if unit.table == "comments" else "posts"
@@ -181,5 +181,5 @@ def _loss(unit: Unit, run: RunNote, reason: str) -> str:
     )
 
 
-def _rel(data_dir: Path, path: Path) -> str:
+def _rel(data_dir: Location, path: Location) -> str:
     return str(path.relative_to(data_dir))

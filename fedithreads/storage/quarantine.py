@@ -10,15 +10,15 @@ repair has already said what was lost with it.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 from fedithreads.errors import StoreError
 from fedithreads.storage.atomic import move_atomic
+from fedithreads.storage.objects import Location
 
 QUARANTINE_DIR = "quarantine"
 
 
-def quarantine_path(data_dir: Path, path: Path) -> Path:
+def quarantine_path(data_dir: Location, path: Location) -> Location:
     """The first free place in the quarantine for ``path`` (a file in ``data_dir``)."""
     base = data_dir / QUARANTINE_DIR / path.relative_to(data_dir)
     for n in itertools.count():
@@ -28,7 +28,7 @@ def quarantine_path(data_dir: Path, path: Path) -> Path:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def quarantine(data_dir: Path, path: Path) -> Path:
+def quarantine(data_dir: Location, path: Location) -> Location:
     """Move ``path`` into the quarantine; where it went."""
     target = quarantine_path(data_dir, path)
     try:
@@ -41,7 +41,7 @@ def quarantine(data_dir: Path, path: Path) -> Path:
     return target
 
 
-def was_quarantined(data_dir: Path, path: Path) -> bool:
+def was_quarantined(data_dir: Location, path: Location) -> bool:
     """Whether a copy of ``path`` (or of a file of that name) is in the quarantine."""
     base = data_dir / QUARANTINE_DIR / path.relative_to(data_dir)
     return base.exists() or any(base.parent.glob(f"{base.name}.*"))

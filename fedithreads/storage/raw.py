@@ -2,7 +2,8 @@
 
 ``raw/<host>/<date>/<run_id>.jsonl.gz`` holds one JSON line per answer (url, status,
 fetched_at, body), each line its own gzip member, so a killed run leaves at most a cut-off
-last member and a resumed run appends after it. A body that is not UTF-8 is kept as
+last member and a resumed run appends after it (in object storage: chunks of members,
+``<run_id>.<ns>.jsonl.gz``, uploaded whole). A body that is not UTF-8 is kept as
 ``body_base64``. Tokens never get here: the client redacts any a server echoes.
 
 ``scan_raw`` reads a file member by member and tells a write cut off by a kill (expected)
@@ -14,12 +15,13 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-from fedithreads.storage.atomic import cannot_write, safe_name
+from fedithreads.storage.atomic import cannot_write, host_dir, safe_name
+from fedithreads.storage.objects import Location, ObjectPath
 
 
 class RawArchive:
@@ -28,11 +30,23 @@ class RawArchive:
     Lines go to ``raw/<host>/<date>/<run_id>.jsonl.gz``, each its own gzip member, so a
     killed run leaves at most a cut-off last line. A body that is not UTF-8 is kept as
     ``body_base64``.
+
+    In object storage, where nothing can be appended to, the members are held in memory
+    and ``flush`` uploads them as ``<run_id>.<time in ns>.jsonl.gz`` beside that name:
+    when ``CHUNK_BYTES`` have gathered, and whenever the run records threads as done
+    (``flush`` is called first), so that no thread is done whose answers are not kept.
+    A killed run loses only answers of threads it had not finished, which its resumed
+    run fetches again. Read in name order, the chunks are the one file a disk holds.
     """
 
-    def __init__(self, data_dir: Path, run_id: str) -> None:
+    CHUNK_BYTES = 8 << 20
+
+    def __init__(self, data_dir: Location, run_id: str) -> None:
         self.root = data_dir / "raw"
         self.run = safe_name(run_id)
+        self._held: dict[Location, list[bytes]] = {}
+        self._bytes = 0
+        self._stamp = 0
 
     def write(self, host: str, url: str, status: int, fetched_at: datetime, body: bytes) -> None:
         record: dict[str, object] = {"url": url, "status": status}
@@ -41,16 +55,35 @@ class RawArchive:
             record["body"] = body.decode("utf-8")
         except UnicodeDecodeError:
             record["body_base64"] = base64.b64encode(body).decode()
-        path = (
-            self.root / safe_name(host) / fetched_at.strftime("%Y-%m-%d") / f"{self.run}.jsonl.gz"
-        )
+        path = self.root / host_dir(host) / fetched_at.strftime("%Y-%m-%d") / f"{self.run}.jsonl.gz"
         line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
+        member = gzip.compress(line, mtime=0)
+        if isinstance(path, ObjectPath):
+            self._held.setdefault(path, []).append(member)
+            self._bytes += len(member)
+            if self._bytes >= self.CHUNK_BYTES:
+                self.flush()
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("ab") as fh:
-                fh.write(gzip.compress(line, mtime=0))
+                fh.write(member)
         except OSError as exc:
             raise cannot_write(path, exc) from None
+
+    def flush(self) -> None:
+        """Upload the answers held for object storage, a chunk per file (nothing to do on
+        a disk, where each answer is appended as it comes)."""
+        held, self._held, self._bytes = self._held, {}, 0
+        for path, members in held.items():
+            self._stamp = max(self._stamp + 1, time.time_ns())
+            path.with_name(f"{self.run}.{self._stamp}.jsonl.gz").write_bytes(b"".join(members))
+
+
+def raw_names(run_name: str) -> tuple[str, str]:
+    """The glob patterns of a run's raw files in one date directory: the file a disk
+    appends to, and the chunks object storage holds."""
+    return f"{run_name}.jsonl.gz", f"{run_name}.*.jsonl.gz"
 
 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -77,7 +110,7 @@ class RawScan:
     """Byte offsets of members cut off by a killed write."""
 
 
-def read_raw(path: Path) -> list[dict[str, object]]:
+def read_raw(path: Location) -> list[dict[str, object]]:
     """The records of one raw archive file.
 
     Each record is its own gzip member. A member cut off by a killed run or a full disk
@@ -87,7 +120,7 @@ def read_raw(path: Path) -> list[dict[str, object]]:
     return scan_raw(path).records
 
 
-def scan_raw(path: Path) -> RawScan:
+def scan_raw(path: Location) -> RawScan:
     """Read ``path`` member by member (see ``RawScan``)."""
     data = path.read_bytes()
     scan = RawScan()

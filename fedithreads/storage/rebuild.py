@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -29,6 +28,7 @@ from fedithreads.core.rows import comments_frame, posts_frame
 from fedithreads.storage.answers import Attempt, RawRun, read_run
 from fedithreads.storage.atomic import safe_name
 from fedithreads.storage.books import RunNote, TargetNote
+from fedithreads.storage.objects import Location
 from fedithreads.storage.refold import first_posts, thread_listings, thread_rows
 from fedithreads.storage.tables import KEYS
 
@@ -56,7 +56,7 @@ def unavailable(raw: RawRun, host_dir: str, run: RunNote, keep_raw: bool) -> str
     return None
 
 
-def host_rows(data_dir: Path, host_dir: str, run: RunNote) -> tuple[RawRun, HostRows]:
+def host_rows(data_dir: Location, host_dir: str, run: RunNote) -> tuple[RawRun, HostRows]:
     """Read the run's raw answers from one host and derive its rows."""
     raw = read_run(data_dir, host_dir, run.name, run.run_id)
     rows = HostRows()

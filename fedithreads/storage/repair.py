@@ -23,12 +23,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fedithreads.storage.atomic import SPOOL_DIR, save_atomic
 from fedithreads.storage.books import lost_manifest, read_books
 from fedithreads.storage.check import CheckReport, Problem, check_data_dir
 from fedithreads.storage.mend import Unit, mend
+from fedithreads.storage.objects import Location
 from fedithreads.storage.quarantine import quarantine
 from fedithreads.storage.raw import scan_raw
 
@@ -37,7 +37,7 @@ from fedithreads.storage.raw import scan_raw
 class RepairReport:
     """What repair did, line by line; ``lost`` counts what it could not rebuild or mend."""
 
-    data_dir: Path
+    data_dir: Location
     lines: list[str] = field(default_factory=list)
     repaired: int = 0
     lost: int = 0
@@ -50,7 +50,7 @@ class RepairReport:
 
 
 def repair_data_dir(
-    data_dir: Path, *, keep_raw: bool, swept: Sequence[Problem] = ()
+    data_dir: Location, *, keep_raw: bool, swept: Sequence[Problem] = ()
 ) -> RepairReport:
     """Mend ``data_dir`` (the module docstring); the caller holds the run lock.
 
@@ -75,7 +75,7 @@ def repair_data_dir(
     return report
 
 
-def _remove_temporary(data_dir: Path, problem: Problem, report: RepairReport) -> None:
+def _remove_temporary(data_dir: Location, problem: Problem, report: RepairReport) -> None:
     path = problem.path
     if path.name == SPOOL_DIR:
         shutil.rmtree(path, ignore_errors=True)
@@ -85,7 +85,7 @@ def _remove_temporary(data_dir: Path, problem: Problem, report: RepairReport) ->
     report.repaired += 1
 
 
-def _move_state(data_dir: Path, problem: Problem, report: RepairReport) -> None:
+def _move_state(data_dir: Location, problem: Problem, report: RepairReport) -> None:
     moved = quarantine(data_dir, problem.path)
     report.lines.append(
         f"{_rel(data_dir, problem.path)}: moved to {_rel(data_dir, moved)} ({problem.what}); "
@@ -94,7 +94,7 @@ def _move_state(data_dir: Path, problem: Problem, report: RepairReport) -> None:
     report.repaired += 1
 
 
-def _move_manifest(data_dir: Path, problem: Problem, report: RepairReport) -> None:
+def _move_manifest(data_dir: Location, problem: Problem, report: RepairReport) -> None:
     moved = quarantine(data_dir, problem.path)
     shown = _rel(data_dir, moved)
     note = lost_manifest(problem.path.stem, shown)
@@ -106,7 +106,7 @@ def _move_manifest(data_dir: Path, problem: Problem, report: RepairReport) -> No
     report.repaired += 1
 
 
-def _mend_raw(data_dir: Path, problem: Problem, report: RepairReport) -> None:
+def _mend_raw(data_dir: Location, problem: Problem, report: RepairReport) -> None:
     scan = scan_raw(problem.path)
     moved = quarantine(data_dir, problem.path)
     if scan.members:
@@ -120,7 +120,7 @@ def _mend_raw(data_dir: Path, problem: Problem, report: RepairReport) -> None:
     report.repaired += 1
 
 
-def _later(data_dir: Path, problem: Problem, report: RepairReport) -> None:
+def _later(data_dir: Location, problem: Problem, report: RepairReport) -> None:
     """Parts and missing files are mended by unit; strangers are left alone."""
     if problem.kind == "stranger":
         report.lines.append(f"{problem.line(data_dir)}")
@@ -144,7 +144,7 @@ def _units(found: CheckReport) -> list[Unit]:
         if p.kind not in ("part", "missing") or p.table is None or p.run is None:
             continue
         host_dir = p.path.parent.name.removeprefix("instance=")
-        own = p.path.name if p.run == found.books.in_progress else ""
+        own = p.path.name if p.run in found.books.in_progress else ""
         key = (p.table, host_dir, p.run, own)
         unit = units.setdefault(key, Unit(p.table, host_dir, p.run))
         if p.kind == "part":
@@ -156,5 +156,5 @@ def _thread_parts_first(problem: Problem) -> bool:
     return "--thread-" not in problem.path.name
 
 
-def _rel(data_dir: Path, path: Path) -> str:
+def _rel(data_dir: Location, path: Location) -> str:
     return str(path.relative_to(data_dir))

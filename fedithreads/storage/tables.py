@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import polars as pl
 
 from fedithreads.core import schema
 from fedithreads.errors import StoreError
-from fedithreads.storage.atomic import move_atomic, safe_name, save_atomic, sink_atomic
+from fedithreads.storage.atomic import host_dir, move_atomic, safe_name, save_atomic, sink_atomic
+from fedithreads.storage.objects import Location, glob, polars_options, polars_source
 
 FORMATS = ("parquet", "csv", "jsonl")
 
@@ -44,7 +44,7 @@ KEYS = {
 """One row per key in a snapshot table: one snapshot per object per run."""
 
 
-def write_frame(frame: pl.DataFrame, path: Path, fmt: str = "parquet") -> None:
+def write_frame(frame: pl.DataFrame, path: Location, fmt: str = "parquet") -> None:
     """Write one table atomically as parquet, csv or jsonl."""
     if fmt == "parquet":
         save_atomic(path, lambda fh: frame.write_parquet(fh, statistics=True))
@@ -56,9 +56,11 @@ def write_frame(frame: pl.DataFrame, path: Path, fmt: str = "parquet") -> None:
         raise StoreError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def write_tables(tables: dict[str, pl.DataFrame], out: Path, fmt: str = "parquet") -> list[Path]:
+def write_tables(
+    tables: dict[str, pl.DataFrame], out: Location, fmt: str = "parquet"
+) -> list[Location]:
     """Write each table to ``out/<table>.<fmt>``; return the paths written."""
-    written = []
+    written: list[Location] = []
     for name, frame in tables.items():
         path = out / f"{name}.{fmt}"
         write_frame(frame, path, fmt)
@@ -66,26 +68,28 @@ def write_tables(tables: dict[str, pl.DataFrame], out: Path, fmt: str = "parquet
     return written
 
 
-def is_data_dir(path: Path) -> bool:
+def is_data_dir(path: Location) -> bool:
     """Whether ``path`` looks like a data dir (it has ``tables/`` or ``runs/``)."""
     return (path / "tables").is_dir() or (path / "runs").is_dir()
 
 
-def part_path(data_dir: Path, table: str, instance: str, run_id: str, part: str | None) -> Path:
+def part_path(
+    data_dir: Location, table: str, instance: str, run_id: str, part: str | None
+) -> Location:
     """Where one instance's rows of a run go: ``<run>.parquet``, or a part of the run."""
     name = safe_name(run_id) + (f"--{safe_name(part)}" if part else "")
-    return data_dir / "tables" / table / f"instance={safe_name(instance)}" / f"{name}.parquet"
+    return data_dir / "tables" / table / f"instance={host_dir(instance)}" / f"{name}.parquet"
 
 
 def append_snapshots(
-    data_dir: Path, run_id: str, table: str, frame: pl.DataFrame, part: str | None = None
-) -> list[Path]:
+    data_dir: Location, run_id: str, table: str, frame: pl.DataFrame, part: str | None = None
+) -> list[Location]:
     """Add rows of a run to a snapshot table, one atomic file per instance.
 
     With ``part``, the rows go to the run's part file of that name (replacing an earlier
     write of the same part); ``compact_run`` later merges the parts.
     """
-    written = []
+    written: list[Location] = []
     for (instance,), rows in frame.partition_by("instance", as_dict=True).items():
         path = part_path(data_dir, table, str(instance), run_id, part)
         write_frame(schema.conform(rows, table), path)
@@ -93,7 +97,7 @@ def append_snapshots(
     return written
 
 
-def compact_run(data_dir: Path, run_id: str) -> None:
+def compact_run(data_dir: Location, run_id: str) -> None:
     """Merge a run's part files into ``<run_id>.parquet`` per instance, then drop them.
 
     One part is simply renamed. Comment parts (one per thread) never share a row, so
@@ -103,8 +107,8 @@ def compact_run(data_dir: Path, run_id: str) -> None:
     """
     run = safe_name(run_id)
     for table in schema.SNAPSHOT_TABLES:
-        for directory in sorted((data_dir / "tables" / table).glob("instance=*")):
-            parts = sorted(directory.glob(f"{run}--*.parquet"))
+        for directory in glob(data_dir / "tables" / table, "instance=*"):
+            parts = glob(directory, f"{run}--*.parquet")
             target = directory / f"{run}.parquet"
             if not parts:
                 continue
@@ -112,10 +116,10 @@ def compact_run(data_dir: Path, run_id: str) -> None:
                 move_atomic(parts[0], target)
                 continue
             if table == "comments" and not target.exists():
-                sink_atomic(pl.scan_parquet(parts).select(list(schema.COMMENTS)), target)
+                sink_atomic(scan_files(parts).select(list(schema.COMMENTS)), target)
             else:
                 sources = ([target] if target.exists() else []) + parts
-                merged = pl.concat([pl.read_parquet(p) for p in sources]).unique(
+                merged = pl.concat([read_file(p) for p in sources]).unique(
                     KEYS[table], keep="last", maintain_order=True
                 )
                 write_frame(schema.conform(merged, table), target)
@@ -123,7 +127,7 @@ def compact_run(data_dir: Path, run_id: str) -> None:
                 p.unlink()
 
 
-def part_on_disk(data_dir: Path, table: str, run_id: str, part: str) -> bool:
+def part_on_disk(data_dir: Location, table: str, run_id: str, part: str) -> bool:
     """Whether a part of a run is on disk: its own file, or the run's compacted file
     (which holds every part written before compaction) on any instance."""
     root = data_dir / "tables" / table
@@ -132,7 +136,7 @@ def part_on_disk(data_dir: Path, table: str, run_id: str, part: str) -> bool:
     return any(any(root.glob(f"instance=*/{name}")) for name in names)
 
 
-def table_files(data_dir: Path, table: str) -> list[Path]:
+def table_files(data_dir: Location, table: str) -> list[Location]:
     """The finished Parquet files of one table: no temporary files, and no part files
     of a run that has been compacted."""
     root = data_dir / "tables" / table
@@ -141,22 +145,46 @@ def table_files(data_dir: Path, table: str) -> list[Path]:
     files = [p for p in root.glob("instance=*/*.parquet") if not p.name.startswith(".")]
     compacted = {(p.parent, p.stem) for p in files if "--" not in p.stem}
     return sorted(
-        p for p in files if "--" not in p.stem or (p.parent, p.stem.split("--")[0]) not in compacted
+        (
+            p
+            for p in files
+            if "--" not in p.stem or (p.parent, p.stem.split("--")[0]) not in compacted
+        ),
+        key=str,
     )
 
 
-def scan_table(data_dir: Path, table: str) -> pl.LazyFrame:
+def scan_table(data_dir: Location, table: str) -> pl.LazyFrame:
     """All runs of one table as a LazyFrame in the table's schema (empty if none)."""
     files = table_files(data_dir, table)
     if not files:
         return schema.empty(table).lazy()
-    return pl.scan_parquet(files, schema=schema.SCHEMAS[table], hive_partitioning=False)
+    return scan_files(files, types=schema.SCHEMAS[table])
+
+
+def scan_files(
+    files: Sequence[Location], types: dict[str, pl.DataType] | None = None
+) -> pl.LazyFrame:
+    """Parquet files of one data dir, on disk or in object storage, as one LazyFrame."""
+    return pl.scan_parquet(
+        [polars_source(f) for f in files],
+        schema=types,
+        hive_partitioning=False,
+        storage_options=polars_options(files[0]),
+    )
+
+
+def read_file(path: Location, columns: list[str] | None = None) -> pl.DataFrame:
+    """One Parquet file of a data dir, read now."""
+    return pl.read_parquet(
+        polars_source(path), columns=columns, storage_options=polars_options(path)
+    )
 
 
 READ_ATTEMPTS = 5
 
 
-def read_table(data_dir: Path, table: str) -> pl.DataFrame:
+def read_table(data_dir: Location, table: str) -> pl.DataFrame:
     """All runs of one table, read now; safe while a run is writing the data dir.
 
     A file that vanishes between listing and reading (compaction merged it) makes it
@@ -178,14 +206,14 @@ READ_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSErro
 of another schema): Polars' errors, a panic of its reader, the file system's."""
 
 
-def part_problem(path: Path, table: str) -> str | None:
+def part_problem(path: Location, table: str) -> str | None:
     """Why a Parquet file cannot be read as a part of ``table``, or ``None``: its footer
     first (cheap), then its schema, then every page."""
     problem = _footer_problem(path, table)
     if problem is not None:
         return problem
     try:
-        pl.read_parquet(path)
+        read_file(path)
     except FileNotFoundError:
         raise
     except READ_FAILURES as exc:
@@ -212,7 +240,7 @@ def _cause(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
-def find_damage(data_dirs: Sequence[Path]) -> tuple[Path, str] | None:
+def find_damage(data_dirs: Sequence[Location]) -> tuple[Location, str] | None:
     """The first damaged file a scan of ``data_dirs`` reads, and what is wrong with it:
     every footer and schema first, then every page; ``None`` if all read."""
     files = [(p, t) for d in data_dirs for t in schema.SNAPSHOT_TABLES for p in table_files(d, t)]
@@ -227,9 +255,11 @@ def find_damage(data_dirs: Sequence[Path]) -> tuple[Path, str] | None:
     return None
 
 
-def _footer_problem(path: Path, table: str) -> str | None:
+def _footer_problem(path: Location, table: str) -> str | None:
     try:
-        found = pl.read_parquet_schema(path)
+        found = pl.scan_parquet(
+            polars_source(path), storage_options=polars_options(path)
+        ).collect_schema()
     except FileNotFoundError:
         raise
     except READ_FAILURES as exc:
@@ -238,7 +268,7 @@ def _footer_problem(path: Path, table: str) -> str | None:
 
 
 @contextmanager
-def naming_damage(data_dirs: Sequence[Path]) -> Iterator[None]:
+def naming_damage(data_dirs: Sequence[Location]) -> Iterator[None]:
     """Turn a reader's failure on a damaged file of ``data_dirs`` into one StoreError
     naming the file and the commands that find and mend damage; other failures (a bug)
     are raised as they came."""

@@ -362,3 +362,55 @@ def test_a_later_run_asks_for_a_known_copy_by_its_local_id_not_by_resolve_object
     assert all(n >= 1 for n in by_id)
     assert [v.found for v in second.targets[0].views] == [True, True]
     assert resolutions(tmp_path)[mirrors[0].key]["post_id"] == mirrors[0].post_ids[0]
+
+
+def lookups(member: Any) -> list[tuple[float, str]]:
+    """When ``member`` answered each resolve_object, and the ap_id it was asked for."""
+    return [
+        (e.time, e.params["q"])
+        for e in member.server.log.entries()
+        if e.path.endswith("/resolve_object")
+    ]
+
+
+def test_copies_of_a_post_on_its_home_instance_are_looked_up_before_the_post_arrives(
+    tmp_path: Path,
+) -> None:
+    """A target naming a post on its home instance has the post's ap_id as its likely
+    one, so the mirrors are asked for their copies while the home's post is on its way."""
+    slow = Quirks(latency_seconds=0.3)
+    with ReplayFederation(3, 0.1, seed=43, comments=40, quirks=[slow, Quirks(), Quirks()]) as fed:
+        home, *mirrors = fed.members
+        report = across(settings_for(tmp_path), home.post_url(), *(m.key for m in mirrors))
+        post_answered = max(e.time for e in home.server.log.entries() if e.path.endswith("/post"))
+        asked = [lookups(m) for m in mirrors]
+        found = held_by_instance(tmp_path)
+
+    assert report.ok
+    assert found == {m.key: set(m.held) for m in fed.members}
+    (ap_id,) = fed.post_ap_ids
+    for member_asked in asked:
+        assert [q for _, q in member_asked] == [ap_id]  # one lookup each, by the right ap_id
+        assert member_asked[0][0] < post_answered
+
+
+def test_a_post_named_on_a_mirror_is_looked_up_again_by_its_real_ap_id(tmp_path: Path) -> None:
+    """A target naming a mirror's copy: the early lookup by the mirror's URL finds nothing,
+    is dropped, and each other host is asked once more by the real ap_id; every copy is
+    still collected whole."""
+    with ReplayFederation(3, 0.1, seed=47, comments=40) as fed:
+        home, first, second = fed.members
+        report = across(settings_for(tmp_path), first.post_url(), second.key)
+        asked = lookups(second)
+        home_asked = lookups(home)
+        found = held_by_instance(tmp_path)
+
+    assert report.ok, [t.summary() for t in report.targets]
+    assert found == {m.key: set(m.held) for m in fed.members}
+    (ap_id,) = fed.post_ap_ids
+    guess = f"https://{first.key}/post/{first.post_ids[0]}"
+    assert [q for _, q in asked] == [guess, ap_id]
+    views = {v.instance: v for v in report.targets[0].views}
+    assert views[second.key].found
+    assert views[second.key].post_id == second.post_ids[0]
+    assert [q for _, q in home_asked] == [ap_id]  # known only once the post is: never early

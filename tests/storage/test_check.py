@@ -202,3 +202,17 @@ def test_reading_a_part_with_garbage_pages_names_it(dirty: Path) -> None:
         read_table(dirty, "comments")
 
     assert "`fedithreads repair`" in str(raised.value)
+
+
+def test_a_data_dir_written_with_the_old_host_names_checks_clean(dirty: Path) -> None:
+    """Before hosts were percent-encoded, ``127.0.0.1:PORT`` was ``instance=127.0.0.1_PORT``:
+    such a dir's runs still have their files."""
+    renamed = 0
+    for directory in sorted(dirty.glob("tables/*/instance=*%3A*")):
+        directory.rename(directory.with_name(directory.name.replace("%3A", "_")))
+        renamed += 1
+
+    report = check_data_dir(dirty)
+
+    assert renamed == 2  # posts and comments of the replay server's host
+    assert report.problems == []

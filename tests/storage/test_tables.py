@@ -107,3 +107,46 @@ def test_partition_names_never_escape_the_data_dir(tmp_path: Path, hostile: str)
     for path in written:
         assert path.resolve().parent.parent == root
         assert not path.name.startswith(".")
+
+
+HOSTS = ["lemmy.ml", "127.0.0.1:8536", "[::1]:8080", "xn--bcher-kva.example"]
+"""Instance keys as targets spell them: a name, a port, IPv6, punycode."""
+
+
+def instances_written(tmp_path: Path) -> list[str]:
+    """Write one comment per host of ``HOSTS`` into the tables; the instances, sorted."""
+    frame = tiny_comments().head(1)
+    for host in HOSTS:
+        append_snapshots(tmp_path, "run-1", "comments", frame.with_columns(instance=pl.lit(host)))
+    return sorted(HOSTS)
+
+
+@pytest.mark.parametrize("hive", [True, False])
+def test_polars_reads_the_partition_value_back_as_the_rows_instance(
+    tmp_path: Path, hive: bool
+) -> None:
+    """``instance=<dir>`` decodes to exactly the rows' ``instance``, hive or not."""
+    expected = instances_written(tmp_path)
+    glob = str(tmp_path / "tables" / "comments" / "**" / "*.parquet")
+
+    got = pl.scan_parquet(glob, hive_partitioning=hive).select("instance").collect()
+
+    assert sorted(got["instance"].to_list()) == expected
+
+
+@pytest.mark.parametrize("hive", [True, False])
+def test_duckdb_reads_the_partition_value_back_as_the_rows_instance(
+    tmp_path: Path, hive: bool
+) -> None:
+    """DuckDB's hive partitioning gives the same ``instance`` as the rows, so a join of
+    the tables with anything keyed by instance matches every row."""
+    import duckdb
+
+    expected = instances_written(tmp_path)
+    glob = str(tmp_path / "tables" / "comments" / "**" / "*.parquet")
+
+    rows = duckdb.sql(
+        f"SELECT instance FROM read_parquet('{glob}', hive_partitioning = {str(hive).lower()})"
+    ).fetchall()
+
+    assert sorted(r[0] for r in rows) == expected

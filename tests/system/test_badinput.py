@@ -17,7 +17,7 @@ from fedithreads.cli.main import main
 from fedithreads.collect.targets import CommunityTarget, parse_target, target_key
 from fedithreads.config import MAX_TOML_BYTES, load_settings
 from fedithreads.errors import ConfigError, UsageError
-from fedithreads.storage.atomic import safe_name
+from fedithreads.storage.atomic import host_dir, safe_name
 from fedithreads.storage.tables import append_snapshots, read_table
 from tests import factories
 
@@ -300,7 +300,7 @@ def test_community_names_and_hosts_stay_inside_the_data_dir(
     (written,) = append_snapshots(tmp_path, "run1", "posts", frame, f"list-{target.name}")
 
     assert written.resolve().is_relative_to((tmp_path / "tables" / "posts").resolve())
-    assert written.parent.name == f"instance={safe_name(target.host)}"
+    assert written.parent.name == f"instance={host_dir(target.host)}"
     assert read_table(tmp_path, "posts")["instance"].to_list() == [target.host]
 
 
