@@ -19,12 +19,14 @@ import polars as pl
 from fedithreads.analysis import derived
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
-from fedithreads.analysis.snapshots import current
+from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
+from fedithreads.core.linked import linked_thread
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.rows import frame_records
 from fedithreads.core.tree import Rejected, Thread, build_thread
+from fedithreads.core.treeshape import TID, build_nodes
 from fedithreads.errors import SourceError, UsageError
 from fedithreads.storage.objects import Location
 from fedithreads.storage.sources import load_captures
@@ -167,8 +169,9 @@ def thread_keys(snapshots: Snapshots) -> pl.DataFrame:
     )
 
 
-def find_thread(snapshots: Snapshots, post: str) -> Thread:
-    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id.
+def find_thread(snapshots: Snapshots, post: str, *, paths: bool = True) -> Thread:
+    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id
+    (``paths`` as for ``thread_from_tables``).
 
     An ap_id that several copies of one thread share is ambiguous here: the error
     suggests ``--union`` or one copy as ``host/post/id`` (which is never an ap_id). A
@@ -178,7 +181,7 @@ def find_thread(snapshots: Snapshots, post: str) -> Thread:
         if hits.height > 1:
             raise _several(post, hits)
         instance, post_id, _ = hits.row(0)
-        return thread_from_tables(snapshots, instance, post_id)
+        return thread_from_tables(snapshots, instance, post_id, paths=paths)
 
 
 def find_union(snapshots: Snapshots, post: str) -> Thread | UnionThread:
@@ -236,16 +239,36 @@ def _several(post: str, hits: pl.DataFrame) -> UsageError:
     return UsageError(f"post {post!r} matches several threads; give one of: {options}")
 
 
-def thread_from_tables(snapshots: Snapshots, instance: str, post_id: int) -> Thread:
-    """Rebuild one thread's tree from the current rows of the snapshot tables."""
+def thread_from_tables(
+    snapshots: Snapshots, instance: str, post_id: int, *, paths: bool = True
+) -> Thread:
+    """Rebuild one thread's tree from the current rows of the snapshot tables.
+
+    ``paths=False``: a tree to read (show's text and page), built from parent links,
+    whose records carry no path (``""``): a deep thread's paths hold depth × comments
+    labels (fedithreads.core.linked)."""
     key = (pl.col("instance") == instance) & (pl.col("post_id") == post_id)
     posts = current(snapshots.posts.filter(key), "post_id").collect()
-    comments = current(snapshots.comments.filter(key), "comment_id").collect()
     post = frame_records(posts, PostRecord)
-    thread = build_thread(post[0] if post else None, frame_records(comments, CommentRecord))
+    first = post[0] if post else None
+    if paths:
+        comments = current(snapshots.comments.filter(key), "comment_id").collect()
+        thread = build_thread(first, frame_records(comments, CommentRecord))
+    else:
+        thread = _linked(snapshots.comments.filter(key), instance, post_id, first)
     thread.rejected.extend(
         r
         for r in snapshots.rejected
         if (r.record.instance, r.record.post_id) == (instance, post_id)
     )
     return thread
+
+
+def _linked(rows: pl.LazyFrame, instance: str, post_id: int, post: PostRecord | None) -> Thread:
+    """The tree of one thread's comment snapshots ``rows``, from parent links; only
+    orphans' paths are read."""
+    comments = current(rows.drop("path"), "comment_id").collect()
+    one = pl.DataFrame({"instance": [instance], "post_id": [post_id]}).with_row_index(TID)
+    nodes = build_nodes(comments, one, path_reader(rows))
+    records = frame_records(comments.with_columns(pl.lit("").alias("path")), CommentRecord)
+    return linked_thread(instance, post_id, post, records, nodes)

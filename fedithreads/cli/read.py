@@ -118,7 +118,11 @@ def show(
         )
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
-    found = pipeline.find_union(snapshots, post) if union else pipeline.find_thread(snapshots, post)
+    found = (
+        pipeline.find_union(snapshots, post)
+        if union
+        else pipeline.find_thread(snapshots, post, paths=fmt == "json")  # text, page: no paths
+    )
     if isinstance(found, UnionThread):
         _show_union(found, fmt, width)
         return
