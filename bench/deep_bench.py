@@ -30,8 +30,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +43,6 @@ DEPTHS = (100, 1_000, 10_000)
 FIRST_ID = 7_046_913
 """Comment ids as a real instance numbers them (the seed thread's reply), 7 digits."""
 POST_ID = 9_137_482
-INSTANCE = "lemmy.example"
 BUDGET_MB = 500
 SHOW_SECONDS = 5.0
 MB = 1024 * 1024
@@ -57,84 +54,32 @@ VERSION = "v1"
 
 def ensure_thread(root: Path, comments: int, *, deep: bool) -> Path:
     """The data dir of a chain ``comments`` deep (``deep``) or of as many top-level
-    comments, made once."""
+    comments, made once (records built as the tests build them: tests/factories.py)."""
     where = root / f"{'chain' if deep else 'flat'}-{comments}-{VERSION}"
     if (where / "tables").is_dir():
         return where
-    from fedithreads.core.records import CommentRecord, PostRecord
     from fedithreads.core.rows import comments_frame, posts_frame
     from fedithreads.storage.tables import append_snapshots
+    from tests.factories import comment, post
 
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    common = {
-        "instance": INSTANCE,
-        "dialect": "lemmy-v3",
-        "server_version": "0.19.20",
-        "collected_at": start + timedelta(days=30),
-        "run_id": "bench",
-    }
-    post = PostRecord(
-        post_id=POST_ID,
-        ap_id=f"https://{INSTANCE}/post/{POST_ID}",
-        community=f"chains@{INSTANCE}",
-        community_ap_id=f"https://{INSTANCE}/c/chains",
-        author=f"op@{INSTANCE}",
-        author_ap_id=f"https://{INSTANCE}/u/op",
-        title=f"{'A chain' if deep else 'A flat thread'} of {comments:,} comments",
-        url=None,
-        body=None,
-        published=start,
-        updated=None,
-        deleted=False,
-        removed=False,
-        locked=False,
-        nsfw=False,
-        comments=comments,
-        score=1,
-        upvotes=1,
-        downvotes=0,
-        newest_comment_time=None,
-        **common,
-    )
-    template = CommentRecord(
-        comment_id=0,
-        post_id=POST_ID,
-        ap_id="",
-        post_ap_id=post.ap_id,
-        path="",
-        author="",
-        author_ap_id="",
-        content="",
-        published=start,
-        updated=None,
-        deleted=False,
-        removed=False,
-        distinguished=False,
-        score=1,
-        upvotes=1,
-        downvotes=0,
-        child_count=0,
-        **common,
-    )
+    kind = "A chain" if deep else "A flat thread"
+    head = post(POST_ID, title=f"{kind} of {comments:,} comments", comments=comments)
     path, records = "0", []
     for k in range(comments):
         cid = FIRST_ID + k
         path = f"{path}.{cid}" if deep else f"0.{cid}"
-        name = ("alice", "bob")[k % 2]
         records.append(
-            replace(
-                template,
-                comment_id=cid,
-                ap_id=f"https://{INSTANCE}/comment/{cid}",
-                path=path,
-                author=f"{name}@{INSTANCE}",
-                author_ap_id=f"https://{INSTANCE}/u/{name}",
+            comment(
+                cid,
+                path,
+                minutes=k,
+                author=("alice", "bob")[k % 2],
+                post_id=POST_ID,
                 content=f"Reply {k + 1}: no, you are wrong, and here is why.",
-                published=start + timedelta(minutes=k),
                 child_count=comments - k - 1 if deep else 0,
             )
         )
-    append_snapshots(where, "bench", "posts", posts_frame([post]))
+    append_snapshots(where, "bench", "posts", posts_frame([head]))
     append_snapshots(where, "bench", "comments", comments_frame(records))
     return where
 
