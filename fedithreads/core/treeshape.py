@@ -69,16 +69,7 @@ def build_nodes(
     from current comment rows: ``comment_id``, ``parent_id``, ``depth``,
     ``child_count``, the thread columns and ``path``, or ``paths`` to read the orphans'
     paths from."""
-    tid = comments.select(THREAD).join(threads, on=THREAD, how="left", maintain_order="left")
-    real = pl.DataFrame(
-        {
-            TID: tid[TID].cast(pl.Int64),
-            "_id": comments["comment_id"].cast(pl.Int64),
-            "_pid": comments["parent_id"].cast(pl.Int64),
-            "_depth": comments["depth"].cast(pl.Int64),
-            "_cc": comments["child_count"].cast(pl.Int64),
-        }
-    ).with_row_index("_row")
+    real = _comment_rows(comments, threads)
     parent = _lookup(real, "_pid", real)
     orphan = real["_pid"].is_not_null() & parent.is_null()
     orphan_paths = (
@@ -89,11 +80,12 @@ def build_nodes(
     named = _orphan_labels(real, orphan_paths, orphan)
     holders = _placeholders(named, start=real.height)
     roots = real.height + holders.height
+    post = pl.col(TID) + roots
     under = real["_row"].is_in(named.filter("_real")["_orow"].implode())
     comment_nodes = real.select(
         TID,
         "_id",
-        pl.coalesce(parent, _lookup(real, "_pid", holders), pl.col(TID) + roots).alias("_parent"),
+        pl.coalesce(parent, _lookup(real, "_pid", holders), post).alias("_parent"),
         "_depth",
         pl.lit(True).alias("_real"),
         (parent.is_not_null() | under).alias("_under_real"),
@@ -103,17 +95,36 @@ def build_nodes(
         TID,
         "_id",
         pl.coalesce(
-            _lookup(holders, "_prev", real),
-            _lookup(holders, "_prev", holders),
-            pl.col(TID) + roots,
+            _lookup(holders, "_prev", real), _lookup(holders, "_prev", holders), post
         ).alias("_parent"),
         "_depth",
         pl.lit(False).alias("_real"),
         "_under_real",
         pl.lit(None, pl.Int64).alias("_cc"),
     )
-    posts = pl.DataFrame({TID: pl.int_range(threads.height, dtype=pl.Int64, eager=True)})
-    post_nodes = posts.with_columns(
+    frame = pl.concat(
+        [comment_nodes, holder_nodes, _post_nodes(threads.height)], how="vertical_relaxed"
+    )
+    return Nodes(frame, real.height, roots)
+
+
+def _comment_rows(comments: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
+    """The comments as node rows: ``_row``, thread, id, parent id, depth, child_count."""
+    tid = comments.select(THREAD).join(threads, on=THREAD, how="left", maintain_order="left")
+    return pl.DataFrame(
+        {
+            TID: tid[TID].cast(pl.Int64),
+            "_id": comments["comment_id"].cast(pl.Int64),
+            "_pid": comments["parent_id"].cast(pl.Int64),
+            "_depth": comments["depth"].cast(pl.Int64),
+            "_cc": comments["child_count"].cast(pl.Int64),
+        }
+    ).with_row_index("_row")
+
+
+def _post_nodes(threads: int) -> pl.DataFrame:
+    """One root per thread: the post, at depth 0."""
+    return pl.DataFrame({TID: pl.int_range(threads, dtype=pl.Int64, eager=True)}).with_columns(
         pl.lit(None, pl.Int64).alias("_id"),
         pl.lit(None, pl.Int64).alias("_parent"),
         pl.lit(0, pl.Int64).alias("_depth"),
@@ -121,8 +132,6 @@ def build_nodes(
         pl.lit(False).alias("_under_real"),
         pl.lit(None, pl.Int64).alias("_cc"),
     )
-    frame = pl.concat([comment_nodes, holder_nodes, post_nodes], how="vertical_relaxed")
-    return Nodes(frame, real.height, roots)
 
 
 def _lookup(rows: pl.DataFrame, label: str, among: pl.DataFrame) -> pl.Series:
