@@ -2,7 +2,7 @@
 
     python bench/run.py            # sizes that finish in minutes on a 2-core machine
     python bench/run.py --full     # the big sizes (10M comments, 10,000-comment threads…)
-    python bench/run.py --only collect|federation|storage|analysis
+    python bench/run.py --only collect|federation|resume|storage|analysis
     python bench/run.py --markdown # the table as Markdown, for docs/benchmarks.md
     python bench/run.py --timeline # also each federation host's request timeline
 
@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import collect_bench
 import federation_bench
+import resume_bench
 
 Row = tuple[str, str, str, str, str, bool]
 
@@ -64,6 +65,8 @@ def main(argv: list[str]) -> int:
         rows += collect_bench.run_all(full=full)
     if only in (None, "federation"):
         rows += federation_bench.run_all(full=full, show_timeline="--timeline" in argv)
+    if only in (None, "resume"):
+        rows += resume_bench.run_all(full=full)
     if only in (None, "storage"):
         rows += storage_rows(full)
     if only in (None, "analysis"):

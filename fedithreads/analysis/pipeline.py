@@ -2,7 +2,8 @@
 
 analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
 → the tables of ``schema.TABLES`` (posts, comments, thread_stats, activity, vote_history,
-federation, comment_presence). show: the same sources → one thread's tree
+federation, comment_presence, moderation; removed posts and comments carry the reason and
+time the moderation log gives). show: the same sources → one thread's tree
 (``find_thread``), or the union of a thread's copies as a tree (``find_union``).
 export: those tables in a chosen format.
 """
@@ -19,12 +20,13 @@ import polars as pl
 from fedithreads.analysis import derived
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
+from fedithreads.analysis.moderation import current_actions, with_removals
 from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
 from fedithreads.core.linked import linked_thread
 from fedithreads.core.records import CommentRecord, PostRecord
-from fedithreads.core.rows import frame_records
+from fedithreads.core.rows import frame_records, moderation_frame
 from fedithreads.core.tree import Rejected, Thread, build_thread
 from fedithreads.core.treeshape import TID, build_nodes
 from fedithreads.errors import SourceError, UsageError
@@ -45,6 +47,8 @@ class Snapshots:
     """The data dirs scanned: where to look for the damaged file when a read fails."""
     resolutions: pl.LazyFrame = field(default_factory=lambda: schema.empty("resolutions").lazy())
     """What ``collect --across`` asked other instances (none for fixture sources)."""
+    moderation: pl.LazyFrame = field(default_factory=lambda: schema.empty("moderation").lazy())
+    """The moderation log entries read (data dirs' table, saved modlog answers)."""
 
 
 def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
@@ -61,9 +65,12 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
     posts = [scan_table(d, "posts") for d in data_dirs]
     comments = [scan_table(d, "comments") for d in data_dirs]
     asked = [schema.empty("resolutions").lazy(), *(scan_table(d, "resolutions") for d in data_dirs)]
+    logged = [schema.empty("moderation").lazy(), *(scan_table(d, "moderation") for d in data_dirs)]
     rejected: tuple[Rejected, ...] = ()
     if fixtures:
         captures = load_captures(fixtures)
+        actions = [a for c in captures for page in c.pages for a in page.actions]
+        logged.append(moderation_frame(actions).lazy())
         tables = build_tables(
             [r for c in captures for page in c.pages for r in page.posts],
             [r for c in captures for page in c.pages for r in page.comments],
@@ -72,7 +79,12 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
         comments.append(tables.comments.lazy())
         rejected = tables.rejected
     return Snapshots(
-        pl.concat(posts), pl.concat(comments), rejected, tuple(data_dirs), pl.concat(asked)
+        pl.concat(posts),
+        pl.concat(comments),
+        rejected,
+        tuple(data_dirs),
+        pl.concat(asked),
+        pl.concat(logged),
     )
 
 
@@ -108,6 +120,7 @@ def analyze(
             [current(snapshots.posts, "post_id"), current(rows, "comment_id")],
             engine="streaming" if streaming else "auto",
         )
+        actions = current_actions(snapshots.moderation)
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(
                 (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
@@ -118,13 +131,14 @@ def analyze(
     posts = posts.sort("instance", "post_id")
     comments = comments.sort("instance", "post_id", "comment_id")
     return {
-        "posts": schema.conform(posts, "posts"),
-        "comments": schema.conform(comments, "comments"),
+        "posts": _removals(posts, actions, "posts"),
+        "comments": _removals(comments, actions, "comments"),
         "thread_stats": metrics.thread_stats,
         "activity": metrics.activity,
         "vote_history": metrics.vote_history,
         "federation": metrics.federation,
         "comment_presence": metrics.comment_presence,
+        "moderation": actions,
     }
 
 
@@ -149,6 +163,12 @@ def _with_paths(
         .collect()
     )
     return comments.join(paths.drop("post_id"), on=key, how="left", maintain_order="left")
+
+
+def _removals(rows: pl.DataFrame, actions: pl.DataFrame, table: str) -> pl.DataFrame:
+    """The current rows of ``table`` with the removal columns, as ``TABLES`` writes them."""
+    stored = schema.conform(rows, table)
+    return schema.conform(with_removals(stored, actions, table), table, schema.TABLES)
 
 
 _POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")

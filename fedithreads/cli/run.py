@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import polars as pl
@@ -22,10 +22,16 @@ from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.seeds import default_seed_files, load_seeds
 from fedithreads.collect.shards import Shard, parse_shard
-from fedithreads.collect.targets import Target, parse_target, target_key, with_across
+from fedithreads.collect.targets import Target, parse_target, scoped, target_key, with_across
+from fedithreads.collect.thread import Progress
 from fedithreads.config import Settings, load_settings
+from fedithreads.core.units import utcnow
+from fedithreads.core.window import Window, WindowProblem, read_window
 from fedithreads.errors import UsageError
 from fedithreads.report.render import render_thread
+
+if TYPE_CHECKING:
+    import rich.progress
 from fedithreads.storage.tables import write_tables
 
 
@@ -40,6 +46,18 @@ from fedithreads.storage.tables import write_tables
 )
 @click.option("--full", is_flag=True, help="Re-crawl every thread, changed or not.")
 @click.option(
+    "--since",
+    metavar="WHEN",
+    help="Only posts published at or after WHEN: a date (2026-01-01), a date and time "
+    "(2026-01-01T12:00Z) or a span back from now (7d, 12h). Communities, users, instances.",
+)
+@click.option("--until", metavar="WHEN", help="Only posts published before WHEN (as --since).")
+@click.option(
+    "--max-posts",
+    type=click.IntRange(1),
+    help="At most the N newest unpinned posts of each community, user or instance.",
+)
+@click.option(
     "--across",
     metavar="HOSTS",
     help="Also read each thread's copies on its home instance and on these hosts "
@@ -52,14 +70,32 @@ from fedithreads.storage.tables import write_tables
     help="Collect only the targets whose host falls in shard I of N (one of N machines "
     "sharing the data dir; each shard has its own lock and state).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Detect the servers and read the post lists only: print per target the threads "
+    "due and an estimate of requests and time; fetch no comment, write nothing.",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing on success (cron mail stays empty), only the lines of targets that "
+    "failed or are incomplete; no progress bar.",
+)
 @settings_options
 @known_errors
 def collect(
     targets: tuple[str, ...],
     seed_files: tuple[Path, ...],
     full: bool,
+    since: str | None,
+    until: str | None,
+    max_posts: int | None,
     across: str | None,
     shard_text: str | None,
+    dry_run: bool,
+    quiet: bool,
     config_path: Path | None,
     data_dir: str | None,
 ) -> None:
@@ -72,6 +108,7 @@ def collect(
     a target failed (what was fetched is kept), 75 when another run holds the lock.
     """
     settings = from_options(config_path, data_dir)
+    window = _window(since, until)
     shard = parse_shard(shard_text) if shard_text is not None else None
     others = parse_across(across) if across is not None else ()
     chosen = [parse_target(t) for t in targets]
@@ -84,19 +121,35 @@ def collect(
             f"nothing to collect: give a TARGET, --seeds FILE, or add [[targets]] to a seed "
             f"file in {settings.seeds_dir} (seeds/example.toml shows how)"
         )
-    chosen = _dedupe(chosen)
-    if shard is not None and not any(shard.holds(t.host) for t in chosen):
+    chosen = _dedupe(scoped(chosen, window, max_posts))
+    if dry_run:
+        plan = asyncio.run(Collector(settings, full=full, shard=shard).dry_run(chosen))
+        failed = [t.summary(None) for t in plan.targets if t.error is not None]
+        for line in failed if quiet else plan.lines():
+            click.echo(line)
+        sys.exit(0 if plan.ok else 1)
+    if shard is not None and not quiet and not any(shard.holds(t.host) for t in chosen):
         click.echo(
             f"shard {shard}: none of the {len(chosen)} targets' hosts is in this shard; "
             "nothing to collect",
             err=True,
         )
-    report = _run_collect(settings, chosen, full=full, shard=shard)
+    report = _run_collect(settings, chosen, full=full, bars=not quiet, shard=shard)
     for target in report.targets:
-        click.echo(target.summary())
+        if not (quiet and target.ok):
+            click.echo(target.summary())
     for note in report.notes():
         click.echo(note)
     sys.exit(0 if report.ok else 1)
+
+
+def _window(since: str | None, until: str | None) -> Window | None:
+    """The window --since and --until give, or a UsageError naming the flag at fault."""
+    try:
+        return read_window(since, until, utcnow())
+    except WindowProblem as exc:
+        shown = {"since": since, "until": until}[exc.bound]
+        raise UsageError(f"--{exc.bound} {shown!r}: {exc.problem}; {exc.fix}") from None
 
 
 def _dedupe(targets: list[Target]) -> list[Target]:
@@ -109,24 +162,42 @@ def _dedupe(targets: list[Target]) -> list[Target]:
 
 
 def _run_collect(
-    settings: Settings, targets: list[Target], *, full: bool, shard: Shard | None = None
+    settings: Settings,
+    targets: list[Target],
+    *,
+    full: bool,
+    bars: bool,
+    shard: Shard | None = None,
 ) -> RunReport:
-    """Run the collector, with a progress bar only when stderr is a terminal."""
-    if not sys.stderr.isatty():
+    """Run the collector, with progress bars only when stderr is a terminal (and ``bars``)."""
+    if not (bars and sys.stderr.isatty()):
         return _until_stopped(Collector(settings, full=full, shard=shard).run(targets))
-    from rich.progress import Progress
+    from rich.progress import Progress as Bars  # only on a terminal: rich loads slowly
 
-    with Progress(console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("threads", total=0)
-
-        def progress(what: str, n: int) -> None:
-            if what == "threads":
-                bar.update(task, total=(bar.tasks[0].total or 0) + n)
-            else:
-                bar.advance(task, n)
-
-        collector = Collector(settings, full=full, progress=progress, shard=shard)
+    with Bars(console=console(stderr=True), transient=True) as bar:
+        collector = Collector(settings, full=full, progress=bar_progress(bar), shard=shard)
         return _until_stopped(collector.run(targets))
+
+
+def bar_progress(bar: rich.progress.Progress) -> Progress:
+    """The collector's progress on two bars: threads finished of those known, and
+    comments fetched of the server's counts of the threads being crawled (it moves
+    within a big thread, page by page)."""
+    threads = bar.add_task("threads", total=0)
+    comments = bar.add_task("comments", total=0)
+    grows = {"threads": threads, "comments_expected": comments}
+    moves = {"done": threads, "comments": comments}
+    totals = {threads: 0, comments: 0}
+
+    def progress(what: str, n: int) -> None:
+        if what in grows:
+            task = grows[what]
+            totals[task] += n
+            bar.update(task, total=totals[task])
+        elif what in moves:
+            bar.advance(moves[what], n)
+
+    return progress
 
 
 def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:

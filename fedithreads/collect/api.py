@@ -10,6 +10,7 @@ end as the dialect signals it.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import Any
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import parse_page, resolved_post, utf8_text
+from fedithreads.dialects import community_id, parse_page, resolved_post, utf8_text
 from fedithreads.errors import ParseError
 
 LIMIT = 50
@@ -143,19 +144,26 @@ class ThreadApi:
         else:
             params["page"] = int(token or 1)
         page = await self._get("/comment/list", params, "comment/list")
-        return page, self._next(page, token, len(page.comments), listing.max_depth)
+        return page, self.next_token(page, token, listing)
 
-    async def fetch_posts(self, community: str, token: Token = None) -> tuple[Page, Token]:
-        """One page of a community's posts, newest first, pinned ones included."""
+    def next_token(self, page: Page, token: Token, listing: Listing) -> Token:
+        """The token of the page after ``page`` (asked with ``token``) of a comment
+        ``listing``, or ``None``: the listing ends there."""
+        return self._next(page, token, len(page.comments), listing.max_depth)
+
+    async def fetch_posts(self, community: str | None, token: Token = None) -> tuple[Page, Token]:
+        """One page of a community's posts (``None``: of the instance's local communities,
+        ``type_=Local``), newest first, pinned ones included."""
         d = self.server.dialect
         params = json_params(community_name=community, limit=LIMIT, show_nsfw=True)
+        listing = "All" if community is not None else "Local"
         if d == "lemmy-v4":
-            params.update(json_params(sort="new", type_="all", time_range_seconds=0))
+            params.update(json_params(sort="new", type_=listing.lower(), time_range_seconds=0))
             params.update(json_params(page_cursor=token))
         elif d == "piefed":
-            params.update(json_params(sort="New", type_="All", page=int(token or 1)))
+            params.update(json_params(sort="New", type_=listing, page=int(token or 1)))
         else:
-            params.update(json_params(sort="New", type_="All"))
+            params.update(json_params(sort="New", type_=listing))
             if isinstance(token, str):
                 params["page_cursor"] = token
             elif token is not None:
@@ -166,6 +174,48 @@ class ThreadApi:
         if d == "lemmy-v3":  # 0.19 cursors: next_page on every non-empty page; a short
             return page, (page.next_page if len(page.posts) >= LIMIT else None)  # one is last
         return page, self._next(page, token, len(page.posts), None)
+
+    async def fetch_person_content(self, name: str, token: Token = None) -> tuple[Page, Token]:
+        """One page of a person's posts and comments, newest first: v3's and PieFed's
+        ``/user`` (PieFed only ``include_content``), v4's ``/person/content``."""
+        d = self.server.dialect
+        params = json_params(username=name, limit=LIMIT)
+        if d == "lemmy-v4":
+            params.update(json_params(type_="all", page_cursor=token))
+            page = await self._get("/person/content", params, "person/content")
+            return page, page.next_page
+        params.update(json_params(sort="New", page=int(token or 1)))
+        if d == "piefed":
+            params["include_content"] = "true"
+        page = await self._get("/user", params, "user")
+        full = max(len(page.posts), len(page.comments)) >= LIMIT
+        return page, int(token or 1) + 1 if full else None
+
+    async def fetch_community_id(self, name: str) -> int:
+        """``GET /community?name=``: the server's local id of a community (the modlog
+        filters by it)."""
+        dialect = self.server.dialect
+
+        def parse(fetched: Fetched) -> int:
+            return community_id(fetched.body, dialect=dialect, source=fetched.url)
+
+        self.requests += 1
+        return await self.client.get(self.server.api, "/community", {"name": name}, parse)
+
+    async def fetch_modlog(self, community: int | None, token: Token = None) -> tuple[Page, Token]:
+        """One page of the moderation log, newest first (of one community, by its id):
+        v3 and PieFed page numbers (one page of each kind's list; the next while one is
+        full), v4 cursors with the bulk entries (a ban's removals) shown."""
+        params = json_params(community_id=community, limit=LIMIT)
+        if self.server.dialect == "lemmy-v4":
+            params.update(json_params(page_cursor=token, show_bulk=True))
+            page = await self._get("/modlog", params, "modlog")
+            return page, page.next_page
+        params["page"] = int(token or 1)
+        page = await self._get("/modlog", params, "modlog")
+        kinds = Counter(a.action for a in page.actions)
+        full = max(kinds.values(), default=0) >= LIMIT
+        return page, int(token or 1) + 1 if full else None
 
     def _next(self, page: Page, token: Token, rows: int, max_depth: int | None) -> Token:
         d = self.server.dialect

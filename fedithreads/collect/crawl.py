@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from fedithreads.collect.api import LIMIT, Listing, ThreadApi, Token
+from fedithreads.collect.resume import Earlier
 from fedithreads.core.records import CommentRecord, Page, PostRecord
 from fedithreads.errors import FetchError
 from fedithreads.verdict.assess import Completeness
@@ -96,6 +97,10 @@ class ThreadCrawler:
     sink: Callable[[list[CommentRecord], list[int]], None] | None = None
     """Given each page's new or newer comments and which of them replace earlier ones:
     the crawler itself keeps no record, only what the verdict reads (``columns``)."""
+    earlier: Earlier | None = None
+    """The pages an interrupted attempt of this run fetched (``collect.resume``): used
+    instead of asking again, except a page that ended its listing."""
+    reused: int = 0
     seen_at: dict[int, datetime] = field(default_factory=dict)
     """When the snapshot kept of each comment was collected (the latest wins)."""
     columns: Columns = field(default_factory=Columns)
@@ -114,6 +119,7 @@ class ThreadCrawler:
         if completeness.missing and not first.exhausted:
             await self.other_windows(post_id)
             completeness = await self.fill_gaps(post)
+        self._note_reused()
         return ThreadResult(
             post, completeness, tuple(self.strategy), self.requests, self.ceiling, self.beyond
         )
@@ -121,11 +127,16 @@ class ThreadCrawler:
     def so_far(self, post: PostRecord) -> ThreadResult:
         """The result of what has been fetched until now: for a crawl that failed or was
         interrupted, whose rows are kept all the same."""
+        self._note_reused()
         self.strategy.append("stopped early")
         completeness = self.columns.assess(post)
         return ThreadResult(
             post, completeness, tuple(self.strategy), self.requests, self.ceiling, self.beyond
         )
+
+    def _note_reused(self) -> None:
+        if self.reused:
+            self.strategy.append(f"{self.reused} pages kept from the interrupted attempt")
 
     # ------------------------------------------------------------------ windows
     async def fill_gaps(self, post: PostRecord) -> Completeness:
@@ -206,9 +217,17 @@ class ThreadCrawler:
         limit = self.ceiling or (self.hint + 1 if self.hint else self.max_pages)
         return page <= min(limit, self.max_pages)
 
-    async def _fetch(self, listing: Listing, page: int) -> tuple[Page, Token]:
+    async def _fetch(self, listing: Listing, token: Token) -> tuple[Page, Token]:
+        """One page: the interrupted attempt's, unless it ended the listing (the thread
+        may have grown since), else asked of the server."""
+        kept = self.earlier(listing, token) if self.earlier is not None else None
+        if kept is not None:
+            after = self.api.next_token(kept, token, listing)
+            if after is not None:
+                self.reused += 1
+                return kept, after
         self.requests += 1
-        return await self.api.fetch_comments(listing, page)
+        return await self.api.fetch_comments(listing, token)
 
     def _take(
         self, listing: Listing, run: _Run, number: int, answer: tuple[Page, Token] | BaseException
@@ -248,8 +267,7 @@ class ThreadCrawler:
         """Cursors (v4), or a single tree page (v3 ``max_depth``): strictly in sequence."""
         token: Token = None
         while run.pages < self.max_pages:
-            self.requests += 1
-            page, token = await self.api.fetch_comments(listing, token)
+            page, token = await self._fetch(listing, token)
             added = self._add(page)
             run.new += added
             run.pages += 1

@@ -1,12 +1,15 @@
 """A collection run over its targets (``fedithreads collect``): the order of its steps.
 
 lock (the shard's, with ``--shard``: only the targets of its hosts) → state (resume an
-interrupted run, or start one) → for every target, concurrently
-across hosts: detect the host's dialect, list a community's posts or fetch the post, and
-hand each thread to the ThreadRunner (fedithreads.collect.thread), which decides whether
-it needs crawling and writes it, and with ``--across`` each other instance's copy of it too
-(fedithreads.collect.views) → flush the last batch and write the resolutions asked →
-compact the run's parts → manifest → state.
+interrupted run, or start one) → for every target, concurrently across hosts: detect the
+host's dialect; list a community's, an instance's or a person's posts (``collect.lists``)
+and read the community's or instance's moderation log (``collect.modlog``), or fetch the
+post; and hand each thread to the ThreadRunner (fedithreads.collect.thread), which decides
+whether it needs crawling and writes it (a resumed run reusing the pages its interrupted
+attempt fetched, ``collect.resume``), and with ``--across`` each other instance's copy of
+it too (fedithreads.collect.views) → flush the last batch and write the resolutions asked
+→ compact the run's parts → manifest → state. ``dry_run`` stops after the listings
+(fedithreads.collect.plan).
 """
 
 from __future__ import annotations
@@ -25,14 +28,20 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector
 from fedithreads.collect.ledger import Ledger
+from fedithreads.collect.lists import list_target
+from fedithreads.collect.modlog import read_modlog
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
+from fedithreads.collect.plan import DryRun, plan_run
+from fedithreads.collect.resume import EarlierPages
 from fedithreads.collect.shards import Shard
 from fedithreads.collect.state import RunInProgress, RunLock, State
 from fedithreads.collect.targets import (
     ApIdTarget,
     CommunityTarget,
+    ListingTarget,
     PostTarget,
     Target,
+    UserTarget,
     likely_ap_id,
     target_key,
 )
@@ -40,6 +49,7 @@ from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
+from fedithreads.core.rows import moderation_frame
 from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import safe_name, spool_root
@@ -77,8 +87,7 @@ class Collector:
 
     async def run(self, targets: Sequence[Target]) -> RunReport:
         """Collect ``targets`` (with a shard, those of its hosts) in one run."""
-        if self.shard is not None:
-            targets = [t for t in targets if self.shard.holds(t.host)]
+        targets = self._mine(targets)
         lease = self.settings.storage.lease_seconds
         with RunLock(self.data_dir, books=self.books, lease_seconds=lease) as lock:
             state = State.load(self.books)
@@ -120,7 +129,13 @@ class Collector:
             clock=self.clock,
         )
         self.threads = ThreadRunner(
-            self.settings, self.ledger, batch, full=self.full, now=self.now, progress=self.progress
+            self.settings,
+            self.ledger,
+            batch,
+            full=self.full,
+            now=self.now,
+            progress=self.progress,
+            earlier=self._earlier(run.run_id) if resumed else None,
         )
         async with self._client(archive) as client:
             report.targets = await self._targets(client, run.run_id, targets)
@@ -161,6 +176,41 @@ class Collector:
         await detector.stop()  # hosts started for targets that failed before asking
         return list(done)
 
+    async def dry_run(self, targets: Sequence[Target]) -> DryRun:
+        """``collect --dry-run``: detect, read the post lists, judge the threads
+        (fedithreads.collect.plan); no comment fetched, nothing written, no lock."""
+        client = Client(
+            self.settings,
+            transport=self.transport,
+            clock=self.clock,
+            sleep=self.sleep,
+            now=self.now,
+        )
+        return await plan_run(
+            self.settings,
+            client,
+            self._mine(targets),
+            full=self.full,
+            now=self.now,
+            books=self.books,
+        )
+
+    def _mine(self, targets: Sequence[Target]) -> Sequence[Target]:
+        """The targets of this run: with a shard, those whose host is in it."""
+        if self.shard is None:
+            return targets
+        return [t for t in targets if self.shard.holds(t.host)]
+
+    def _earlier(self, run_id: str) -> EarlierPages | None:
+        """A resumed run continues each interrupted thread at the pages it lacks, from
+        the raw answers its earlier attempts kept (none when ``keep_raw`` is off)."""
+        if not self.settings.keep_raw:
+            return None
+        ledger = self.ledger
+        return EarlierPages(
+            self.data_dir, run_id, lambda host, post: ledger.done(f"{host}/{post}") is None
+        )
+
     def _known_copies(self, targets: Sequence[Target]) -> dict[tuple[str, str], int]:
         """The copies earlier runs found on other instances; read only when a target
         names other instances (a run without ``--across`` never needs them)."""
@@ -191,9 +241,9 @@ class Collector:
         for other in target.across:  # their copies are asked for once the post is known
             detector.start(other.base_url)
         try:
-            if isinstance(target, CommunityTarget):
+            if isinstance(target, ListingTarget):
                 api = await self._api(client, detector, target.base_url)
-                await self._community(api, target, outcome)
+                await self._listed(api, target, outcome)
             else:
                 early = self._look_early(target)
                 api, post = await self._api_and_post(client, detector, target)
@@ -220,7 +270,7 @@ class Collector:
         return guess
 
     async def _views(
-        self, post: PostRecord, target: Target, early: str | None = None
+        self, post: PostRecord, target: Target | ListingTarget, early: str | None = None
     ) -> list[ViewOutcome]:
         """The copies of ``post``'s thread on the other instances ``target`` names."""
         return await self.views.of(post, target.across, early) if target.across else []
@@ -265,13 +315,25 @@ class Collector:
             return await api.fetch_post(target.post_id)
         return await api.fetch_resolved_post(target.url)
 
-    async def _community(
-        self, api: ThreadApi, target: CommunityTarget, outcome: TargetOutcome
-    ) -> None:
-        posts, error = await self._list_posts(api, target)
-        outcome.error = error
+    async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
+        """The threads a community, an instance or a person lists: their posts written as
+        one part, then each thread run (and its copies, ``--across``)."""
+        max_pages = self.settings.limits.max_pages
+        listed = await list_target(api, target, max_pages=max_pages)
+        outcome.error = listed.error
+        posts = listed.posts
         frame = build_tables(posts, []).posts
-        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, f"list-{target.name}")
+        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, listing_part(target))
+        try:
+            actions = await read_modlog(api, target, posts, max_pages=max_pages)
+        except StoreError:
+            raise
+        except FedithreadsError as exc:
+            outcome.error = outcome.error or f"the moderation log could not be read: {exc}"
+        else:
+            log = moderation_frame(actions)
+            part = f"modlog-{listing_part(target)}"
+            append_snapshots(self.data_dir, self.ledger.run_id, "moderation", log, part)
         self.progress("threads", len(posts))
         threads = asyncio.gather(*(self.threads.run(api, p, with_post=False) for p in posts))
         views = asyncio.gather(*(self._views(p, target) for p in posts))
@@ -279,35 +341,11 @@ class Collector:
         outcome.threads = list(crawled)
         outcome.views = [v for post_views in copies for v in post_views]
 
-    async def _list_posts(
-        self, api: ThreadApi, target: CommunityTarget
-    ) -> tuple[list[PostRecord], str | None]:
-        """Newest first until the end, ``max_posts`` unpinned posts, or a page of no news.
 
-        A page that fails after the first ends the listing: the posts found so far are
-        still crawled, and the error is returned for the target's outcome."""
-        found: dict[int, PostRecord] = {}
-        token = None
-        error: str | None = None
-        for _ in range(self.settings.limits.max_pages):
-            try:
-                page, token = await api.fetch_posts(target.name, token)
-            except StoreError:  # the disk, not the server: the whole run stops
-                raise
-            except FedithreadsError as exc:
-                if not found:
-                    raise
-                error = f"post list stopped after {len(found)} posts: {exc}"
-                break
-            new = [p for p in page.posts if p.post_id not in found]
-            found.update((p.post_id, p) for p in new)
-            unpinned = sum(1 for p in found.values() if not p.featured)
-            if target.max_posts is not None and unpinned >= target.max_posts:
-                break
-            if token is None or not new:
-                break
-        posts = list(found.values())
-        if target.max_posts is not None:
-            keep = {p.post_id for p in [p for p in posts if not p.featured][: target.max_posts]}
-            posts = [p for p in posts if p.featured or p.post_id in keep]
-        return posts, error
+def listing_part(target: ListingTarget) -> str:
+    """The name of the posts part a listing target writes (``storage.rebuild`` reads it)."""
+    if isinstance(target, CommunityTarget):
+        return f"list-{target.name}"
+    if isinstance(target, UserTarget):
+        return f"user-{target.name}"
+    return "instance"

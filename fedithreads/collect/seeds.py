@@ -1,8 +1,11 @@
 """seeds/*.toml → the targets of a scheduled run.
 
 A seed file is a list of ``[[targets]]`` tables, each with ``target = "<TARGET>"``, for
-communities only ``max_posts = <int ≥ 1>``, and ``across = ["host", …]``: the other
-instances to read each of its threads from, as ``collect --across``. Any mistake is one
+communities, users and instances only ``max_posts = <int ≥ 1>`` and ``since``/``until``
+(a date window, as ``collect --since``: a date, a TOML date-time or a span back from now
+such as ``"7d"``),
+and ``across = ["host", …]``: the other instances to read each of its threads from, as
+``collect --across``. Any mistake is one
 ConfigError naming the file, the key (``targets[2].target``) and the fix. A target named
 twice, in one file or across files, is collected once: the first mention wins (with the
 ``across`` hosts of every mention).
@@ -10,24 +13,28 @@ twice, in one file or across files, is collected once: the first mention wins (w
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from fedithreads.collect.instances import read_across
 from fedithreads.collect.targets import (
-    CommunityTarget,
     Target,
     read_target,
     shown,
+    takes_window,
     target_key,
     with_across,
+    with_max_posts,
+    with_window,
 )
 from fedithreads.config import read_toml
+from fedithreads.core.units import utcnow
+from fedithreads.core.window import WindowProblem, read_window
 from fedithreads.errors import ConfigError, TargetProblem, quoted
 
-_ENTRY_KEYS = ("target", "max_posts", "across")
+_ENTRY_KEYS = ("target", "max_posts", "since", "until", "across")
+_ONLY_LISTED = "only applies to a community, a user or an instance"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
@@ -83,11 +90,13 @@ def _read_entry(where: str, at: str, entry: object) -> Target:
                 where,
                 f"{at}.{_key(key)}",
                 "unknown key",
-                "a target takes target, max_posts and across",
+                "a target takes target, max_posts, since, until and across",
             )
     target = _read_target(where, f"{at}.target", entry.get("target"))
     if "across" in entry:
         target = _with_across(where, f"{at}.across", target, entry["across"])
+    if "since" in entry or "until" in entry:
+        target = _with_window(where, at, target, entry.get("since"), entry.get("until"))
     max_posts = entry.get("max_posts")
     if max_posts is None:
         return target
@@ -102,6 +111,17 @@ def _with_across(where: str, at: str, target: Target, value: object) -> Target:
         return with_across(target, read_across(value))
     except TargetProblem as exc:
         raise ConfigError(where, at, exc.problem, exc.fix) from None
+
+
+def _with_window(where: str, at: str, target: Target, since: object, until: object) -> Target:
+    if not takes_window(target):
+        key = f"{at}.since" if since is not None else f"{at}.until"
+        raise ConfigError(where, key, _ONLY_LISTED, "remove it: a post is collected whole")
+    try:
+        window = read_window(since, until, utcnow())
+    except WindowProblem as exc:
+        raise ConfigError(where, f"{at}.{exc.bound}", exc.problem, exc.fix) from None
+    return with_window(target, window)
 
 
 def _read_target(where: str, at: str, text: object) -> Target:
@@ -120,11 +140,9 @@ def _with_max_posts(where: str, at: str, target: Target, value: object) -> Targe
         got = repr(value) if type(value) is int else _kind(value)
         problem = f"must be a whole number ≥ 1 (got {got})"
         raise ConfigError(where, at, problem, "write e.g. max_posts = 100")
-    if not isinstance(target, CommunityTarget):
-        raise ConfigError(
-            where, at, "only applies to a community", "remove it, or give a community target"
-        )
-    return dataclasses.replace(target, max_posts=value)
+    if not takes_window(target):
+        raise ConfigError(where, at, _ONLY_LISTED, "remove it, or give a community target")
+    return with_max_posts(target, value)
 
 
 def _key(key: str) -> str:

@@ -6,6 +6,11 @@ Accepted shapes (``host`` may carry a non-default ``:port``):
     https://host/c/<community>/p/123/<slug>  PostTarget (PieFed; 123 is host's local id)
     !name@host, https://host/c/name          CommunityTarget(name="name")
     https://host/c/name@remote               CommunityTarget(name="name@remote"), via host
+    @name@host, https://host/u/name          UserTarget(name="name"): their posts and the
+                                             threads they commented in
+    https://host/u/name@remote               UserTarget(name="name@remote"), via host
+    https://host/                            InstanceTarget: its local communities' posts
+                                             (needs a window or max_posts)
     any other https URL on a host            ApIdTarget, resolved later on that host
 
 Any of them may name other instances that hold copies of its threads (``--across``,
@@ -22,13 +27,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 from urllib.parse import quote, unquote
 
 from fedithreads.collect.instances import Instance
 from fedithreads.core.hosts import DEFAULT_PORTS, Host, check_characters, read_host
+from fedithreads.core.window import Window
 from fedithreads.errors import TargetProblem, UsageError, quoted
 
 MAX_TARGET_CHARS = 2000
@@ -39,7 +45,7 @@ MAX_NAME_CHARS = 100
 _ANY = "give a post URL (https://host/post/123), a community (!name@host) or an ap_id URL"
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL = re.compile(r"//(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?P<query>\?[^#]*)?", re.DOTALL)
-_HANDLE = re.compile(r"!(?P<name>[^@]*)@(?P<host>.*)", re.DOTALL)
+_HANDLE = re.compile(r"(?P<name>[^@]*)@(?P<host>.*)", re.DOTALL)
 _NAME = re.compile(rf"[A-Za-z0-9_]{{1,{MAX_NAME_CHARS}}}")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -59,15 +65,37 @@ class PostTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class CommunityTarget:
-    """The threads of a community as ``host`` knows it (``name`` or ``name@remote``)."""
+class ListingTarget:
+    """A target that lists posts on ``host``: a community, a user, an instance. A window
+    (``--since``/``--until``) and ``max_posts`` apply to it."""
 
     raw: str
     base_url: str
     host: str
+    max_posts: int | None = field(default=None, kw_only=True)
+    across: tuple[Instance, ...] = field(default=(), kw_only=True)
+    window: Window | None = field(default=None, kw_only=True)
+    """Only the posts published in it (``--since``/``--until``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityTarget(ListingTarget):
+    """The threads of a community as ``host`` knows it (``name`` or ``name@remote``)."""
+
     name: str
-    max_posts: int | None = None
-    across: tuple[Instance, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserTarget(ListingTarget):
+    """A person's threads as ``host`` knows them (``name`` or ``name@remote``): the posts
+    they wrote and the threads they commented in, within the window."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceTarget(ListingTarget):
+    """The posts of ``host``'s local communities, within a window or ``max_posts``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +109,7 @@ class ApIdTarget:
     across: tuple[Instance, ...] = ()
 
 
-Target: TypeAlias = PostTarget | CommunityTarget | ApIdTarget
+Target: TypeAlias = PostTarget | CommunityTarget | UserTarget | InstanceTarget | ApIdTarget
 
 
 def parse_target(text: str) -> Target:
@@ -104,12 +132,57 @@ def with_across(target: Target, others: Sequence[Instance]) -> Target:
     return replace(target, across=tuple(merged.values()))
 
 
+def takes_window(target: Target) -> bool:
+    """Whether ``target`` lists posts, so that a date window and ``max_posts`` apply to
+    it (a post is collected whole whatever its date)."""
+    return isinstance(target, ListingTarget)
+
+
+def with_window(target: Target, window: Window | None) -> Target:
+    """``target`` limited to ``window`` if it takes one and has none of its own."""
+    if window is None or not isinstance(target, ListingTarget) or target.window is not None:
+        return target
+    return replace(target, window=window)
+
+
+def with_max_posts(target: Target, max_posts: int | None) -> Target:
+    """``target`` limited to ``max_posts`` if it takes it and has no limit of its own."""
+    if max_posts is None or not isinstance(target, ListingTarget) or target.max_posts is not None:
+        return target
+    return replace(target, max_posts=max_posts)
+
+
+def scoped(targets: Sequence[Target], window: Window | None, max_posts: int | None) -> list[Target]:
+    """The targets with the command line's window and ``max_posts`` (for those that list
+    posts and have none of their own), or a UsageError: the flags given with no target
+    they apply to, an instance left with neither (nobody crawls a whole instance by
+    accident)."""
+    if (window or max_posts) and not any(takes_window(t) for t in targets):
+        raise UsageError(
+            "--since/--until/--max-posts apply to communities, users and instances (a post "
+            "is collected whole); give such a target or leave them out"
+        )
+    out = [with_max_posts(with_window(t, window), max_posts) for t in targets]
+    for t in out:
+        if isinstance(t, InstanceTarget) and t.window is None and t.max_posts is None:
+            raise UsageError(
+                f"target {shown(t.raw)}: an instance needs a window or max_posts (it would "
+                "crawl every post there); add --since/--until or --max-posts (since, until "
+                "or max_posts in a seed file)"
+            )
+    return out
+
+
 def target_key(target: Target) -> str:
     """A stable short id for state and manifests, e.g. ``post:lemmy.ml:123``."""
     if isinstance(target, PostTarget):
         return f"post:{target.host}:{target.post_id}"
     if isinstance(target, CommunityTarget):
         return f"community:{target.host}:{target.name}"
+    if isinstance(target, UserTarget):
+        return f"user:{target.host}:{target.name}"
+    if isinstance(target, InstanceTarget):
+        return f"instance:{target.host}"
     return f"ap_id:{target.url}"
 
 
@@ -130,7 +203,7 @@ def read_target(text: str) -> Target:
     if not raw:
         raise TargetProblem("empty", _ANY)
     check_characters(raw)
-    if raw.startswith("!"):
+    if raw.startswith(("!", "@")):
         return _read_handle(raw)
     scheme = _SCHEME.match(raw)
     if scheme is None:
@@ -146,24 +219,27 @@ def read_target(text: str) -> Target:
 
 
 def _not_a_url(raw: str) -> TargetProblem:
-    if raw.startswith("@"):
-        return TargetProblem("a user is not a thread", _ANY)
     if "@" in raw and "/" not in raw:
         return TargetProblem("a community needs a leading !", "write it as !name@host")
     return TargetProblem("not a URL", "write the whole URL, starting with https://")
 
 
-def _read_handle(raw: str) -> CommunityTarget:
-    match = _HANDLE.fullmatch(raw)
+def _read_handle(raw: str) -> CommunityTarget | UserTarget:
+    """``!name@host`` (a community) or ``@name@host`` (a user)."""
+    sigil, what = raw[0], "a community" if raw[0] == "!" else "a user"
+    fix = f"write it as {sigil}name@host"
+    match = _HANDLE.fullmatch(raw[1:])
     if match is None:
-        raise TargetProblem("a community needs a host", "write it as !name@host")
+        raise TargetProblem(f"{what} needs a host", fix)
     name, where = match.group("name", "host")
     if any(char in where for char in "/?#@"):
-        raise TargetProblem("unexpected text after the host", "write it as !name@host")
+        raise TargetProblem("unexpected text after the host", fix)
     host = read_host(where, "https")
     if host.loopback:
         host = read_host(where, "http")
-    return CommunityTarget(raw, host.base_url, host.key, _community_name(name))
+    if sigil == "!":
+        return CommunityTarget(raw, host.base_url, host.key, _community_name(name))
+    return UserTarget(raw, host.base_url, host.key, _person_name(name))
 
 
 def _read_url(raw: str, scheme: str, rest: str) -> Target:
@@ -200,7 +276,9 @@ def _classify(raw: str, host: Host, path: str, query: str) -> Target:
     if parts and not parts[-1]:
         parts.pop()
     if not parts:
-        raise TargetProblem("this is an instance, not a thread", _ANY)
+        if query:
+            raise TargetProblem("an instance URL takes no query", f"give {host.base_url}/")
+        return InstanceTarget(raw, host.base_url, host.key)
     head = parts[0]
     if head == "post":
         return PostTarget(raw, host.base_url, host.key, _lemmy_post_id(parts, host))
@@ -210,8 +288,10 @@ def _classify(raw: str, host: Host, path: str, query: str) -> Target:
         return PostTarget(raw, host.base_url, host.key, _piefed_post_id(parts, host))
     if head == "comment":
         raise TargetProblem("a comment is not a thread", "give the URL of its post, /post/<id>")
+    if head == "u" and len(parts) == 2:
+        return UserTarget(raw, host.base_url, host.key, _community(parts[1], host, _person_name))
     if head == "u":
-        raise TargetProblem("a user is not a thread", _ANY)
+        raise TargetProblem("not a user URL", "give /u/<name> and no more")
     url = host.base_url + quote(path, safe=_URL_SAFE) + quote(query, safe=_URL_SAFE)
     return ApIdTarget(raw, host.base_url, host.key, url)
 
@@ -249,19 +329,25 @@ def _post_id(text: str) -> int:
     return number
 
 
-def _community(text: str, host: Host) -> str:
-    """``name`` or ``name@remote`` from a /c/ path; ``name@host`` itself becomes ``name``."""
+def _community(text: str, host: Host, read_name: Callable[[str], str] | None = None) -> str:
+    """``name`` or ``name@remote`` from a /c/ (or /u/) path; ``name@host`` itself becomes
+    ``name``."""
+    read = read_name or _community_name
     name, at, remote = text.partition("@")
     if not at:
-        return _community_name(name)
+        return read(name)
     remote_key = read_host(remote, "https").key
-    return _community_name(name) + ("" if remote_key == host.key else f"@{remote_key}")
+    return read(name) + ("" if remote_key == host.key else f"@{remote_key}")
 
 
-def _community_name(name: str) -> str:
+def _person_name(name: str) -> str:
+    return _community_name(name, "user name")
+
+
+def _community_name(name: str, what: str = "community name") -> str:
     if not _NAME.fullmatch(name):
         raise TargetProblem(
-            f"community name {quoted(name, 30)} is not 1 to {MAX_NAME_CHARS} letters, digits or _",
+            f"{what} {quoted(name, 30)} is not 1 to {MAX_NAME_CHARS} letters, digits or _",
             "check the spelling",
         )
     return name.lower()

@@ -20,11 +20,12 @@ from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.crawl import ThreadCrawler, ThreadResult
 from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
+from fedithreads.collect.resume import Earlier, EarlierPages
 from fedithreads.collect.spool import Spool
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.config import Settings
-from fedithreads.core.records import PostRecord
+from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.rows import posts_frame
 from fedithreads.core.units import Now, duration_seconds
 from fedithreads.errors import FedithreadsError, StoreError
@@ -33,7 +34,9 @@ from fedithreads.storage.objects import Location
 from fedithreads.storage.tables import append_snapshots, part_path
 
 Progress = Callable[[str, int], None]
-"""Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished one."""
+"""Told ``("threads", n)`` when n more threads are known, ``("done", 1)`` per finished
+one; within a crawl, ``("comments_expected", n)`` when it starts (the server's count)
+and ``("comments", n)`` as each page brings n comments it had not seen."""
 
 
 class ThreadRunner:
@@ -48,13 +51,16 @@ class ThreadRunner:
         full: bool,
         now: Now,
         progress: Progress,
+        earlier: EarlierPages | None = None,
     ) -> None:
+        """``earlier``: the pages interrupted attempts of this run fetched (a resumed run)."""
         self.settings = settings
         self.ledger = ledger
         self.batch = batch
         self.full = full
         self.now = now
         self.progress = progress
+        self.earlier = earlier
         self.data_dir = ledger.data_dir
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
@@ -101,20 +107,7 @@ class ThreadRunner:
     def _reason(self, key: str, post: PostRecord) -> str | None:
         """Why the thread needs crawling this run, or None to skip it."""
         seen = self.ledger.state.threads.get(key)
-        window = timedelta(seconds=duration_seconds(self.settings.resnapshot_window))
-        if self.full:
-            return "full"
-        if seen is None:
-            return "new"
-        if not seen.complete:
-            return "incomplete before"
-        if seen.comments != post.comments or seen.newest_comment_time != _iso(
-            post.newest_comment_time
-        ):
-            return "changed"
-        if self.now() - post.published < window:
-            return "young"
-        return None
+        return crawl_reason(seen, post, self.settings, now=self.now(), full=self.full)
 
     def _skip(self, post: PostRecord, with_post: bool) -> ThreadOutcome:
         if with_post:
@@ -129,7 +122,9 @@ class ThreadRunner:
             / safe_name(self.ledger.run_id)
             / safe_name(f"{post.instance}-{post.post_id}")
         )
-        crawler = self._crawler(api, spool)
+        kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
+        crawler = self._crawler(api, spool, kept.page if kept else None)
+        self.progress("comments_expected", post.comments)
         error = None
         try:
             result = await crawler.crawl(post.post_id, post)
@@ -186,9 +181,10 @@ class ThreadRunner:
         part = f"thread-{post.post_id}"
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
-    def _crawler(self, api: ThreadApi, spool: Spool) -> ThreadCrawler:
+    def _crawler(self, api: ThreadApi, spool: Spool, earlier: Earlier | None) -> ThreadCrawler:
         """A crawler paced for the host; the page ceiling configured or known from the
-        version is a hint to probe, one met on the host before is a wall."""
+        version is a hint to probe, one met on the host before is a wall; ``earlier``:
+        the pages an interrupted attempt fetched."""
         server = api.server
         conf = self.settings.hosts.get(server.host)
         expected = (conf.page_ceiling if conf else None) or server.page_ceiling
@@ -199,14 +195,40 @@ class ThreadRunner:
             hint=hint,
             ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
-            sink=spool.add,
+            sink=lambda rows, replaced: self._sink(spool, rows, replaced),
+            earlier=earlier,
         )
+
+    def _sink(self, spool: Spool, rows: list[CommentRecord], replaced: list[int]) -> None:
+        """A page's new or newer comments to the spool, and how many were new to the bar."""
+        spool.add(rows, replaced)
+        if len(rows) > len(replaced):
+            self.progress("comments", len(rows) - len(replaced))
 
     def _write_post(self, post: PostRecord) -> None:
         """The post row of a thread that a target named (communities list theirs)."""
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+
+def crawl_reason(
+    seen: ThreadSeen | None, post: PostRecord, settings: Settings, *, now: datetime, full: bool
+) -> str | None:
+    """Why a thread needs crawling (``full``, ``new``, ``incomplete before``, ``changed``,
+    ``young``), given how the last crawl ``seen`` it, or None to skip it."""
+    window = timedelta(seconds=duration_seconds(settings.resnapshot_window))
+    if full:
+        return "full"
+    if seen is None:
+        return "new"
+    if not seen.complete:
+        return "incomplete before"
+    if seen.comments != post.comments or seen.newest_comment_time != _iso(post.newest_comment_time):
+        return "changed"
+    if now - post.published < window:
+        return "young"
+    return None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ where and when it was seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -54,6 +54,13 @@ class PostRecord:
     run_id: str
     featured: bool = False
     """Pinned in its community or instance (kept for crawling; not a table column)."""
+    author_banned: bool | None = field(default=None, compare=False)
+    author_bot: bool | None = field(default=None, compare=False)
+    author_deleted: bool | None = field(default=None, compare=False)
+    """The creator's flags as the page showed them (``None``: not shown): banned from the
+    instance, a bot account, the account deleted. Not table columns, and not part of the
+    snapshot's identity (records compare without them): for an authors table to be
+    built from (``CREATOR_FLAGS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +94,57 @@ class CommentRecord:
     server_version: str | None
     collected_at: datetime
     run_id: str
+    author_banned: bool | None = field(default=None, compare=False)
+    author_bot: bool | None = field(default=None, compare=False)
+    author_deleted: bool | None = field(default=None, compare=False)
+    """As ``PostRecord``'s: the creator's flags where the page showed them."""
+
+
+CREATOR_FLAGS = ("author_banned", "author_bot", "author_deleted")
+"""The creator's flags every post and comment record carries (not table columns)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModAction:
+    """One entry of an instance's moderation log, as that instance shows it.
+
+    ``action`` is Lemmy 1.0's name of the kind (``mod_remove_comment``,
+    ``mod_remove_post``, ``mod_lock_post``, ``mod_ban_from_community``, ``admin_ban``, …);
+    ``reverted`` marks its undoing (a restore, an unban, an unlock). ``log_id`` is local to
+    ``instance`` (in Lemmy 0.19 and PieFed, to the kind). The moderator is ``None`` where
+    the log hides names (anonymous readers of Lemmy, by default); the targets are ap_ids:
+    the post, the comment, the person acted on (banned, added, or the author of what was
+    removed), the community."""
+
+    instance: str
+    log_id: int
+    action: str
+    reverted: bool
+    moderator: str | None
+    moderator_ap_id: str | None
+    post_ap_id: str | None
+    comment_ap_id: str | None
+    person_ap_id: str | None
+    community_ap_id: str | None
+    reason: str | None
+    expires: datetime | None
+    acted_at: datetime
+    dialect: str
+    server_version: str | None
+    collected_at: datetime
+    run_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """What one API document held, parsed: posts, comments and the next-page token."""
+    """What one API document held, parsed: posts, comments, moderation log entries and
+    the next-page token."""
 
     endpoint: str
     posts: tuple[PostRecord, ...] = ()
     comments: tuple[CommentRecord, ...] = ()
     next_page: str | None = None
     server_version: str | None = None
+    actions: tuple[ModAction, ...] = ()
     not_utf8: int = 0
     """Bytes of the body that were not UTF-8, each read as U+FFFD (the page is kept)."""

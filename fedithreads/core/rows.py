@@ -18,7 +18,7 @@ from typing import TypeVar
 import polars as pl
 
 from fedithreads.core import schema
-from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.core.records import CommentRecord, ModAction, PostRecord
 
 _POST_FIELDS = list(schema.POSTS)
 _COMMENT_FIELDS = [c for c in schema.COMMENTS if c not in ("parent_id", "depth")]
@@ -51,6 +51,14 @@ def comments_frame(comments: Sequence[CommentRecord], *, sort: bool = True) -> p
     return frame.sort("instance", "post_id", "comment_id", "collected_at") if sort else frame
 
 
+def moderation_frame(actions: Sequence[ModAction]) -> pl.DataFrame:
+    """Rows in the moderation schema, sorted by (instance, action, log_id, collected_at)."""
+    if not actions:
+        return schema.empty("moderation")
+    frame = pl.DataFrame([_column(actions, f, t) for f, t in schema.MODERATION.items()])
+    return frame.sort("instance", "action", "log_id", "collected_at")
+
+
 R = TypeVar("R", PostRecord, CommentRecord)
 
 
@@ -66,7 +74,7 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def _column(
-    records: Sequence[PostRecord | CommentRecord], field: str, dtype: pl.DataType
+    records: Sequence[PostRecord | CommentRecord | ModAction], field: str, dtype: pl.DataType
 ) -> pl.Series:
     """One field of every record as a Series of ``dtype``. Aware timestamps go through
     integer microseconds, several times faster than converting datetime objects."""

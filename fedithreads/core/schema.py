@@ -177,21 +177,57 @@ ap_id. ``found`` is false when the instance answered that it does not hold the p
 federated there": an answer, not an error), null when the lookup failed (``error`` says
 why); ``post_id`` is the instance's local id of its copy."""
 
+MODERATION: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "log_id": pl.Int64(),
+    "action": pl.String(),
+    "reverted": pl.Boolean(),
+    "moderator": pl.String(),
+    "moderator_ap_id": pl.String(),
+    "post_ap_id": pl.String(),
+    "comment_ap_id": pl.String(),
+    "person_ap_id": pl.String(),
+    "community_ap_id": pl.String(),
+    "reason": pl.String(),
+    "expires": TS,
+    "acted_at": TS,
+    "dialect": pl.String(),
+    "server_version": pl.String(),
+    "collected_at": TS,
+    "run_id": pl.String(),
+}
+"""The moderation log of the communities and instances collected, one row per entry
+(``core.records.ModAction``): what was done (``action``, ``reverted`` for an undoing),
+by whom where the log shows it, to which post, comment, person and community (ap_ids),
+why and when (``acted_at``; ``expires`` for a ban that ends)."""
+
+REMOVAL: dict[str, pl.DataType] = {"removal_reason": pl.String(), "removed_at": TS}
+"""What ``analyze`` joins onto a removed post or comment from the moderation log: the
+reason and time of the removal the log holds for it (null where it holds none)."""
+
 TABLES: dict[str, dict[str, pl.DataType]] = {
-    "posts": POSTS,
-    "comments": COMMENTS,
+    "posts": {**POSTS, **REMOVAL},
+    "comments": {**COMMENTS, **REMOVAL},
     "thread_stats": THREAD_STATS,
     "activity": ACTIVITY,
     "vote_history": VOTE_HISTORY,
     "federation": FEDERATION,
     "comment_presence": COMMENT_PRESENCE,
+    "moderation": MODERATION,
 }
-"""Every table, in the order commands write and print them."""
+"""Every table ``analyze`` and ``export`` write, in the order commands write and print
+them: posts and comments as snapshots are, with the removal's reason and time."""
 
-SCHEMAS: dict[str, dict[str, pl.DataType]] = {**TABLES, "resolutions": RESOLUTIONS}
-"""The tables above and those only the data dir holds (resolutions)."""
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    **TABLES,
+    "posts": POSTS,
+    "comments": COMMENTS,
+    "resolutions": RESOLUTIONS,
+}
+"""The snapshot tables of the data dir (posts, comments, resolutions, moderation) and the
+derived ones, each as it is stored."""
 
-SNAPSHOT_TABLES = ("posts", "comments", "resolutions")
+SNAPSHOT_TABLES = ("posts", "comments", "resolutions", "moderation")
 """Tables collect appends to; the others are derived from them by analysis."""
 
 
@@ -200,9 +236,12 @@ def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMAS[table])
 
 
-def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Select and cast ``frame`` to the table's schema; a missing column is an error."""
-    schema = SCHEMAS[table]
+def conform(
+    frame: pl.DataFrame, table: str, schemas: dict[str, dict[str, pl.DataType]] = SCHEMAS
+) -> pl.DataFrame:
+    """Select and cast ``frame`` to the table's schema (as stored, or as ``TABLES``
+    writes it); a missing column is an error."""
+    schema = schemas[table]
     missing = [c for c in schema if c not in frame.columns]
     if missing:
         raise ValueError(f"{table}: missing columns {missing}")

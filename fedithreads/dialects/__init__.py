@@ -10,10 +10,11 @@ collector and the rebuild from the raw archive read it alike). The models never 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from fedithreads.core.records import Page, Provenance
-from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, piefed
+from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, modlog, piefed
 from fedithreads.dialects.common import Model, validate
 from fedithreads.dialects.mapping import page_records
 from fedithreads.dialects.models import Models
@@ -21,7 +22,16 @@ from fedithreads.errors import ParseError
 
 _BY_DIALECT: dict[str, Models] = {d.DIALECT: d.MODELS for d in (lemmy_v3, lemmy_v4, piefed)}
 DIALECTS = tuple(_BY_DIALECT)
-ENDPOINTS = ("post", "post/list", "comment", "comment/list", "site")
+ENDPOINTS = (
+    "post",
+    "post/list",
+    "comment",
+    "comment/list",
+    "site",
+    "user",
+    "person/content",
+    "modlog",
+)
 API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
 """Where each dialect's API lives on a host: what the collector asks and raw URLs show."""
 
@@ -36,6 +46,26 @@ class Site(Model):
     """``GET /site`` of any dialect: only the version matters here."""
 
     version: str | None = None
+
+
+class _CommunityId(Model):
+    id: int
+
+
+class _CommunityView(Model):
+    community: _CommunityId
+
+
+class GetCommunity(Model):
+    """``GET /community?name=`` of any dialect: only the local id matters here."""
+
+    community_view: _CommunityView
+
+
+def community_id(document: Any, *, dialect: str, source: str) -> int:
+    """The serving instance's id of the community a ``GET /community`` answer shows."""
+    doc = validate(GetCommunity, document, dialect=dialect, endpoint="community", source=source)
+    return doc.community_view.community.id
 
 
 def parse_page(
@@ -61,6 +91,10 @@ def parse_page(
         )
         if fast is not None:
             return Page(endpoint=endpoint, comments=fast)
+    if endpoint == "modlog":
+        return _modlog(document, dialect=dialect, prov=prov, source=source)
+    if endpoint == "person/content":
+        document = lemmy_v4.split_person_items(_decoded(document, dialect, endpoint, source))
     model = _MODELS.get((dialect, endpoint))
     if model is None:
         raise ParseError(dialect, endpoint, source, "$", "no model for this dialect/endpoint")
@@ -69,6 +103,27 @@ def parse_page(
         return page_records(doc, endpoint, prov)
     except (ValueError, OverflowError) as exc:  # e.g. an actor URL with an impossible port
         raise ParseError(dialect, endpoint, source, "$", str(exc)[:200]) from None
+
+
+def _modlog(document: Any, *, dialect: str, prov: Provenance, source: str) -> Page:
+    """A moderation log page of any dialect (fedithreads.dialects.modlog)."""
+    if dialect == lemmy_v4.DIALECT:
+        doc = validate(modlog.V4Modlog, document, dialect=dialect, endpoint="modlog", source=source)
+        return modlog.v4_page(doc, prov)
+    decoded = _decoded(document, dialect, "modlog", source)
+    shaped = modlog.v3_document(decoded) if isinstance(decoded, dict) else decoded
+    doc3 = validate(modlog.V3Modlog, shaped, dialect=dialect, endpoint="modlog", source=source)
+    return modlog.v3_page(doc3, prov)
+
+
+def _decoded(document: Any, dialect: str, endpoint: str, source: str) -> Any:
+    """A raw JSON body as Python values (``validate`` takes either)."""
+    if not isinstance(document, bytes | str):
+        return document
+    try:
+        return json.loads(document)
+    except ValueError:
+        raise ParseError(dialect, endpoint, source, "$", "not valid JSON") from None
 
 
 _REPLACEMENT = "\ufffd".encode()
@@ -114,7 +169,17 @@ def sniff(document: Any) -> tuple[str | None, str]:
         raise ValueError("not a JSON object")
     if "error" in document and len(document) <= 3:
         raise ValueError(f"an API error response ({document['error']!r}), not data")
+    if any(key in document for key in modlog.V3_KINDS):
+        return _modlog_dialect(document), "modlog"
+    if "person_view" in document and "posts" in document:
+        views = [*(document.get("comments") or []), *(document.get("posts") or [])]
+        return (_view_dialect(views[0]) if views else None), "user"
     if "items" in document:
+        first = (document["items"] or [None])[0]
+        if isinstance(first, dict) and "modlog" in first:
+            return lemmy_v4.DIALECT, "modlog"
+        if isinstance(first, dict) and "type_" in first:
+            return lemmy_v4.DIALECT, "person/content"
         items = document["items"] or [None]
         endpoint = (
             "comment/list"
@@ -135,6 +200,19 @@ def sniff(document: Any) -> tuple[str | None, str]:
     raise ValueError("not a post, comment, list or site response of a known dialect")
 
 
+def _modlog_dialect(document: dict[str, Any]) -> str | None:
+    """Lemmy 0.19 or PieFed, by the names of the first person a modlog list shows."""
+    for name in modlog.V3_KINDS:
+        for view in document.get(name) or []:
+            people = [view.get(k) for k in modlog.PEOPLE] if isinstance(view, dict) else []
+            for person in people:
+                if isinstance(person, dict) and "user_name" in person:
+                    return piefed.DIALECT
+                if isinstance(person, dict) and "name" in person:
+                    return lemmy_v3.DIALECT
+    return None
+
+
 def resolved_post(document: object) -> dict[str, object] | None:
     """The PostView inside a ``resolve_object`` answer (v3/PieFed ``post``, v4 tagged)."""
     if not isinstance(document, dict):
@@ -150,6 +228,7 @@ __all__ = [
     "API_ROOTS",
     "DIALECTS",
     "ENDPOINTS",
+    "community_id",
     "parse_page",
     "resolved_post",
     "sniff",

@@ -52,6 +52,9 @@ class _Comment(Struct):
 class _Creator(Struct):
     name: str
     actor_id: str
+    banned: bool | None = None
+    bot_account: bool | None = None
+    deleted: bool | None = None
 
 
 class _Counts(Struct):
@@ -121,6 +124,9 @@ def _record(view: _View, prov: Provenance) -> CommentRecord:
         prov.server_version,
         prov.collected_at,
         prov.run_id,
+        creator.banned,
+        creator.bot_account,
+        creator.deleted,
     )
 
 

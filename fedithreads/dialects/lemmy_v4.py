@@ -24,3 +24,18 @@ NAMES = Dialect(
 )
 DIALECT = NAMES.name
 MODELS = build_models(NAMES)
+
+
+def split_person_items(document: object) -> object:
+    """``/person/content``'s ``items`` (each tagged ``type_`` post or comment) as the
+    ``posts`` and ``comments`` of a ``PersonContent``; anything else as it is (the model
+    then names what is wrong)."""
+    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+        return document
+    items = document["items"]
+    kinds: dict[str, list[object]] = {"post": [], "comment": []}
+    for item in items:
+        kind = item.get("type_") if isinstance(item, dict) else None
+        kinds.setdefault(str(kind), []).append(item)
+    rest = {k: v for k, v in document.items() if k != "items"}
+    return {**rest, "posts": kinds["post"], "comments": kinds["comment"]}

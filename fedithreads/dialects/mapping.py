@@ -21,6 +21,8 @@ from fedithreads.dialects.models import (
     GetComment,
     GetPost,
     PagedCommentList,
+    Person,
+    PersonContent,
     PostCountFields,
     PostCounts,
     PostList,
@@ -37,6 +39,10 @@ def page_records(doc: Model, endpoint: str, prov: Provenance) -> Page:
     if isinstance(doc, PostList):
         posts = tuple([post_record(v, prov) for v in doc.views])
         return Page(endpoint=endpoint, posts=posts, next_page=doc.next_page)
+    if isinstance(doc, PersonContent):
+        posts = tuple([post_record(v, prov) for v in doc.posts])
+        comments = tuple([comment_record(v, prov) for v in doc.comments])
+        return Page(endpoint=endpoint, posts=posts, comments=comments, next_page=doc.next_page)
     assert isinstance(doc, CommentList)
     comments = tuple([comment_record(v, prov) for v in doc.views])
     cursor = doc.next_page if isinstance(doc, PagedCommentList) else None
@@ -73,7 +79,14 @@ def post_record(view: PostView, prov: Provenance) -> PostRecord:
         server_version=prov.server_version,
         collected_at=prov.collected_at,
         run_id=prov.run_id,
+        **creator_flags(view.creator, view.creator_banned),
     )
+
+
+def creator_flags(creator: Person, view_banned: bool | None) -> dict[str, bool | None]:
+    """A record's ``author_*`` flags: the person's, the view's ban where it keeps it (v4)."""
+    banned = view_banned if view_banned is not None else creator.banned
+    return {"author_banned": banned, "author_bot": creator.bot, "author_deleted": creator.deleted}
 
 
 def comment_record(view: CommentView, prov: Provenance) -> CommentRecord:
@@ -103,6 +116,7 @@ def comment_record(view: CommentView, prov: Provenance) -> CommentRecord:
         server_version=prov.server_version,
         collected_at=prov.collected_at,
         run_id=prov.run_id,
+        **creator_flags(view.creator, view.creator_banned),
     )
 
 

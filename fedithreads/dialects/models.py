@@ -76,6 +76,9 @@ class CommentCounts(Model):
 class Person(Model):
     name: str
     ap_id: str
+    banned: Flag = None
+    bot: Flag = None
+    deleted: Flag = None
 
 
 class Community(Model):
@@ -107,6 +110,8 @@ class PostView(Model):
     creator: Person
     community: Community
     counts: PostCounts | None = None
+    creator_banned: Flag = None
+    """Lemmy 1.0 keeps the instance ban on the view, not the person."""
 
 
 class Comment(CommentCountFields):
@@ -134,6 +139,7 @@ class CommentView(Model):
     creator: Person
     post: PostRef | None = None
     counts: CommentCounts | None = None
+    creator_banned: Flag = None
 
 
 class GetPost(Model):
@@ -168,6 +174,16 @@ class PagedCommentList(CommentList):
     next_page: str | None = None
 
 
+class PersonContent(Model):
+    """A person's posts and comments, newest first: ``GET /user`` (Lemmy 0.19; PieFed
+    with ``include_content``), and v4's ``/person/content`` once its tagged ``items``
+    are split by kind (``lemmy_v4.split_person_items``)."""
+
+    posts: list[PostView]
+    comments: list[CommentView]
+    next_page: str | None = None
+
+
 class Models(NamedTuple):
     """One dialect's document models."""
 
@@ -175,6 +191,7 @@ class Models(NamedTuple):
     post_list: type[PostList]
     comment: type[GetComment]
     comment_list: type[CommentList]
+    person_content: type[PersonContent]
 
     def by_endpoint(self) -> dict[str, type[Model]]:
         return {
@@ -182,6 +199,8 @@ class Models(NamedTuple):
             "post/list": self.post_list,
             "comment": self.comment,
             "comment/list": self.comment_list,
+            "user": self.person_content,
+            "person/content": self.person_content,
         }
 
 
@@ -196,7 +215,7 @@ def build_models(d: Dialect) -> Models:
         built[base] = model = _derive(base, aliases, built)
         return model
 
-    derive(Person, name=d.person_name, ap_id=d.actor_id)
+    derive(Person, name=d.person_name, ap_id=d.actor_id, bot=d.bot)
     derive(Community, ap_id=d.actor_id)
     times = {"published": d.published, "updated": d.updated}
     pins = {"pinned_community": d.pinned_community, "pinned_instance": d.pinned_instance}
@@ -210,6 +229,7 @@ def build_models(d: Dialect) -> Models:
         post_list=derive(PostList, views=d.post_list),
         comment=derive(GetComment),
         comment_list=derive(comments, views=d.comment_list),
+        person_content=derive(PersonContent),
     )
 
 

@@ -24,6 +24,8 @@ class Dialect:
     """A person's local name, the first part of the ``author`` handle."""
     actor_id: Keys = ("actor_id", "ap_id")
     """A person's or community's actor URL."""
+    bot: Keys = ("bot_account",)
+    """Whether a person is a bot account."""
     title: Keys = ("name", "title")
     content: Keys = ("content", "body")
     """A comment's text."""

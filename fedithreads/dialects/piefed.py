@@ -14,6 +14,7 @@ from fedithreads.dialects.names import Dialect
 NAMES = Dialect(
     "piefed",
     person_name=("user_name", "name"),
+    bot=("bot", "bot_account"),
     title=("title", "name"),
     content=("body", "content"),
     updated=("edited_at", "updated", "updated_at"),

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.core.records import CommentRecord, ModAction, PostRecord
 from fedithreads.replay.arrivals import reply_record
 from fedithreads.replay.index import DatasetIndex
 from fedithreads.storage.sources import Capture, load_captures
@@ -26,7 +26,12 @@ from fedithreads.synth.generate import SynthThread
 
 
 class ReplayDataset(DatasetIndex):
-    """The served instance's posts and comments, changeable between runs."""
+    """The served instance's posts and comments, changeable between runs, and its
+    moderation log (``log``: what ``remove`` and ``ban`` did, oldest first)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.log: list[ModAction] = []
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -150,6 +155,78 @@ class ReplayDataset(DatasetIndex):
         """A moderator removes a post: anonymous callers can no longer list or fetch it
         (reference/lemmy-api.md §2.4); its comments and their counts stay as they were."""
         return self._change_post(post_id, {"removed": True})
+
+    def remove(
+        self,
+        kind: str,
+        item_id: int,
+        *,
+        moderator: str,
+        reason: str | None = None,
+        when: datetime | None = None,
+    ) -> ModAction:
+        """A moderator (an actor URL) removes a ``post`` or ``comment``, as
+        ``remove_post`` and ``delete_comment(removed=True)`` do, and the log records it."""
+        if kind == "comment":
+            target: PostRecord | CommentRecord = self.delete_comment(item_id, removed=True)
+            post = self._require_post(target.post_id)
+        else:
+            target = post = self.remove_post(item_id)
+        return self._log(
+            f"mod_remove_{kind}",
+            moderator,
+            (target.author_ap_id, target.author),
+            post.community_ap_id,
+            reason,
+            when,
+            post_ap_id=post.ap_id,
+            comment_ap_id=target.ap_id if kind == "comment" else None,
+        )
+
+    def ban(
+        self,
+        person: tuple[str, str],
+        community_ap_id: str,
+        *,
+        moderator: str,
+        reason: str | None = None,
+        expires: datetime | None = None,
+        when: datetime | None = None,
+    ) -> ModAction:
+        """A moderator bans ``person`` (actor URL, ``name@host``) from a community: the
+        log records it (nothing else changes)."""
+        return self._log(
+            "mod_ban_from_community",
+            moderator,
+            person,
+            community_ap_id,
+            reason,
+            when,
+            expires=expires,
+        )
+
+    def _log(
+        self,
+        action: str,
+        moderator: str,
+        person: tuple[str, str],
+        community_ap_id: str,
+        reason: str | None,
+        when: datetime | None,
+        *,
+        post_ap_id: str | None = None,
+        comment_ap_id: str | None = None,
+        expires: datetime | None = None,
+    ) -> ModAction:
+        with self.lock:
+            at = when or self.reference_time
+            entry = ModAction(
+                "", len(self.log) + 1, action, False, None, moderator, post_ap_id, comment_ap_id,
+                person[0], community_ap_id, reason, expires, at, "", None, at, "replay",
+            )  # fmt: skip
+            self.log.append(entry)
+            self.version += 1
+            return entry
 
     def _change(
         self, kind: str, item_id: int, fields: dict[str, Any]

@@ -42,18 +42,22 @@ class CommentQuery:
     max_level: int | None = None
     tree: bool = False
     since_seconds: int | None = None
+    creator: str | None = None
+    """Only the comments of the person with this actor URL (a person's content)."""
 
 
 @dataclass(frozen=True, slots=True)
 class PostQuery:
     """A post listing: never deleted or removed posts; ``nsfw`` is ``exclude``,
-    ``include`` or ``only``; ``since_seconds`` is a Top* window or v4 time range."""
+    ``include`` or ``only``; ``since_seconds`` is a Top* window or v4 time range;
+    ``creator`` an author's actor URL."""
 
     sort: str
     community: str | None = None
     local_only: bool = False
     nsfw: str = "exclude"
     since_seconds: int | None = None
+    creator: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,7 @@ class Selector:
             not q.omit_deleted or not (c.deleted or c.removed),
             q.max_level is None or nlevel(c.path) <= q.max_level,
             q.since_seconds is None or self._recent(c.published, q.since_seconds),
+            q.creator is None or c.author_ap_id == q.creator,
         )
         return all(checks)
 
@@ -156,6 +161,7 @@ class Selector:
             not q.local_only or self.is_local(p),
             q.nsfw == "include" or (q.nsfw == "only") == p.nsfw,
             q.since_seconds is None or self._recent(p.published, q.since_seconds),
+            q.creator is None or p.author_ap_id == q.creator,
         )
         return all(checks)
 

@@ -106,6 +106,9 @@ def _rows(
     data_dir: Location, unit: Unit, run: RunNote, rows: HostRows
 ) -> tuple[pl.DataFrame, Location] | _Skip:
     """The rows to write and where, or why there is nothing to write."""
+    if unit.table not in ("posts", "comments"):
+        why = f"{unit.table} rows are not derived from raw answers; the next collect asks again"
+        return _Skip(why, True)
     compacted = unit.directory(data_dir) / f"{unit.run}.parquet"
     if not run.finished:
         return _resumable(data_dir, unit, run, rows)

@@ -11,8 +11,9 @@ What the collector wrote (fedithreads.collect.run, .thread, .batch, storage.tabl
   winning (``storage.tables.compact_run``).
 
 A run killed and resumed is rebuilt from, for each thread, the last attempt that
-fetched it. Where the answers cannot give the rows (none kept, a file damaged), the
-result is the reason, in words, and no row is made up.
+fetched it, with the pages of earlier attempts its crawl reused
+(``refold.with_earlier``). Where the answers cannot give the rows (none kept, a file
+damaged), the result is the reason, in words, and no row is made up.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from fedithreads.storage.answers import Attempt, RawRun, read_run
 from fedithreads.storage.atomic import safe_name
 from fedithreads.storage.books import RunNote, TargetNote
 from fedithreads.storage.objects import Location
-from fedithreads.storage.refold import first_posts, thread_listings, thread_rows
+from fedithreads.storage.refold import (
+    Listing,
+    ListingKey,
+    first_posts,
+    thread_listings,
+    thread_rows,
+    with_earlier,
+)
 from fedithreads.storage.tables import KEYS
 
 
@@ -60,12 +68,17 @@ def host_rows(data_dir: Location, host_dir: str, run: RunNote) -> tuple[RawRun, 
     """Read the run's raw answers from one host and derive its rows."""
     raw = read_run(data_dir, host_dir, run.name, run.run_id)
     rows = HostRows()
+    earlier: dict[int, dict[ListingKey, Listing]] = {}
     for attempt in raw.attempts:  # later attempts replace earlier ones, thread by thread
-        _add_attempt(rows, attempt, run)
+        _add_attempt(rows, attempt, run, earlier)
     return raw, rows
 
 
-def _add_attempt(rows: HostRows, attempt: Attempt, run: RunNote) -> None:
+def _add_attempt(
+    rows: HostRows, attempt: Attempt, run: RunNote, earlier: dict[int, dict[ListingKey, Listing]]
+) -> None:
+    """The attempt's rows over those of earlier attempts; ``earlier`` (each thread's
+    listings so far, later pages winning) grows by the attempt's."""
     rows.instance = attempt.prov.instance
     fetched = attempt.posts()
     rows.fetched.update(fetched)
@@ -73,7 +86,13 @@ def _add_attempt(rows: HostRows, attempt: Attempt, run: RunNote) -> None:
     known = {p.post_id: p for part in listed.values() for p in part} | fetched
     dialect = attempt.prov.dialect
     for post_id, listings in thread_listings(attempt).items():
-        rows.comments[post_id] = thread_rows(listings, dialect, known.get(post_id))
+        before = earlier.setdefault(post_id, {})
+        resumed = with_earlier(listings, before, dialect)
+        rows.comments[post_id] = thread_rows(resumed, dialect, known.get(post_id))
+        for listing in listings:
+            pages = before.setdefault(listing.key, listing).pages
+            if pages is not listing.pages:
+                pages.update(listing.pages)
     rows.posts.update(listed)
 
 

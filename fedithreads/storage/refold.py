@@ -11,12 +11,15 @@ paths) are left out, judged by the same ``verdict.columns.Columns`` on the same 
 in the same order, so the rows are the ones the collector streamed into the part file.
 
 Nothing here depends on the crawl having succeeded: a thread whose crawl failed half-way
-is folded as far as its answers go.
+is folded as far as its answers go. A resumed run's crawl of a thread reused the
+append-only pages (``sort=Old``, no ``max_depth``) its interrupted attempts had fetched,
+all but those that ended their listing (fedithreads.collect.resume); ``with_earlier``
+puts those pages back into the listings of the attempt that finished the thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -124,17 +127,7 @@ class ThreadFold:
         return False
 
     def _next(self, listing: Listing, page: Page, token: Token) -> Token:
-        """The token of the page after ``page``, or ``None`` at the listing's end
-        (``collect.api.ThreadApi._next``)."""
-        if self.dialect == "lemmy-v4":
-            return page.next_page
-        if listing.key.max_depth is not None:
-            return None
-        if self.dialect == "piefed":
-            nxt = page.next_page
-            return int(nxt) if nxt and nxt.isdigit() else None
-        assert isinstance(token, int)
-        return token + 1 if len(page.comments) >= listing.limit else None
+        return next_token(self.dialect, listing, page, token)
 
     def _add(self, page: Page) -> int:
         """``collect.crawl.ThreadCrawler._add``: merge, latest wins; how many were new."""
@@ -151,6 +144,46 @@ class ThreadFold:
         self.columns.add(fresh.values())
         self.latest.update(fresh)
         return len(fresh) - replaced
+
+
+def next_token(dialect: str, listing: Listing, page: Page, token: Token) -> Token:
+    """The token of the page after ``page``, or ``None`` at the listing's end
+    (``collect.api.ThreadApi.next_token``)."""
+    if dialect == "lemmy-v4":
+        return page.next_page
+    if listing.key.max_depth is not None:
+        return None
+    if dialect == "piefed":
+        nxt = page.next_page
+        return int(nxt) if nxt and nxt.isdigit() else None
+    assert isinstance(token, int)
+    return token + 1 if len(page.comments) >= listing.limit else None
+
+
+def with_earlier(
+    listings: Sequence[Listing], earlier: Mapping[ListingKey, Listing], dialect: str
+) -> list[Listing]:
+    """A thread's ``listings`` in one attempt, with the pages of ``earlier`` attempts its
+    crawl reused: of append-only listings, those that did not end their listing, where
+    the attempt has no page of its own. The thread's ``Old`` listing comes first (the
+    crawl began with it, also when every page of it was reused)."""
+    merged = {listing.key: listing for listing in listings}
+    for key, before in earlier.items():
+        if key.sort != "old" or key.max_depth is not None:
+            continue
+        kept = {
+            t: p for t, p in before.pages.items() if next_token(dialect, before, p, t) is not None
+        }
+        if not kept:
+            continue
+        now = merged.get(key, Listing(key, before.chained, before.limit))
+        merged[key] = Listing(key, now.chained, now.limit, {**kept, **now.pages})
+    return sorted(merged.values(), key=lambda listing: not _thread_old(listing.key))
+
+
+def _thread_old(key: ListingKey) -> bool:
+    """Whether ``key`` is a thread's flat ``Old`` listing (not a subtree, not a tree)."""
+    return key.parent_id is None and key.max_depth is None and key.sort == "old"
 
 
 def thread_rows(

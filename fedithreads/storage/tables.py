@@ -40,6 +40,7 @@ KEYS = {
     "posts": ["instance", "post_id", "run_id"],
     "comments": ["instance", "comment_id", "run_id"],
     "resolutions": ["instance", "ap_id", "run_id"],
+    "moderation": ["instance", "action", "log_id", "run_id"],
 }
 """One row per key in a snapshot table: one snapshot per object per run."""
 

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from fedithreads.collect.targets import (
     ApIdTarget,
     CommunityTarget,
+    InstanceTarget,
     PostTarget,
     Target,
+    UserTarget,
     parse_target,
     target_key,
 )
@@ -36,6 +38,10 @@ def shape(target: Target) -> tuple[str, str, str, int | str]:
         return ("post", target.host, target.base_url, target.post_id)
     if isinstance(target, CommunityTarget):
         return ("community", target.host, target.base_url, target.name)
+    if isinstance(target, UserTarget):
+        return ("user", target.host, target.base_url, target.name)
+    if isinstance(target, InstanceTarget):
+        return ("instance", target.host, target.base_url, "")
     return ("ap_id", target.host, target.base_url, target.url)
 
 
@@ -68,6 +74,12 @@ ACCEPTED = [
     ("https://lemmy.ml/c/technology/", community("lemmy.ml", "technology")),
     ("https://lemmy.ml/c/tech@Lemmy.World", community("lemmy.ml", "tech@lemmy.world")),
     ("https://lemmy.ml/c/tech@lemmy.ml", community("lemmy.ml", "tech")),
+    ("@Alice@Lemmy.World", ("user", "lemmy.world", "https://lemmy.world", "alice")),
+    ("@bob@127.0.0.1:8536", ("user", "127.0.0.1:8536", "http://127.0.0.1:8536", "bob")),
+    ("https://lemmy.ml/u/alice", ("user", "lemmy.ml", "https://lemmy.ml", "alice")),
+    ("https://lemmy.ml/u/alice@lemmy.world", ("user", "lemmy.ml", LEMMY, "alice@lemmy.world")),
+    ("https://lemmy.ml/", ("instance", "lemmy.ml", "https://lemmy.ml", "")),
+    ("https://Lemmy.ML", ("instance", "lemmy.ml", "https://lemmy.ml", "")),
     (
         "https://kbin.social/m/mag/t/12",
         ("ap_id", "kbin.social", "https://kbin.social", "https://kbin.social/m/mag/t/12"),
@@ -141,9 +153,9 @@ REJECTED = [
     ("https://lemmy.ml/post/2147483648", "1 to 2,147,483,647"),
     ("https://lemmy.ml/post/99999999999", "1 to 2,147,483,647"),
     ("https://lemmy.ml/comment/5", "give the URL of its post"),
-    ("https://lemmy.ml/u/someone", "give a post URL"),
-    ("https://lemmy.ml/", "give a post URL"),
-    ("https://lemmy.ml", "give a post URL"),
+    ("https://lemmy.ml/u/someone/posts", "give /u/<name>"),
+    ("https://lemmy.ml/u/some.one", "check the spelling"),
+    ("https://lemmy.ml/?page=2", "no query"),
     ("https://lemmy.ml/c/", "/c/<name>"),
     ("https://lemmy.ml/c/tech/new", "/c/<name>"),
     ("https://lemmy.ml/c/tech/p/42/slug/more", "/c/<name>"),
@@ -161,7 +173,9 @@ REJECTED = [
     ("!..@lemmy.ml", "check the spelling"),
     ("!name@..", "check the host"),
     ("name@lemmy.ml", "!name@host"),
-    ("@user@lemmy.ml", "give a post URL"),
+    ("@user", "@name@host"),
+    ("@user@lemmy.ml/x", "@name@host"),
+    ("@us er@lemmy.ml", "without spaces"),
     ("https://lemmy.ml/post/" + "1" * 2000, "give a post URL"),
 ]
 

@@ -10,16 +10,19 @@ import pytest
 
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
+from fedithreads.core.records import ModAction
+from fedithreads.core.rows import moderation_frame
 from fedithreads.replay.quirks import Quirks
 from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.check import check_data_dir
 from fedithreads.storage.repair import repair_data_dir
-from fedithreads.storage.tables import read_table
+from fedithreads.storage.tables import append_snapshots, read_table
 from tests.collect.conftest import settings_for
 from tests.storage.conftest import (
     BIG,
     MAX_POSTS,
     QUICK,
+    START,
     assert_same_tables,
     collect_into,
     copy_of,
@@ -263,3 +266,27 @@ def test_repair_rebuilds_the_rows_a_failed_crawl_kept(tmp_path: Path) -> None:
     assert 0 < thread.collected == read_table(original, "comments").height < 600
     assert (repaired.repaired, repaired.lost) == (1, 0)
     assert_same_tables(original, copy)
+
+
+def test_a_damaged_moderation_file_is_moved_and_not_rebuilt_as_anything_else(
+    tmp_path: Path,
+) -> None:
+    """The moderation table is not derived from raw answers: its damaged file goes to
+    quarantine with one line saying the next collect reads the log again (rows lost,
+    exit 1); no other table's rows are written in its place."""
+    report = collect_into(tmp_path)
+    instance = read_table(tmp_path, "posts")["instance"][0]
+    action = ModAction(
+        instance, 7, "mod_remove_comment", False, None, None, None, "https://x/comment/1",
+        None, None, "spam", None, START, "lemmy-v3", "0.19.20", START, report.run_id,
+    )  # fmt: skip
+    (written,) = append_snapshots(tmp_path, report.run_id, "moderation", moderation_frame([action]))
+    truncate(written)
+
+    repaired = repair_data_dir(tmp_path, keep_raw=True)
+
+    assert not written.exists()
+    assert repaired.lost == 1
+    assert any("moderation rows are not derived from raw answers" in x for x in repaired.lines)
+    assert read_table(tmp_path, "moderation").is_empty()
+    assert check_data_dir(tmp_path).problems == []

@@ -153,6 +153,22 @@ SEED_MISTAKES = [
     ('[[targets]]\ntarget = "!a@b.example"\nmax_posts = "9"\n', "targets[0].max_posts", "≥ 1"),
     ('targets = "https://x.example/post/1"\n', "targets", "array of tables"),
     ('title = "mine"\n', "title", "unknown key"),
+    (
+        '[[targets]]\ntarget = "!a@b.example"\nsince = "last week"\n',
+        "targets[0].since",
+        "not a date",
+    ),
+    ('[[targets]]\ntarget = "!a@b.example"\nuntil = 7\n', "targets[0].until", "date or a span"),
+    (
+        '[[targets]]\ntarget = "!a@b.example"\nsince = 2026-02-01\nuntil = 2026-01-01\n',
+        "targets[0].since",
+        "at or after its end",
+    ),
+    (
+        '[[targets]]\ntarget = "https://x.example/post/1"\nsince = "7d"\n',
+        "targets[0].since",
+        "only applies to a community",
+    ),
 ]
 
 
@@ -248,6 +264,34 @@ def test_a_bad_target_on_the_command_line_exits_2_without_a_data_dir(tmp_path: P
     result = run("collect", "file:///etc/passwd", "--data-dir", tmp_path / "data")
 
     assert_one_line(result, 2, "file:///etc/passwd", "use an https:// URL")
+    assert not (tmp_path / "data").exists()
+
+
+WINDOW_MISTAKES = [
+    (("--since", "2026-02-01", "--until", "2026-01-01"), "--since '2026-02-01'", "at or after"),
+    (("--since", "2026-13-01"), "--since '2026-13-01'", "not a date"),
+    (("--until", "yesterday"), "--until 'yesterday'", "a span back from now (7d)"),
+    (("--since", "7 days"), "--since '7 days'", "not a date"),
+]
+
+
+@pytest.mark.parametrize(("flags", "named", "words"), WINDOW_MISTAKES)
+def test_a_bad_window_exits_2_without_a_data_dir(
+    tmp_path: Path, flags: tuple[str, ...], named: str, words: str
+) -> None:
+    """A window whose start is after its end, or a bound that is no date: one line naming
+    the flag, exit 2, nothing collected."""
+    result = run("collect", "!tech@lemmy.example", *flags, "--data-dir", tmp_path / "data")
+
+    assert_one_line(result, 2, named, words)
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_window_over_post_targets_only_exits_2(tmp_path: Path) -> None:
+    """--since with nothing that lists posts is a mistake, not silently ignored."""
+    result = run("collect", TARGET, "--since", "7d", "--data-dir", tmp_path / "data")
+
+    assert_one_line(result, 2, "--since/--until/--max-posts apply to communities")
     assert not (tmp_path / "data").exists()
 
 

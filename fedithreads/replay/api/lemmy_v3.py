@@ -19,8 +19,10 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from fedithreads.core.records import PostRecord
+from fedithreads.replay.api import modlog
 from fedithreads.replay.api.base import Api, lemmy_error
 from fedithreads.replay.api.params import Paging, ThreadParams
+from fedithreads.replay.api.people import person_details
 from fedithreads.replay.api.routes import route_table
 from fedithreads.replay.encode.shapes import Json
 from fedithreads.replay.http import TEXT, ApiError, Params, Response
@@ -44,6 +46,7 @@ POST_SORTS = windowed(
     }
 )
 COMMENT_PAGES = Paging(10, "couldnt_get_comments")
+USER_PAGES = Paging(10, "couldnt_get_posts")
 POST_PAGES = Paging(10, "couldnt_get_posts")
 
 
@@ -57,7 +60,13 @@ class LemmyV3Api(Api):
     """``/api/v3`` of a Lemmy 0.18/0.19 server."""
 
     dialect = "lemmy-v3"
-    routes = route_table("/api/v3")
+    routes = route_table(
+        "/api/v3",
+        adds={
+            "user": lambda api, params: person_details(api, params, USER_PAGES),
+            "modlog": lambda api, params: modlog.lists(api, params, USER_PAGES),
+        },
+    )
     listings: ClassVar[Mapping[str, str]] = {
         "All": "all",
         "Local": "local",

@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from fedithreads.core.records import CommentRecord, PostRecord
+from fedithreads.replay.api import modlog
 from fedithreads.replay.api.base import Api, lemmy_error
 from fedithreads.replay.api.params import Paging, ThreadParams
+from fedithreads.replay.api.people import person_content
 from fedithreads.replay.api.routes import route_table
 from fedithreads.replay.encode.documents import decode_cursor, encode_cursor
 from fedithreads.replay.encode.shapes import Json
@@ -40,7 +42,13 @@ class LemmyV4Api(Api):
     """``/api/v4`` of a Lemmy 1.0 server."""
 
     dialect = "lemmy-v4"
-    routes = route_table("/api/v4")
+    routes = route_table(
+        "/api/v4",
+        adds={
+            "person/content": lambda api, params: person_content(api, params, PAGES),
+            "modlog": lambda api, params: modlog.items(api, params, PAGES),
+        },
+    )
     listings: ClassVar[Mapping[str, str]] = {
         "all": "all",
         "local": "local",

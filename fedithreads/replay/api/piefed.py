@@ -20,8 +20,10 @@ from http import HTTPStatus
 from typing import ClassVar
 
 from fedithreads.core.records import PostRecord
+from fedithreads.replay.api import modlog
 from fedithreads.replay.api.base import Api
 from fedithreads.replay.api.params import Paging, ThreadParams
+from fedithreads.replay.api.people import person_details
 from fedithreads.replay.api.routes import route_table
 from fedithreads.replay.encode.documents import Encoder
 from fedithreads.replay.encode.shapes import Json
@@ -53,6 +55,7 @@ COMMENT_PAGES = Paging(  # no limit is too big: PAGE_LENGTH caps it
     page_names=("page", "page_cursor"),
 )
 POST_PAGES = replace(COMMENT_PAGES, default_limit=50)
+USER_PAGES = replace(COMMENT_PAGES, default_limit=20)
 DISABLED = ApiError(400, "disabled", "alpha api is not enabled")
 
 
@@ -66,6 +69,12 @@ def lemmy_site(api: Api, _: Params) -> Json:
     return Encoder(api.enc.instance, "lemmy-v3", api.enc.server_version).site()
 
 
+def user(api: Api, params: Params) -> Json:
+    """``GET /api/alpha/user``: posts and comments only with ``include_content=true``."""
+    listed = bool(params.boolean("include_content"))
+    return person_details(api, params, USER_PAGES, listed=listed)
+
+
 class PieFedApi(Api):
     """``/api/alpha`` of a PieFed server."""
 
@@ -73,7 +82,12 @@ class PieFedApi(Api):
     routes = route_table(
         PREFIX,
         lacks=("resolve_object",),
-        adds={"site/version": site_version, "/api/v3/site": lemmy_site},
+        adds={
+            "site/version": site_version,
+            "/api/v3/site": lemmy_site,
+            "user": user,
+            "modlog": lambda api, params: modlog.lists(api, params, USER_PAGES),
+        },
     )
     listings: ClassVar[Mapping[str, str]] = {
         "All": "all",

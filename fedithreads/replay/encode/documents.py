@@ -106,6 +106,10 @@ class Encoder(Contexts):
         url = post.community_ap_id
         return self._cached("community", url, "community", lambda: self._community(post))
 
+    def comment_object(self, c: CommentRecord) -> Json:
+        """The comment object of a record, as inside a view."""
+        return project(self.shapes["comment"], self._comment(c))
+
     def post_object(self, p: PostRecord) -> Json:
         """The post object of a record (cached per record: it repeats in comment views)."""
         return self._cached("post", p, "post", lambda: self._post(p))
@@ -180,6 +184,41 @@ class Encoder(Contexts):
         by_id = {posts.post_id: posts} if isinstance(posts, PostRecord) else posts
         views = [self.comment_view(c, by_id[c.post_id]) for c in comments]
         return project(self.shapes["comment_list"], _page(views, next_page, prev_page))
+
+    def person_details(
+        self,
+        url: str,
+        name: str,
+        posts: Sequence[PostRecord],
+        comments: Sequence[tuple[CommentRecord, PostRecord]],
+    ) -> Json:
+        """v3's and PieFed's ``GET /user``: ``person_view``, ``comments`` (each with its
+        post) and ``posts``, one page of each."""
+        person = self._person(url, name)
+        ids = {"counts_id": person["id"], "person_id": person["id"]}
+        counts = project(self.shapes["person_counts"], {**person, **ids})
+        view = {"person": self.person(url, name), "counts": counts}
+        ctx: Json = {"person_view": project(self.shapes["person_view"], view), "site": None}
+        ctx["comments"] = [self.comment_view(c, p) for c, p in comments]
+        ctx["posts"] = [self.post_view(p) for p in posts]
+        return project(self.shapes["person_content"], ctx)
+
+    def person_items(
+        self,
+        items: Sequence[PostRecord | tuple[CommentRecord, PostRecord]],
+        *,
+        next_page: str | None = None,
+    ) -> Json:
+        """v4's ``GET /person/content``: ``items`` in the order given, each view tagged
+        ``type_`` post or comment, and ``next_page``."""
+        tagged = [
+            {"type_": "post", **self.post_view(item)}
+            if isinstance(item, PostRecord)
+            else {"type_": "comment", **self.comment_view(*item)}
+            for item in items
+        ]
+        ctx: Json = {"items": tagged, "next_page": next_page, "prev_page": None}
+        return project(self.shapes["person_content"], ctx)
 
     def site(self, *, created: datetime = _SITE_CREATED) -> Json:
         """``GET /site``: ``version`` and, for Lemmy, the default rate limits

@@ -92,6 +92,9 @@ SHAPES: dict[str, dict[str, str]] = {
         "get_comment": "comment_view recipient_ids:[]",
         "comment_list": "comments=views",
         "post_list": "posts=views next_page?@v19",
+        "person_view": "person counts is_admin:false",
+        "person_counts": "id=counts_id@v18 person_id post_count comment_count",
+        "person_content": "person_view site? moderates:[] comments posts",
         "site": "site_view admins version all_languages:[] discussion_languages:[] "
         "taglines:[] custom_emojis:[] blocked_urls:[]@v19",
         "site_view": "site local_site local_site_rate_limit counts",
@@ -134,6 +137,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "get_comment": "comment_view",
         "comment_list": "items=views next_page? prev_page?",
         "post_list": "items=views next_page? prev_page?",
+        "person_content": "items next_page? prev_page?",
         "site": "site_view admins version all_languages:[] discussion_languages:[] "
         "oauth_providers:[] admin_oauth_providers:[] blocked_urls:[] active_plugins:[] "
         "captcha_enabled:false",
@@ -189,6 +193,9 @@ SHAPES: dict[str, dict[str, str]] = {
         "get_comment": "comment_view",
         "comment_list": "comments=views next_page",
         "post_list": "posts=views next_page",
+        "person_view": "person counts is_admin:false activity_alert:false",
+        "person_counts": "person_id post_count comment_count",
+        "person_content": "comments moderates:[] person_view posts",
         "site": "version admins site",
         "site_object": 'enable_downvotes=downvotes icon registration_mode:"Open" name '
         "actor_id user_count=users all_languages:[]",
