@@ -158,8 +158,8 @@ def agreement(ours_path: Path, theirs_path: Path) -> tuple[int, int, list[str]]:
     ok = pl.lit(True)
     bad_columns = []
     for column in ours.columns:
-        if column in ("instance", "post_id"):
-            continue
+        if column in ("instance", "post_id") or column not in theirs.columns:
+            continue  # scope and canonical (one row per copy here) are ours alone
         a, b = pl.col(column), pl.col(f"{column}_b")
         if ours.schema[column].is_float():
             same = ((a - b.cast(pl.Float64)).abs() <= 1e-9 * (1 + a.abs())).fill_null(

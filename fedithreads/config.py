@@ -257,7 +257,46 @@ def parse_settings(raw: dict[str, Any], where: str) -> Settings:
         raise ConfigError(
             where, key, f"{problem} (got {got})", "see the comments in config.toml"
         ) from None
+    _check_rates(settings, where)
     return settings.model_copy(update={"hosts": _host_keys(settings.hosts, where)})
+
+
+def _check_rates(settings: Settings, where: str) -> None:
+    """A pace whose wait between two requests is longer than one request may take in all
+    (``retry.max_total_seconds``) would hold the run that long in silence (1e-06 per
+    second: a request every 11.6 days): refuse it. The default rate is paced at
+    ``rate_fraction`` of it, a host's own rate exactly."""
+    budget = settings.retry.max_total_seconds
+    limits = settings.limits
+    paces = [
+        (
+            "limits.default_requests_per_second",
+            limits.default_requests_per_second,
+            limits.rate_fraction,
+        )
+    ] + [
+        (f"hosts.{_key(name)}.requests_per_second", conf.requests_per_second, 1.0)
+        for name, conf in settings.hosts.items()
+        if conf.requests_per_second is not None
+    ]
+    for key, rate, fraction in paces:
+        wait = 1 / (rate * fraction)
+        if wait > budget:
+            raise ConfigError(
+                where,
+                key,
+                f"{rate:g} requests per second waits {_span(wait)} between requests, longer than "
+                f"a request may take in all (retry.max_total_seconds = {budget:g})",
+                f"give at least {1 / (budget * fraction):.2g}, or raise retry.max_total_seconds",
+            )
+
+
+def _span(seconds: float) -> str:
+    """``"11.6 days"``, ``"20 minutes"``: a wait in the largest unit it fills."""
+    for size, unit in ((86400, "days"), (3600, "hours"), (60, "minutes")):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} seconds"
 
 
 _SECRETS = {

@@ -118,3 +118,18 @@ def hand_thread() -> tuple[PostRecord, list[CommentRecord]]:
         comment(8, "0.8", minutes=1440, author="erin", host=c, removed=True, content=None),
     ]
     return p, comments
+
+
+def chain(depth: int, *, missing: frozenset[int] = frozenset()) -> list[CommentRecord]:
+    """A reply chain: comment k (1 … ``depth``) replies to k − 1, a minute later, by alice
+    and bob in turn; the ids in ``missing`` are left out (their replies are orphans).
+    Each comment's child_count is what Lemmy would report: every comment below it."""
+    labels = ["0"]
+    out = []
+    for k in range(1, depth + 1):
+        labels.append(str(k))
+        if k not in missing:
+            author = "alice" if k % 2 else "bob"
+            path = ".".join(labels)
+            out.append(comment(k, path, minutes=k, author=author, child_count=depth - k))
+    return out

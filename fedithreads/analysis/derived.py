@@ -19,7 +19,13 @@ import polars as pl
 
 from fedithreads.analysis.federation import Federation, federate
 from fedithreads.analysis.history import activity, history_rows
-from fedithreads.analysis.snapshots import COMMENT_COLUMNS, POST_COLUMNS, by_object, latest
+from fedithreads.analysis.snapshots import (
+    COMMENT_COLUMNS,
+    POST_COLUMNS,
+    by_object,
+    latest,
+    path_reader,
+)
 from fedithreads.analysis.stats import thread_stats
 from fedithreads.core import schema
 from fedithreads.core.treeshape import THREAD
@@ -127,7 +133,7 @@ def _analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str) -> Ana
     post_rows = by_object(post_rows, "post_id", instances)
     comment_rows = by_object(comment_rows, "comment_id", instances)
     cur_comments = latest(comment_rows)
-    stats = thread_stats(latest(post_rows), cur_comments).with_columns(
+    stats = thread_stats(latest(post_rows), cur_comments, paths=path_reader(comments)).with_columns(
         pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")
     )
     return Analysis(

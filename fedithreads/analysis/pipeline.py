@@ -21,12 +21,14 @@ from fedithreads.analysis import derived
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.moderation import current_actions, with_removals
-from fedithreads.analysis.snapshots import current
+from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
+from fedithreads.core.linked import linked_thread
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.rows import frame_records, moderation_frame
 from fedithreads.core.tree import Rejected, Thread, build_thread
+from fedithreads.core.treeshape import TID, build_nodes
 from fedithreads.errors import SourceError, UsageError
 from fedithreads.storage.objects import Location
 from fedithreads.storage.sources import load_captures
@@ -87,7 +89,11 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
 
 
 def analyze(
-    snapshots: Snapshots, *, bucket: str, streaming: bool = False
+    snapshots: Snapshots,
+    *,
+    bucket: str,
+    streaming: bool = False,
+    paths_up_to: int | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The tables of ``schema.TABLES``, in that order.
 
@@ -96,6 +102,10 @@ def analyze(
     several instances (fedithreads.analysis.federation). ``streaming``: the metrics one
     instance at a time, the tables read by Polars' streaming engine (for data dirs larger
     than memory). A damaged file of a data dir is one StoreError naming it.
+
+    With ``paths_up_to``, comments of threads of more comments than that have no
+    ``path`` (null): a thread's paths hold depth × comments labels, and the report draws
+    and prints only smaller threads; they are then not even read.
     """
     with naming_damage(snapshots.data_dirs):
         metrics = derived.analyze(
@@ -105,14 +115,21 @@ def analyze(
             streaming=streaming,
             resolutions=snapshots.resolutions,
         )
+        rows = snapshots.comments if paths_up_to is None else snapshots.comments.drop("path")
         posts, comments = pl.collect_all(
-            [
-                current(snapshots.posts, "post_id").sort("instance", "post_id"),
-                current(snapshots.comments, "comment_id").sort("instance", "post_id", "comment_id"),
-            ],
+            [current(snapshots.posts, "post_id"), current(rows, "comment_id")],
             engine="streaming" if streaming else "auto",
         )
         actions = current_actions(snapshots.moderation)
+        if paths_up_to is not None:
+            small = metrics.thread_stats.filter(
+                (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
+            )
+            comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
+    # sorted once collected: rows already in order (one file, as collect writes them) are
+    # then not copied; a lazy sort would copy every path, depth × comments labels
+    posts = posts.sort("instance", "post_id")
+    comments = comments.sort("instance", "post_id", "comment_id")
     return {
         "posts": _removals(posts, actions, "posts"),
         "comments": _removals(comments, actions, "comments"),
@@ -123,6 +140,29 @@ def analyze(
         "comment_presence": metrics.comment_presence,
         "moderation": actions,
     }
+
+
+THREAD_KEY = ["instance", "post_id"]
+
+
+def _with_paths(
+    snapshots: pl.LazyFrame, comments: pl.DataFrame, threads: pl.DataFrame
+) -> pl.DataFrame:
+    """``comments`` with the paths of the rows of ``threads`` (null elsewhere), read by a
+    filter on post ids that Parquet statistics can answer (files and row groups of other
+    threads are skipped); a comment's path is the same in every snapshot."""
+    key = ["instance", "comment_id"]
+    if threads.is_empty():
+        return comments.with_columns(pl.lit(None, pl.String).alias("path"))
+    wanted = pl.col("post_id").is_in(threads["post_id"].unique().implode())
+    paths = (
+        snapshots.filter(wanted)
+        .select(*THREAD_KEY, "comment_id", "path")
+        .join(threads.lazy(), on=THREAD_KEY, how="semi")
+        .unique(key)
+        .collect()
+    )
+    return comments.join(paths.drop("post_id"), on=key, how="left", maintain_order="left")
 
 
 def _removals(rows: pl.DataFrame, actions: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -149,8 +189,9 @@ def thread_keys(snapshots: Snapshots) -> pl.DataFrame:
     )
 
 
-def find_thread(snapshots: Snapshots, post: str) -> Thread:
-    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id.
+def find_thread(snapshots: Snapshots, post: str, *, paths: bool = True) -> Thread:
+    """The current tree of the thread ``post`` names: a post URL, an ap_id, or a post id
+    (``paths`` as for ``thread_from_tables``).
 
     An ap_id that several copies of one thread share is ambiguous here: the error
     suggests ``--union`` or one copy as ``host/post/id`` (which is never an ap_id). A
@@ -160,7 +201,7 @@ def find_thread(snapshots: Snapshots, post: str) -> Thread:
         if hits.height > 1:
             raise _several(post, hits)
         instance, post_id, _ = hits.row(0)
-        return thread_from_tables(snapshots, instance, post_id)
+        return thread_from_tables(snapshots, instance, post_id, paths=paths)
 
 
 def find_union(snapshots: Snapshots, post: str) -> Thread | UnionThread:
@@ -218,16 +259,36 @@ def _several(post: str, hits: pl.DataFrame) -> UsageError:
     return UsageError(f"post {post!r} matches several threads; give one of: {options}")
 
 
-def thread_from_tables(snapshots: Snapshots, instance: str, post_id: int) -> Thread:
-    """Rebuild one thread's tree from the current rows of the snapshot tables."""
+def thread_from_tables(
+    snapshots: Snapshots, instance: str, post_id: int, *, paths: bool = True
+) -> Thread:
+    """Rebuild one thread's tree from the current rows of the snapshot tables.
+
+    ``paths=False``: a tree to read (show's text and page), built from parent links,
+    whose records carry no path (``""``): a deep thread's paths hold depth × comments
+    labels (fedithreads.core.linked)."""
     key = (pl.col("instance") == instance) & (pl.col("post_id") == post_id)
     posts = current(snapshots.posts.filter(key), "post_id").collect()
-    comments = current(snapshots.comments.filter(key), "comment_id").collect()
     post = frame_records(posts, PostRecord)
-    thread = build_thread(post[0] if post else None, frame_records(comments, CommentRecord))
+    first = post[0] if post else None
+    if paths:
+        comments = current(snapshots.comments.filter(key), "comment_id").collect()
+        thread = build_thread(first, frame_records(comments, CommentRecord))
+    else:
+        thread = _linked(snapshots.comments.filter(key), instance, post_id, first)
     thread.rejected.extend(
         r
         for r in snapshots.rejected
         if (r.record.instance, r.record.post_id) == (instance, post_id)
     )
     return thread
+
+
+def _linked(rows: pl.LazyFrame, instance: str, post_id: int, post: PostRecord | None) -> Thread:
+    """The tree of one thread's comment snapshots ``rows``, from parent links; only
+    orphans' paths are read."""
+    comments = current(rows.drop("path"), "comment_id").collect()
+    one = pl.DataFrame({"instance": [instance], "post_id": [post_id]}).with_row_index(TID)
+    nodes = build_nodes(comments, one, path_reader(rows))
+    records = frame_records(comments.with_columns(pl.lit("").alias("path")), CommentRecord)
+    return linked_thread(instance, post_id, post, records, nodes)

@@ -10,6 +10,8 @@ that order, and joins become binary searches on integers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from fedithreads.core.treeshape import THREAD, bit_width
@@ -21,9 +23,9 @@ POST_COLUMNS = [
 ]
 
 
-COMMENT_COLUMNS = [
+COMMENT_COLUMNS = [  # no path: a deep thread's paths hold depth × comments labels
     *THREAD,
-    *("comment_id", "ap_id", "parent_id", "path", "depth", "author_ap_id", "published"),
+    *("comment_id", "ap_id", "parent_id", "depth", "author_ap_id", "published"),
     *("deleted", "removed", "score", "upvotes", "downvotes", "child_count", "collected_at"),
 ]
 
@@ -74,3 +76,24 @@ def ordered_key(columns: pl.DataFrame) -> pl.Series:
     for name, width in zip(columns.columns, widths, strict=True):
         key = key * (1 << (width or 0)) + pl.col(name).cast(pl.Int64)
     return columns.select(key).to_series()
+
+
+def path_reader(comments: pl.LazyFrame) -> Callable[[pl.DataFrame], pl.Series]:
+    """A reader of the paths of a few comments (``instance``, ``comment_id`` rows) from the
+    snapshot table ``comments``, for metrics that hold rows without paths (a comment's
+    path is the same in every snapshot)."""
+
+    def read(keys: pl.DataFrame) -> pl.Series:
+        if keys.is_empty():
+            return pl.Series("path", [], pl.String)
+        found = (
+            comments.join(keys.lazy(), on=["instance", "comment_id"], how="semi")
+            .select("instance", "comment_id", "path")
+            .unique(["instance", "comment_id"])
+            .collect(engine="streaming")
+        )
+        return keys.join(found, on=["instance", "comment_id"], how="left", maintain_order="left")[
+            "path"
+        ]
+
+    return read

@@ -1,7 +1,7 @@
 """thread_stats: one row per thread, from the current posts and comments, in vectorised Polars.
 
-No Python loop per comment: depths, subtree sizes and virality come from path labels
-(fedithreads.core.treeshape), one explode and integer group-bys. Every formula is stated
+No Python loop per comment: subtree sizes and virality come from parent links and one
+Euler tour of every tree (fedithreads.core.treeshape), whatever the depth. Every formula is stated
 once, in the docstring of ``thread_stats``. Words (see DESIGN.md):
 
 * **current**: the latest snapshot of each post/comment (by ``collected_at``).
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from fedithreads.core.treeshape import THREAD, TID, Tree, shape
+from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
 
 
-def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+def thread_stats(
+    posts: pl.DataFrame, comments: pl.DataFrame, *, paths: PathReader | None = None
+) -> pl.DataFrame:
     """One row per thread (every post, and every post_id comments name), from current rows.
 
     * ``comments_collected``: collected comments, deleted and removed included.
@@ -35,7 +37,8 @@ def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
       max(reported − visible, Σ shortfall(r) over collected comments r with no collected
       ancestor + placeholders with no collected ancestor), where shortfall(r) =
       max(0, child_count(r) − collected descendants of r); ``child_count`` counts deleted
-      and removed descendants too. 0 when nothing is known to be missing.
+      and removed descendants too. 0 when nothing is known to be missing; at most
+      2⁶³ − 1 (the shortfalls' sum saturates rather than wraps).
     * ``complete``: a post row exists and ``missing`` = 0.
     * ``orphans``: collected comments whose parent was not collected.
     * ``authors``: distinct comment authors (by author_ap_id).
@@ -49,7 +52,8 @@ def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
       W = Σ_v s(v)·(n − s(v)) = n·Σ_v s(v) − Σ_v s(v)² over nodes v, s(v) = nodes in v's
       subtree (itself included). Null when n < 2.
     * ``post_score``/``post_upvotes``/``post_downvotes``: the post's current counts;
-      ``comment_score``/``comment_upvotes``/``comment_downvotes``: sums over comments.
+      ``comment_score``/``comment_upvotes``/``comment_downvotes``: sums over comments,
+      added up in 128 bits; null when a sum does not fit 64 bits.
     * ``first_reply_seconds``: first comment's published − post published.
     * ``median_reply_latency_seconds``: median of (published − parent's published) over
       comments whose parent is known (the post for top-level comments).
@@ -58,18 +62,19 @@ def thread_stats(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
     * ``op_replies``: comments by the post's author.
 
     ``posts`` and ``comments`` hold current rows (one per id; see ``current``), with at
-    least the columns the formulas read.
+    least the columns the formulas read; ``path`` only for orphans (comments whose parent
+    was not collected), read by ``paths`` when the rows leave it out.
     """
     threads = (
         pl.concat([posts.select(THREAD), comments.select(THREAD)]).unique().sort(THREAD)
     ).with_row_index(TID)
     post_rows = _by_thread(posts, threads)
-    tree = Tree.of(comments, threads)
-    counts = _comment_counts(_reply_facts(post_rows, comments, tree))
+    nodes = build_nodes(comments, threads, paths)
+    counts = _comment_counts(_reply_facts(post_rows, comments, nodes, threads.height))
     return _finish(
         threads.join(post_rows, on=TID, how="left")
         .join(counts, on=TID, how="left")
-        .join(shape(tree), on=TID, how="left")
+        .join(shape(nodes), on=TID, how="left")
         .sort(TID)
     )
 
@@ -79,6 +84,7 @@ _ZERO_IF_NONE = (
     *("comment_score", "comment_upvotes", "comment_downvotes", "deleted", "removed"),
     *("op_replies", "_shortfall", "max_width"),
 )
+"""Counts and sums of a thread without comments: 0 (a sum that overflowed stays null)."""
 
 
 def _by_thread(posts: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
@@ -105,7 +111,10 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
     return (
         joined.with_columns(
             pl.coalesce("_post_collected", "_last_collected").alias("collected_at"),
-            *[pl.col(c).fill_null(0) for c in _ZERO_IF_NONE],
+            *[
+                pl.when(pl.col("comments_collected").is_null()).then(0).otherwise(c).alias(c)
+                for c in _ZERO_IF_NONE
+            ],
             ((pl.col("_first") - pl.col("published")).dt.total_microseconds() / seconds).alias(
                 "first_reply_seconds"
             ),
@@ -128,22 +137,24 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reply_facts(post_rows: pl.DataFrame, comments: pl.DataFrame, tree: Tree) -> pl.DataFrame:
+def _reply_facts(
+    post_rows: pl.DataFrame, comments: pl.DataFrame, nodes: Nodes, threads: int
+) -> pl.DataFrame:
     """Each current comment with its thread number, whether its parent (``parent_id``)
     is missing, what it replied to (the parent's or, at top level, the post's published
     time) and the post's author."""
-    parent_row = tree.index.rows(tree.key(tree.tid, comments["parent_id"]))
-    per_thread = pl.DataFrame({TID: pl.int_range(tree.threads, dtype=pl.UInt32, eager=True)})
+    parent_row, tid = nodes.parent_comment, nodes.tid
+    per_thread = pl.DataFrame({TID: pl.int_range(threads, dtype=pl.UInt32, eager=True)})
     post = per_thread.join(post_rows, on=TID, how="left", maintain_order="left")
     top = comments["parent_id"].is_null()
     return comments.with_columns(
-        tree.tid.alias(TID),
+        tid.cast(pl.UInt32).alias(TID),
         (~top & parent_row.is_null()).alias("_orphan"),
         pl.when(top)
-        .then(post["published"].gather(tree.tid))
+        .then(post["published"].gather(tid))
         .otherwise(comments["published"].gather(parent_row))
         .alias("_replied_to"),
-        post["_op"].gather(tree.tid).alias("_op"),
+        post["_op"].gather(tid).alias("_op"),
     )
 
 
@@ -159,9 +170,9 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         (pl.col("depth") == 1).sum().cast(pl.Int64).alias("top_level"),
         pl.col("depth").max().alias("max_depth"),
         pl.col("depth").mean().alias("mean_depth"),
-        pl.col("score").sum().alias("comment_score"),
-        pl.col("upvotes").sum().alias("comment_upvotes"),
-        pl.col("downvotes").sum().alias("comment_downvotes"),
+        _sum64("score").alias("comment_score"),
+        _sum64("upvotes").alias("comment_upvotes"),
+        _sum64("downvotes").alias("comment_downvotes"),
         latency.median().alias("median_reply_latency_seconds"),
         pl.col("published").min().alias("_first"),
         pl.col("published").max().alias("_last"),
@@ -170,3 +181,9 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         pl.col("removed").sum().cast(pl.Int64).alias("removed"),
         (pl.col("author_ap_id") == pl.col("_op")).sum().cast(pl.Int64).alias("op_replies"),
     )
+
+
+def _sum64(column: str) -> pl.Expr:
+    """The sum of a 64-bit column, added up in 128 bits: null where it does not fit 64
+    bits (never wrapped around to a wrong number)."""
+    return pl.col(column).cast(pl.Int128).sum().cast(pl.Int64, strict=False)

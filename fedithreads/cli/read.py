@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,11 +19,12 @@ from fedithreads.cli.common import (
     out_dir,
     settings_options,
 )
-from fedithreads.cli.terminal import summary_table, thread_text
+from fedithreads.cli.terminal import print_lines, summary_table
 from fedithreads.core.schema import TABLES
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
 from fedithreads.errors import UsageError
+from fedithreads.report.jsontext import json_text
 from fedithreads.report.render import render_thread, thread_tree
 from fedithreads.report.unionview import render_union, union_tree
 from fedithreads.storage.exports import refuse_foreign, write_partitioned
@@ -119,7 +120,11 @@ def show(
         )
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
-    found = pipeline.find_union(snapshots, post) if union else pipeline.find_thread(snapshots, post)
+    found = (
+        pipeline.find_union(snapshots, post)
+        if union
+        else pipeline.find_thread(snapshots, post, paths=fmt == "json")  # text, page: no paths
+    )
     if isinstance(found, UnionThread):
         _show_union(found, fmt, width)
         return
@@ -128,27 +133,38 @@ def show(
         _show_document(snapshots, thread, fmt, settings.activity_bucket)
         return
     out = console()
-    out.print(thread_text(render_thread(thread, width=width or min(out.width, 100))))
+    print_lines(out, render_thread(thread, width=width or min(out.width, 100)))
 
 
 def _show_union(union: UnionThread, fmt: str, width: int | None) -> None:
     """``show --union``: the union tree as text or as nested JSON, on stdout."""
     if fmt == "json":
-        click.echo(json.dumps(union_tree(union), ensure_ascii=False, indent=1))
+        _print_json(union_tree(union))
         return
     out = console()
-    out.print(thread_text(render_union(union, width=width or min(out.width, 100))))
+    print_lines(out, render_union(union, width=width or min(out.width, 100)))
 
 
 def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:
     """``show --format html|json``: the thread page or the nested tree, on stdout."""
     if fmt == "json":
-        click.echo(json.dumps(thread_tree(thread), ensure_ascii=False, indent=1))
+        _print_json(thread_tree(thread))
         return
     from fedithreads.report.build import thread_document
 
     document, _ = thread_document(snapshots, thread, bucket=bucket)
     click.echo(document, nl=False)
+
+
+def _print_json(tree: dict[str, Any]) -> None:
+    """The tree as JSON on stdout, written without recursion (threads can be deep)."""
+    pieces: list[str] = []
+    for piece in json_text(tree):
+        pieces.append(piece)
+        if len(pieces) >= 10_000:
+            click.echo("".join(pieces), nl=False)
+            pieces.clear()
+    click.echo("".join(pieces))
 
 
 @click.command()
@@ -209,13 +225,13 @@ def report(
     libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
     collections, completeness, and a sortable thread_stats table.
     """
-    from fedithreads.report.build import write_report
+    from fedithreads.report.build import PATHS_UP_TO, write_report
 
     settings = from_options(config_path, data_dir)
     width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
-    tables = pipeline.analyze(snapshots, bucket=width)
+    tables = pipeline.analyze(snapshots, bucket=width, paths_up_to=PATHS_UP_TO)
     written = write_report(tables, out, bucket=width, png=png)
     pngs = f", {written.pngs} PNG charts" if png else ""
     console(stderr=True).print(

@@ -15,7 +15,8 @@ import polars as pl
 
 from fedithreads.analysis import pipeline
 from fedithreads.cli.common import console, from_options, known_errors, settings_options
-from fedithreads.cli.terminal import federation_table, summary_table, thread_text
+from fedithreads.cli.stopping import STOPPED, Terminated, stopped_line
+from fedithreads.cli.terminal import federation_table, print_lines, summary_table
 from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
@@ -117,8 +118,8 @@ def collect(
         chosen = [with_across(t, others) for t in chosen]
     if not chosen:
         raise UsageError(
-            f"nothing to collect: give a TARGET, --seeds FILE, or add seed files to "
-            f"{settings.seeds_dir}"
+            f"nothing to collect: give a TARGET, --seeds FILE, or add [[targets]] to a seed "
+            f"file in {settings.seeds_dir} (seeds/example.toml shows how)"
         )
     chosen = _dedupe(scoped(chosen, window, max_posts))
     if dry_run:
@@ -137,6 +138,8 @@ def collect(
     for target in report.targets:
         if not (quiet and target.ok):
             click.echo(target.summary())
+    for note in report.notes():
+        click.echo(note)
     sys.exit(0 if report.ok else 1)
 
 
@@ -197,10 +200,6 @@ def bar_progress(bar: rich.progress.Progress) -> Progress:
     return progress
 
 
-STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
-"""Exit codes of a run stopped by a signal: 128 + its number, as shells report it."""
-
-
 def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
     """Run the collector until it ends, or until SIGINT (Ctrl-C) or SIGTERM stops it: the
     run is cancelled, so that crawls under way keep what they fetched, and the command
@@ -225,13 +224,10 @@ def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
 
     try:
         return asyncio.run(main())
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        name = (caught or [signal.SIGINT])[0]
-        click.echo(
-            f"fedithreads: collect stopped by {name.name}; the threads under way keep what "
-            "they fetched; the next run resumes this one",
-            err=True,
-        )
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        default = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        name = (caught or [default])[0]
+        click.echo(stopped_line("collect", name), err=True)
         sys.exit(STOPPED[name])
 
 
@@ -335,7 +331,7 @@ def serve(
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Collect into this directory (default: a new temporary one).",
+    help="Collect into this directory (default: a temporary one, removed at the end).",
 )
 @known_errors
 def demo(data_dir: Path | None) -> None:
@@ -344,14 +340,23 @@ def demo(data_dir: Path | None) -> None:
     Starts the replay server on a free loopback port, collects the seed thread, a
     420-comment thread and its community over real HTTP into a data dir, prints the
     thread stats and renders the seed thread; last, collects one thread across three
-    replay instances (collect --across) and prints its federation table.
+    replay instances (collect --across) and prints its federation table. Without
+    --data-dir, the data dir is temporary and removed at the end.
     """
     import tempfile
 
+    if data_dir is not None:
+        _demo(data_dir, kept=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="fedithreads-demo-") as temporary:
+        _demo(Path(temporary), kept=False)
+
+
+def _demo(target_dir: Path, *, kept: bool) -> None:
+    """Run the demo into ``target_dir`` and print what it did; exit 1 if incomplete."""
     from fedithreads.cli.demo import run_demo
 
     started = time.perf_counter()
-    target_dir = data_dir or Path(tempfile.mkdtemp(prefix="fedithreads-demo-"))
     settings = load_settings(None, data_dir=target_dir.resolve())
     settings = settings.model_copy(update={"seeds_dir": target_dir / "seeds"})
     run = run_demo(settings)
@@ -361,11 +366,15 @@ def demo(data_dir: Path | None) -> None:
         out.print("  " + target.summary())
     snapshots = pipeline.load_snapshots((), target_dir.resolve())
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
-    write_tables(tables, target_dir.resolve() / "out")
     out.print(summary_table(tables["thread_stats"]))
-    out.print(f"tables written to {target_dir.resolve() / 'out'}/; the seed thread:\n")
+    if kept:
+        write_tables(tables, target_dir.resolve() / "out")
+        out.print(f"tables written to {target_dir.resolve() / 'out'}/; the seed thread:\n")
+    else:
+        out.print("(a temporary data dir, removed at the end: give --data-dir DIR to keep it)")
+        out.print("the seed thread:\n")
     seed = pipeline.find_thread(snapshots, run.seed_url)
-    out.print(thread_text(render_thread(seed, width=100)))
+    print_lines(out, render_thread(seed, width=100))
     out.print("\none thread across a federation of replay instances (collect --across):")
     for target in run.across.targets:
         out.print("  " + target.summary(), soft_wrap=True)

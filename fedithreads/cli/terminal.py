@@ -6,9 +6,11 @@ report writes the same lines as HTML itself). rich reads render's style words as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import polars as pl
+from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -23,6 +25,23 @@ def thread_text(lines: Iterable[Line]) -> Text:
             out.append(span.text, span.style)
         out.append("\n")
     return out
+
+
+def print_lines(out: Console, lines: Sequence[Line]) -> None:
+    """Print styled lines as ``out.print(thread_text(lines))`` would. Without colours (a
+    pipe, a file, NO_COLOR), lines rich would print unchanged (printable, no wider than
+    the console) are written as they are: rich lays out some 10,000 lines a second, and a
+    deep thread has more."""
+    plain = out.color_system is None
+    start = 0
+    for i, line in enumerate(lines):
+        text = "".join(span.text for span in line)
+        if plain and text.isprintable() and cell_len(text) <= out.width:
+            if start < i:
+                out.print(thread_text(lines[start:i]), end="")
+            out.file.write(text + "\n")
+            start = i + 1
+    out.print(thread_text(lines[start:]))
 
 
 def summary_table(stats: pl.DataFrame) -> Table:

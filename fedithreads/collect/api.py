@@ -19,7 +19,7 @@ from typing import Any
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import community_id, parse_page, resolved_post
+from fedithreads.dialects import community_id, parse_page, resolved_post, utf8_text
 from fedithreads.errors import ParseError
 
 LIMIT = 50
@@ -86,9 +86,11 @@ class ThreadApi:
 
         def parse(fetched: Fetched) -> Page:
             prov = replace(base, collected_at=fetched.fetched_at)
-            return parse_page(
+            page = parse_page(
                 fetched.body, dialect=base.dialect, endpoint=endpoint, prov=prov, source=fetched.url
             )
+            self.client.note_not_utf8(fetched.url, page.not_utf8)
+            return page
 
         return parse
 
@@ -107,8 +109,9 @@ class ThreadApi:
         parse_post = self._parser("post")
 
         def parse(fetched: Fetched) -> PostRecord:
+            text, bad = utf8_text(fetched.body)
             try:
-                doc = json.loads(fetched.body)
+                doc = json.loads(text)
             except ValueError:
                 raise ParseError(
                     self.server.dialect, "resolve_object", fetched.url, "$", "not valid JSON"
@@ -119,6 +122,7 @@ class ThreadApi:
                     self.server.dialect, "resolve_object", fetched.url, "$", "not a post"
                 )
             body = json.dumps(view).encode()
+            self.client.note_not_utf8(fetched.url, bad)
             return parse_post(replace(fetched, body=body)).posts[0]
 
         self.requests += 1

@@ -14,10 +14,12 @@ A 2xx carrying ``x-ratelimit-remaining: 0`` (Lemmy 1.0 on the last request its w
 allows) holds the host until ``x-ratelimit-reset``, so the next request is not refused.
 
 Every attempt has a deadline of ``ATTEMPT_TIMEOUT_FACTOR`` × ``http.timeout_seconds``
-for connecting, the headers and the whole body together: the read timeout alone bounds
-each wait for a packet, so a server trickling a byte at a time could otherwise hold a
-request forever. TLS certificates are always verified; a certificate that fails
-verification is not retried.
+for connecting, the headers and the whole body together, cut to what is left of the
+request's ``retry.max_total_seconds`` (counted from its first attempt): the read
+timeout alone bounds each wait for a packet, so a server trickling a byte at a time
+could otherwise hold a request forever (or, attempt after attempt, past the budget).
+TLS certificates are always verified; a certificate that fails verification is not
+retried.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
@@ -53,7 +56,10 @@ from fedithreads.errors import FetchError, ParseError
 T = TypeVar("T")
 Params = Mapping[str, str | int]
 ATTEMPT_TIMEOUT_FACTOR = 4
-"""One attempt (connect, headers, whole body) may take this many read timeouts."""
+"""One attempt (connect, headers, whole body) may take this many read timeouts, and no
+more than what is left of the request's ``retry.max_total_seconds``."""
+Deadline = Callable[[float], AbstractAsyncContextManager[object]]
+"""``asyncio.timeout``: what bounds an attempt (tests give one that needs no real wait)."""
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -75,6 +81,27 @@ class HostStats:
     retries: int = 0
     rate_limited: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    not_utf8_pages: int = 0
+    """Pages kept with bytes that were not UTF-8 (each read as U+FFFD), and the first."""
+    not_utf8_first: str | None = None
+
+
+@dataclass(slots=True)
+class _Budget:
+    """``retry.max_total_seconds`` of one request, counted from its first attempt (the
+    wait for the host's first token is pacing, not retrying)."""
+
+    total: float
+    opened: float | None = None
+
+    def left(self, now: float) -> float:
+        """Seconds left, the clock starting at the first call (the first attempt)."""
+        if self.opened is None:
+            self.opened = now
+        return self.opened + self.total - now
+
+    def spent(self, now: float) -> float:
+        return 0.0 if self.opened is None else now - self.opened
 
 
 class _Retry(Exception):
@@ -100,6 +127,7 @@ class Client:
         rng: random.Random | None = None,
         archive: Callable[[str, Fetched], None] | None = None,
         environ: Mapping[str, str] = os.environ,
+        deadline: Deadline = asyncio.timeout,
     ) -> None:
         self.settings = settings
         self.policy = RetryPolicy(
@@ -109,6 +137,7 @@ class Client:
             settings.retry.backoff_max_seconds,
         )
         self.clock, self.sleep, self.now = clock, sleep, now
+        self.deadline = deadline
         self.rng = rng or random.Random()
         self.archive = archive
         self.stats: dict[str, HostStats] = {}
@@ -157,12 +186,12 @@ class Client:
         host = host_of(base_url)
         stats = self.stats.setdefault(host, HostStats())
         url = str(httpx.URL(base_url + path, params=dict(params)))
-        started = self.clock()
+        budget = _Budget(self.policy.max_total_seconds)
         self._check_open(host, url, stats)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Retry),
             wait=lambda state: self._wait(state, host),
-            stop=lambda state: self._stop(state, started),
+            stop=lambda state: self._stop(state, budget),
             sleep=self.sleep,
             before_sleep=lambda state: self._count_retry(state, stats),
             reraise=True,
@@ -170,7 +199,7 @@ class Client:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(host, url, parse, stats)
+                    return await self._attempt(host, url, parse, stats, budget)
         except _Retry as exc:
             stats.failures[exc.answer.kind] += 1
             raise FetchError(
@@ -179,14 +208,14 @@ class Client:
                 status=exc.answer.status or None,
                 error=exc.answer.error,
                 attempts=retrying.statistics.get("attempt_number", 1),
-                elapsed=self.clock() - started,
+                elapsed=budget.spent(self.clock()),
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(
-        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats
+        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats, budget: _Budget
     ) -> T:
-        fetched, answer = await self._send(host, url, stats)
+        fetched, answer = await self._send(host, url, stats, budget)
         if answer.kind == "ok":
             try:
                 return parse(fetched)
@@ -201,12 +230,17 @@ class Client:
         stats.failures[answer.kind] += 1
         raise FetchError(url, answer.kind, status=answer.status, error=answer.error)
 
-    async def _send(self, host: str, url: str, stats: HostStats) -> tuple[Fetched, Classification]:
-        deadline = ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds
+    async def _send(
+        self, host: str, url: str, stats: HostStats, budget: _Budget
+    ) -> tuple[Fetched, Classification]:
         async with self.limiter(host), self._slots:  # a token first: no global slot idles
+            left = budget.left(self.clock())
+            if left <= 0:  # waiting for a token to retry spent what was left
+                return Fetched(url, 0, b"", self.now()), Classification("network", 0, "deadline")
+            deadline = min(ATTEMPT_TIMEOUT_FACTOR * self.settings.http.timeout_seconds, left)
             stats.requests += 1
             try:
-                async with asyncio.timeout(deadline):
+                async with self.deadline(deadline):
                     status, headers, body = await self._receive(host, url)
             except TimeoutError:
                 return Fetched(url, 0, b"", self.now()), Classification("network", 0, "deadline")
@@ -245,6 +279,13 @@ class Client:
         token = self._environ.get(conf.token_env, "").strip()
         return {"Authorization": f"Bearer {token}"} if token else {}
 
+    def note_not_utf8(self, url: str, count: int) -> None:
+        """A page read with ``count`` bytes that were not UTF-8 (none: nothing to note)."""
+        if count:
+            stats = self.stats.setdefault(host_of(url), HostStats())
+            stats.not_utf8_pages += 1
+            stats.not_utf8_first = stats.not_utf8_first or url
+
     # ------------------------------------------------------------------ retry policy
     def _wait(self, state: RetryCallState, host: str) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -272,11 +313,11 @@ class Client:
             f"retry.max_total_seconds; not asked again this run",
         )
 
-    def _stop(self, state: RetryCallState, started: float) -> bool:
+    def _stop(self, state: RetryCallState, budget: _Budget) -> bool:
         if state.attempt_number >= self.policy.max_attempts:
             return True
         upcoming = state.upcoming_sleep or 0.0
-        return self.clock() - started + upcoming > self.policy.max_total_seconds
+        return budget.spent(self.clock()) + upcoming > self.policy.max_total_seconds
 
     @staticmethod
     def _count_retry(state: RetryCallState, stats: HostStats) -> None:

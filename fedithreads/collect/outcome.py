@@ -190,6 +190,16 @@ class RunReport:
     def ok(self) -> bool:
         return all(t.ok for t in self.targets)
 
+    def notes(self) -> list[str]:
+        """One line per host that sent pages with bytes that are not UTF-8."""
+        return [
+            f"{host}: {s.not_utf8_pages} page{'s' * (s.not_utf8_pages != 1)} held bytes that "
+            f"are not UTF-8, kept with each such byte read as U+FFFD (first: "
+            f"{s.not_utf8_first})"
+            for host, s in sorted(self.hosts.items())
+            if s.not_utf8_pages
+        ]
+
     @property
     def status(self) -> str:
         if any(t.error for t in self.targets):
@@ -210,6 +220,8 @@ class RunReport:
                     "retries": s.retries,
                     "rate_limited": s.rate_limited,
                     "failures": dict(s.failures),
+                    "not_utf8_pages": s.not_utf8_pages,
+                    "not_utf8_first": s.not_utf8_first,
                 }
                 for h, s in sorted(self.hosts.items())
             },

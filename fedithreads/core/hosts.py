@@ -2,7 +2,8 @@
 
 An **instance key** is what the data dir, state, config's ``[hosts."…"]`` tables and every
 row's ``instance`` call a server: lower case, IDNA (punycode) for internationalised names,
-IPv6 compressed in brackets, ``:port`` only when it is not the scheme's default. Keys later
+IPv6 compressed in brackets, ``localhost`` as 127.0.0.1, ``:port`` only when it is not the
+scheme's default (``instance_key`` makes every key, typed or read from a URL). Keys later
 become directory names, so they can never hold a path separator, ``..``, NUL or a control
 character. ``read_host`` checks a ``host[:port]`` a user typed; ``host_of`` reads the host
 of a URL a server sent (already well-formed), cached because pages repeat the same few.
@@ -57,9 +58,22 @@ def read_host(authority: str, scheme: str) -> Host:
     """Validate ``host[:port]`` (IPv6 in brackets) into the instance key and base URL."""
     text, port = _split_port(authority)
     name = _ipv6_name(text) if text.startswith("[") else _dns_name(text)
-    default = DEFAULT_PORTS[scheme]
-    key = name if port in (None, default) else f"{name}:{port}"
+    key = instance_key(name, port, scheme)
     return Host(key, f"{scheme}://{key}", _is_loopback(name))
+
+
+LOOPBACK_NAME = "localhost"
+"""Spelled as its address in keys: ``localhost:8536`` and ``127.0.0.1:8536`` are one
+instance (one data dir partition, one limiter, one row key)."""
+
+
+def instance_key(name: str, port: int | None, scheme: str) -> str:
+    """The one spelling of an instance: ``name`` (lower case, IDNA; IPv6 compressed in
+    brackets; ``localhost`` as 127.0.0.1) and ``:port`` unless it is the scheme's
+    default. Every key (typed hosts and targets, hosts of URLs servers send) is made here."""
+    if name == LOOPBACK_NAME:
+        name = "127.0.0.1"
+    return name if port in (None, DEFAULT_PORTS.get(scheme)) else f"{name}:{port}"
 
 
 def _split_port(authority: str) -> tuple[str, int | None]:
@@ -115,14 +129,20 @@ def _is_loopback(name: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
-    """The lower-case host (with a non-default port) of an ``ap_id``/``actor_id`` URL.
+    """The instance key (``instance_key``) of the host of a URL: an ``ap_id`` or
+    ``actor_id`` a server sent, a base URL; ``""`` when it names none. Never raises:
+    a name that is not a valid host is kept in lower case.
 
     Cached: a page names the same few actors and communities over and over."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if parts.port is not None and parts.port not in (80, 443):
-        return f"{host}:{parts.port}"
-    return host
+    if not host:
+        return ""
+    try:
+        name = _ipv6_name(f"[{host}]") if ":" in host else _dns_name(host)
+    except TargetProblem:
+        name = f"[{host}]" if ":" in host else host
+    return instance_key(name, parts.port, parts.scheme.lower())
 
 
 @lru_cache(maxsize=16384)

@@ -146,3 +146,5 @@ class Page:
     next_page: str | None = None
     server_version: str | None = None
     actions: tuple[ModAction, ...] = ()
+    not_utf8: int = 0
+    """Bytes of the body that were not UTF-8, each read as U+FFFD (the page is kept)."""

@@ -180,7 +180,7 @@ def build_threads(
         if not _placed_at_once(thread, c):
             _place(thread, c, merged)
     for thread in threads.values():
-        _order_children(thread)
+        order_children(thread)
     return dict(sorted(threads.items()))
 
 
@@ -279,7 +279,7 @@ def _link(thread: Thread, node: Node) -> None:
         thread.nodes[node.parent_id].children.append(node.comment_id)
 
 
-def _order_children(thread: Thread) -> None:
+def order_children(thread: Thread) -> None:
     """Sort siblings by (published, id); a placeholder takes its earliest descendant's time."""
     earliest: dict[int, datetime] = {}
     for node in reversed(list(thread.walk())):  # children before parents

@@ -1,231 +1,222 @@
-"""Tree shape of every thread at once, by path arithmetic: the numbers thread_stats needs.
+"""Tree shape of every thread at once, from parent links: the numbers thread_stats needs.
 
-The nodes are the current comments ("real" nodes, one per row of ``comments``) and the
-placeholders. A node's labels are its path without the root: its ancestors, then
-itself; their number is its depth. s(v), the nodes in v's subtree, is the number of
-nodes whose labels contain v: exploding every real node's labels once and counting per
-label gives s over real nodes for every label at once; placeholders (rare) add their
-own few labels. A node is keyed by (thread number, label) packed into one integer.
+The nodes are the current comments ("real" nodes, one per row of ``comments``), the
+**placeholders** (ancestors a comment's path names that were not collected) and, as the
+root of each thread, its post. A real node's parent is the comment its ``parent_id``
+names, when that was collected; only the paths of **orphans** (comments whose parent was
+not collected) are read, for the placeholders they name. Subtree sizes then come from
+one Euler tour of all the trees at once (fedithreads.core.forest). Work and memory grow
+with the number of nodes and the length of the orphans' paths, never with depth ×
+comments: a reply chain 10,000 deep costs what 10,000 comments in a flat thread cost.
 
-Used by ``fedithreads.analysis.stats``; the formulas are stated in its ``thread_stats``.
+Rows hold valid paths (``0.<ancestors>.<own id>``; the tree builder rejects the others
+before a row is written). A node is linked only to a parent exactly one level above it
+(else it hangs under the post), so no input makes a cycle.
+
+Used by ``fedithreads.analysis.stats``, whose ``thread_stats`` states the formulas, and
+by the report's icicle (fedithreads.report.chartdata).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from fedithreads.core.forest import subtree_sums
+
 THREAD = ["instance", "post_id"]
 TID = "_tid"
 """The column of thread numbers: each (instance, post_id) numbered 0, 1, … in order."""
+I64_MAX = 2**63 - 1
+_KEY = [TID, "_id", "_depth"]
 
-
-class Index:
-    """Row numbers of unique integer keys, found by binary search."""
-
-    def __init__(self, keys: pl.Series) -> None:
-        self.order = keys.arg_sort()
-        self.sorted = keys.gather(self.order)
-
-    def rows(self, probe: pl.Series) -> pl.Series:
-        """The row holding each probed key, null where there is none (or the probe is)."""
-        if self.sorted.is_empty():
-            return pl.Series(values=[None] * len(probe), dtype=pl.UInt32)
-        pos = self.sorted.search_sorted(probe.fill_null(0)).clip(upper_bound=len(self.sorted) - 1)
-        hit = (self.sorted.gather(pos) == probe).fill_null(False)
-        return pl.select(pl.when(hit).then(self.order.gather(pos))).to_series()
+PathReader = Callable[[pl.DataFrame], pl.Series]
+"""The paths of some comments, given their rows' ``instance`` and ``comment_id``, in order:
+for callers whose comment rows leave the (long) paths out."""
 
 
 @dataclass(frozen=True, slots=True)
-class Tree:
-    """The real nodes of every thread: thread numbers, labels and integer node keys."""
+class Nodes:
+    """The nodes of every thread. Rows ``0 … comments − 1`` are the comments in their
+    order, then come the placeholders, then one root (the post) per thread: thread t's
+    at row ``roots + t``. Columns: ``_tid``; ``_id``, the label (null for a root);
+    ``_parent``, a row (null for a root); ``_depth`` (a root's is 0); ``_real``;
+    ``_under_real``, whether a collected comment is above it; ``_cc``, a comment's
+    child_count."""
 
-    comments: pl.DataFrame
-    threads: int
-    tid: pl.Series  # per comment
-    labels: pl.Series  # per comment: list of labels
-    codes: pl.Series | None  # sorted distinct labels, when labels do not fit in 32 bits
-    keys: pl.Series  # per comment: its node key
-    index: Index  # node key → comment row
+    frame: pl.DataFrame
+    comments: int
+    roots: int
 
-    @staticmethod
-    def of(comments: pl.DataFrame, threads: pl.DataFrame) -> Tree:
-        tid = comments.select(THREAD).join(threads, on=THREAD, how="left", maintain_order="left")
-        labels = comments["path"].str.split(".").list.slice(1).cast(pl.List(pl.Int64))
-        values = pl.concat(
-            [comments["comment_id"], comments["parent_id"].drop_nulls(), labels.explode()]
-        ).drop_nulls()
-        codes = None if bit_width(values) in range(33) else values.unique().sort()
-        keys = _node_key(tid[TID], comments["comment_id"], codes)
-        return Tree(comments, threads.height, tid[TID], labels, codes, keys, Index(keys))
+    @property
+    def parent_comment(self) -> pl.Series:
+        """Per comment: the row of its parent comment; null at top level and for orphans."""
+        parent = self.frame["_parent"].head(self.comments)
+        return pl.select(pl.when(parent < self.comments).then(parent)).to_series()
 
-    def key(self, tid: pl.Series, label: pl.Series) -> pl.Series:
-        """(thread, label) as one Int64; null where ``label`` is."""
-        return _node_key(tid, label, self.codes)
-
-    def flat(self, rows: pl.Series | None = None) -> pl.DataFrame:
-        """One row per (node, label of its path) for the comments at ``rows`` (all by
-        default): the node's row, the label's position and its key."""
-        rows = pl.int_range(len(self.labels), dtype=pl.UInt32, eager=True) if rows is None else rows
-        labels = self.labels.gather(rows)
-        frame = pl.DataFrame({"_row": rows, "_label": labels}).with_columns(
-            pl.int_ranges(0, pl.col("_label").list.len(), dtype=pl.UInt32).alias("_pos")
-        )
-        frame = frame.explode("_label", "_pos")
-        return frame.with_columns(
-            self.key(self.tid.gather(frame["_row"]), frame["_label"]).alias("_key")
-        )
+    @property
+    def tid(self) -> pl.Series:
+        """Per comment: its thread number."""
+        return self.frame[TID].head(self.comments)
 
 
-def _node_key(tid: pl.Series, label: pl.Series, codes: pl.Series | None) -> pl.Series:
-    """Thread number in the high 32 bits, the label (or its rank in ``codes``) below."""
-    code = label if codes is None else codes.search_sorted(label.fill_null(0))
-    code = pl.select(pl.when(label.is_not_null()).then(code)).to_series()
-    return tid.cast(pl.Int64) * (1 << 32) + code.cast(pl.Int64)
+def build_nodes(
+    comments: pl.DataFrame, threads: pl.DataFrame, paths: PathReader | None = None
+) -> Nodes:
+    """The nodes of the threads ``threads`` numbers (``_tid`` by (instance, post_id)),
+    from current comment rows: ``comment_id``, ``parent_id``, ``depth``,
+    ``child_count``, the thread columns and ``path``, or ``paths`` to read the orphans'
+    paths from."""
+    real = _comment_rows(comments, threads)
+    parent = _lookup(real, "_pid", real)
+    orphan = real["_pid"].is_not_null() & parent.is_null()
+    orphan_paths = (
+        comments["path"].filter(orphan)
+        if paths is None
+        else paths(comments.select("instance", "comment_id").filter(orphan))
+    )
+    named = _orphan_labels(real, orphan_paths, orphan)
+    holders = _placeholders(named, start=real.height)
+    roots = real.height + holders.height
+    post = pl.col(TID) + roots
+    under = real["_row"].is_in(named.filter("_real")["_orow"].implode())
+    comment_nodes = real.select(
+        TID,
+        "_id",
+        pl.coalesce(parent, _lookup(real, "_pid", holders), post).alias("_parent"),
+        "_depth",
+        pl.lit(True).alias("_real"),
+        (parent.is_not_null() | under).alias("_under_real"),
+        "_cc",
+    )
+    holder_nodes = holders.select(
+        TID,
+        "_id",
+        pl.coalesce(
+            _lookup(holders, "_prev", real), _lookup(holders, "_prev", holders), post
+        ).alias("_parent"),
+        "_depth",
+        pl.lit(False).alias("_real"),
+        "_under_real",
+        pl.lit(None, pl.Int64).alias("_cc"),
+    )
+    frame = pl.concat(
+        [comment_nodes, holder_nodes, _post_nodes(threads.height)], how="vertical_relaxed"
+    )
+    return Nodes(frame, real.height, roots)
 
 
-def shape(tree: Tree) -> pl.DataFrame:
-    """Per-thread tree shape: width, branching, virality and the child_count shortfall."""
-    flat = tree.flat()
-    own = flat["_label"] == tree.comments["comment_id"].gather(flat["_row"])
-    above = flat.filter(~own).group_by("_key").agg(pl.len().alias("_s_real"))
-    real = pl.DataFrame(
+def _comment_rows(comments: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
+    """The comments as node rows: ``_row``, thread, id, parent id, depth, child_count."""
+    tid = comments.select(THREAD).join(threads, on=THREAD, how="left", maintain_order="left")
+    return pl.DataFrame(
         {
-            TID: tree.tid,
-            "_key": tree.keys,
-            "_depth": tree.labels.list.len(),
-            "_parent": tree.labels.list.get(-2, null_on_oob=True),
-            "_cc": tree.comments["child_count"],
-            "_under_real": _under_real(tree),
-            "_s_real": _own_count(tree, flat.filter(own))
-            + above["_s_real"].gather(Index(above["_key"]).rows(tree.keys)).fill_null(0),
+            TID: tid[TID].cast(pl.Int64),
+            "_id": comments["comment_id"].cast(pl.Int64),
+            "_pid": comments["parent_id"].cast(pl.Int64),
+            "_depth": comments["depth"].cast(pl.Int64),
+            "_cc": comments["child_count"].cast(pl.Int64),
         }
-    ).with_columns(pl.col("_s_real").replace(0, None))
-    missing = above.filter(~pl.col("_key").is_in(tree.keys.implode()))
-    holders = _placeholders(tree, flat.filter(~own), missing)
-    nodes = pl.concat(
-        [real.select(TID, "_depth", "_parent"), holders.select(TID, "_depth", "_parent")]
+    ).with_row_index("_row")
+
+
+def _post_nodes(threads: int) -> pl.DataFrame:
+    """One root per thread: the post, at depth 0."""
+    return pl.DataFrame({TID: pl.int_range(threads, dtype=pl.Int64, eager=True)}).with_columns(
+        pl.lit(None, pl.Int64).alias("_id"),
+        pl.lit(None, pl.Int64).alias("_parent"),
+        pl.lit(0, pl.Int64).alias("_depth"),
+        pl.lit(False).alias("_real"),
+        pl.lit(False).alias("_under_real"),
+        pl.lit(None, pl.Int64).alias("_cc"),
     )
-    n = pl.col("_n")
-    return (
-        _counts_and_width(nodes)
-        .join(_subtree_sums(real, holders, _holder_keys(tree, holders)), on=TID, how="left")
-        .with_columns(
-            ((n * pl.col("_s1") - pl.col("_s2")) / (n * (n - 1) / 2)).alias("structural_virality")
-        )
+
+
+def _lookup(rows: pl.DataFrame, label: str, among: pl.DataFrame) -> pl.Series:
+    """For each of ``rows``: the row in ``among`` of the node of its thread whose id is
+    ``rows[label]``, one level above it; null where there is none."""
+    wanted = rows.select(TID, pl.col(label).alias("_id"), pl.col("_depth") - 1)
+    found = wanted.join(
+        among.select(*_KEY, pl.col("_row").cast(pl.Int64).alias("_found")),
+        on=_KEY,
+        how="left",
+        maintain_order="left",
     )
+    return found["_found"]
 
 
-def _own_count(tree: Tree, own: pl.DataFrame) -> pl.Series:
-    """How often each comment's path names the comment itself (1, or 0 for a path that
-    does not end in its id; more only if the path repeats it)."""
-    last = tree.labels.list.last() == tree.comments["comment_id"]
-    count = last.fill_null(False).cast(pl.Int64)
-    depth = tree.labels.list.len().gather(own["_row"])
-    repeats = own.filter(own["_pos"] != depth - 1).group_by("_row").agg(pl.len())
-    if repeats.is_empty():
-        return count
-    return count.scatter(repeats["_row"], count.gather(repeats["_row"]) + repeats["len"])
-
-
-def _under_real(tree: Tree) -> pl.Series:
-    """Per comment: whether another label of its path is a real node (a collected
-    ancestor). The parent decides for almost every comment; only those whose parent is
-    missing have their other labels looked up."""
-    node = tree.comments["comment_id"]
-    parent = tree.labels.list.get(-2, null_on_oob=True)
-    found = tree.index.rows(tree.key(tree.tid, parent)).is_not_null()
-    under = (found & (parent != node)).fill_null(False)
-    undecided = (~under & (tree.labels.list.len() >= 2)).arg_true()
-    flat = tree.flat(undecided)
-    flat = flat.filter(pl.col("_label") != node.gather(flat["_row"]))
-    above = flat.filter(tree.index.rows(flat["_key"]).is_not_null())["_row"].unique()
-    return under.scatter(above, True) if len(above) else under
-
-
-def _placeholders(tree: Tree, above: pl.DataFrame, missing: pl.DataFrame) -> pl.DataFrame:
-    """The labels no real node has (``missing``, with their ``_s_real``), as nodes: their
-    labels (a prefix of the first path naming them), depth, parent and whether a real node
-    is above them. ``above``: the flat rows of labels that are not the comment itself."""
-    first = (
-        above.filter(pl.col("_key").is_in(missing["_key"].implode()))
-        .group_by("_key")
-        .agg(pl.col("_row").first(), pl.col("_pos").first())
+def _orphan_labels(real: pl.DataFrame, paths: pl.Series, orphan: pl.Series) -> pl.DataFrame:
+    """One row per ancestor an orphan's path names: the orphan's row (``_orow``), the
+    thread, the label (``_id``) and its depth, the label before it (``_prev``, null at
+    top level), whether it was collected (``_real``) and whether a collected comment
+    comes before it in the path (``_above``)."""
+    rows = real.filter(orphan)
+    labels = paths.str.split(".").list.slice(1).cast(pl.List(pl.Int64), strict=False)
+    flat = (
+        pl.DataFrame({"_orow": rows["_row"], TID: rows[TID], "_id": labels})
+        .with_columns(pl.int_ranges(1, pl.col("_id").list.len() + 1, dtype=pl.Int64).alias("_d"))
+        .explode("_id", "_d")
+        .drop_nulls("_id")
+        .with_columns(pl.col("_id").shift(1).over("_orow").alias("_prev"))
+        .join(rows.select("_row", pl.col("_depth").alias("_own")), left_on="_orow", right_on="_row")
+        .filter(pl.col("_d") < pl.col("_own"))
+        .select("_orow", TID, "_id", pl.col("_d").alias("_depth"), "_prev")
+        .with_row_index("_row")
     )
-    missing = missing.join(first, on="_key", how="left")
-    owner, pos = missing["_row"], missing["_pos"]
-    labels = pl.select(
-        pl.lit(tree.labels.gather(owner)).list.head(pl.lit(pos).cast(pl.Int64) + 1)
-    ).to_series()
-    holders = pl.DataFrame(
-        {
-            TID: tree.tid.gather(owner),
-            "_key": missing["_key"],
-            "_s_real": missing["_s_real"],
-            "_labels": labels,
-            "_depth": (pos + 1).cast(pl.UInt32),
-            "_parent": labels.list.get(-2, null_on_oob=True),
-            "_node": labels.list.get(-1, null_on_oob=True),
-        }
-    ).with_row_index("_h")
-    flat = holders.select("_h", TID, "_node", pl.col("_labels").alias("_label")).explode("_label")
-    flat = flat.filter(pl.col("_label") != pl.col("_node"))
-    real = tree.index.rows(tree.key(flat[TID], flat["_label"])).is_not_null()
-    under = flat.filter(real)["_h"].unique()
-    return holders.with_columns(pl.col("_h").is_in(under.implode()).alias("_under_real"))
+    hit = _lookup(flat.with_columns(pl.col("_depth") + 1), "_id", real).is_not_null()
+    flat = flat.drop("_row").with_columns(hit.alias("_real"))
+    above = pl.col("_real").cast(pl.Int64).cum_sum().over("_orow") - pl.col("_real").cast(pl.Int64)
+    return flat.with_columns((above > 0).alias("_above"))
 
 
-def _counts_and_width(nodes: pl.DataFrame) -> pl.DataFrame:
-    """Per thread: n (nodes + the post), mean branching and max width."""
+def _placeholders(named: pl.DataFrame, *, start: int) -> pl.DataFrame:
+    """The labels orphans' paths name that were not collected, each once (as the first
+    path naming it places it), numbered from row ``start``."""
+    missing = named.filter(~pl.col("_real")).unique([TID, "_id"], keep="first", maintain_order=True)
+    return missing.select(
+        TID, "_id", "_depth", "_prev", pl.col("_above").alias("_under_real")
+    ).with_row_index("_row", offset=start)
+
+
+def shape(nodes: Nodes) -> pl.DataFrame:
+    """Per thread (``_tid``): ``_n`` (nodes + the post), ``mean_branching``,
+    ``max_width``, ``_s1`` = Σ s(v) and ``_s2`` = Σ s(v)² over the nodes (s(v): nodes in
+    v's subtree, itself included), ``structural_virality`` and ``_shortfall`` (see
+    fedithreads.analysis.stats.thread_stats; saturating at the largest 64-bit integer)."""
+    frame = nodes.frame
+    is_root = pl.int_range(frame.height, eager=True) >= nodes.roots
+    sums = subtree_sums(frame["_parent"], {"_s": ~is_root, "_s_real": frame["_real"]})
+    body = frame.with_columns(sums["_s"], sums["_s_real"]).head(nodes.roots)
+    short = (
+        pl.when(pl.col("_under_real"))
+        .then(0)
+        .when(pl.col("_real"))
+        .then((pl.col("_cc") - (pl.col("_s_real") - 1)).clip(lower_bound=0))
+        .otherwise(1)
+    )
+    big = pl.Int128
+    per_thread = body.group_by(TID).agg(
+        (pl.len() + 1).cast(pl.Int64).alias("_n"),
+        (pl.len() / pl.col("_parent").n_unique()).alias("mean_branching"),
+        pl.col("_s").cast(big).sum().alias("_s1"),
+        (pl.col("_s").cast(big) * pl.col("_s").cast(big)).sum().alias("_s2"),
+        short.cast(big).sum().clip(upper_bound=I64_MAX).cast(pl.Int64).alias("_shortfall"),
+    )
     width = (
-        nodes.group_by(TID, "_depth")
+        body.group_by(TID, "_depth")
         .agg(pl.len().alias("_w"))
         .group_by(TID)
         .agg(pl.col("_w").max().cast(pl.Int64).alias("max_width"))
     )
-    counts = nodes.group_by(TID).agg(
-        (pl.len() + 1).cast(pl.Int64).alias("_n"),
-        (pl.len() / pl.col("_parent").n_unique()).alias("mean_branching"),
+    n = pl.col("_n").cast(pl.Float64)
+    wiener = (pl.col("_n").cast(big) * pl.col("_s1") - pl.col("_s2")).cast(pl.Float64)
+    return (
+        per_thread.join(width, on=TID, how="left")
+        .with_columns((wiener / (n * (n - 1) / 2)).alias("structural_virality"))
+        .with_columns(pl.col(TID).cast(pl.UInt32))
     )
-    return counts.join(width, on=TID, how="left")
-
-
-def _subtree_sums(real: pl.DataFrame, holders: pl.DataFrame, extra: pl.DataFrame) -> pl.DataFrame:
-    """Per thread: Σ s(v), Σ s(v)² over nodes, and the shortfall (see ``thread_stats``).
-
-    s(v) = real nodes naming v (``_s_real``; null for a real node no path names, which
-    adds nothing) + placeholders naming v (``extra``)."""
-    counts = extra.group_by("_key").agg(pl.len().alias("_s_extra"))
-    s = (pl.col("_s_real") + pl.col("_s_extra").fill_null(0)).cast(pl.Int64)
-    short_real = (
-        pl.when(pl.col("_under_real"))
-        .then(0)
-        .otherwise((pl.col("_cc") - (pl.col("_s_real").cast(pl.Int64) - 1)).clip(lower_bound=0))
-    )
-    short_holder = (~pl.col("_under_real")).cast(pl.Int64)
-    per_node = pl.concat(
-        [
-            real.select(TID, "_key", pl.col("_s_real").cast(pl.Int64), short_real.alias("_short")),
-            holders.select(
-                TID, "_key", pl.col("_s_real").cast(pl.Int64), short_holder.alias("_short")
-            ),
-        ]
-    )
-    if not counts.is_empty():
-        per_node = per_node.join(counts, on="_key", how="left")
-    else:
-        per_node = per_node.with_columns(pl.lit(None, pl.UInt32).alias("_s_extra"))
-    return per_node.group_by(TID).agg(
-        s.sum().alias("_s1"),
-        (s * s).sum().alias("_s2"),
-        pl.col("_short").sum().cast(pl.Int64).alias("_shortfall"),
-    )
-
-
-def _holder_keys(tree: Tree, holders: pl.DataFrame) -> pl.DataFrame:
-    flat = holders.select(TID, pl.col("_labels").alias("_label")).explode("_label")
-    return pl.DataFrame({"_key": tree.key(flat[TID], flat["_label"])})
 
 
 def bit_width(column: pl.Series) -> int | None:

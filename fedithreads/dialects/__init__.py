@@ -9,6 +9,7 @@ collector and the rebuild from the raw archive read it alike). The models never 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -70,7 +71,17 @@ def community_id(document: Any, *, dialect: str, source: str) -> int:
 def parse_page(
     document: Any, *, dialect: str, endpoint: str, prov: Provenance, source: str
 ) -> Page:
-    """Validate one response body (dict or raw JSON) and turn it into neutral records."""
+    """Validate one response body (dict or raw JSON) and turn it into neutral records.
+
+    Bytes that are not UTF-8 (a server's bad byte in one comment) are read as U+FFFD and
+    counted in ``Page.not_utf8``, rather than losing the whole page."""
+    if isinstance(document, bytes) and not document.isascii():
+        document, bad = utf8_text(document)
+        if bad:
+            page = parse_page(
+                document, dialect=dialect, endpoint=endpoint, prov=prov, source=source
+            )
+            return dataclasses.replace(page, not_utf8=bad)
     if endpoint == "site":
         site = validate(Site, document, dialect=dialect, endpoint=endpoint, source=source)
         return Page(endpoint=endpoint, server_version=site.version)
@@ -113,6 +124,20 @@ def _decoded(document: Any, dialect: str, endpoint: str, source: str) -> Any:
         return json.loads(document)
     except ValueError:
         raise ParseError(dialect, endpoint, source, "$", "not valid JSON") from None
+
+
+_REPLACEMENT = "\ufffd".encode()
+
+
+def utf8_text(body: bytes) -> tuple[bytes | str, int]:
+    """``body`` as it is when it is UTF-8, else decoded with each undecodable byte
+    sequence as U+FFFD, and how many there were (U+FFFD the server sent is not counted)."""
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", "replace")
+        return text, text.count("\ufffd") - body.count(_REPLACEMENT)
+    return body, 0
 
 
 def _object_dialect(obj: Any) -> str | None:
@@ -207,4 +232,5 @@ __all__ = [
     "parse_page",
     "resolved_post",
     "sniff",
+    "utf8_text",
 ]

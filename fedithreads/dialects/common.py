@@ -6,7 +6,8 @@ and ``child_count`` (``Flag``, ``Count0``: null is their default); numbers sent 
 strings are numbers; a field renamed between versions (``published``/``published_at``,
 ``actor_id``/``ap_id``, ``name``/``title``, ``content``/``body``) is read under either
 name (``names.Dialect``; ``either_or`` where all dialects agree). Ids and counts must fit
-the tables' 64-bit integers, timestamps the calendar. Everything else is one ParseError
+the tables' 64-bit integers and be what the API can send (no negative count: only a
+score may be negative), timestamps the calendar. Everything else is one ParseError
 naming the JSON path.
 """
 
@@ -48,9 +49,12 @@ Flag = bool | None
 """A flag; ``null`` is ``false`` (records take ``bool(flag)``)."""
 Id = Annotated[int, Field(ge=0, le=I64_MAX)]
 """A local id: a non-negative 64-bit integer."""
-Count = Annotated[int, Field(ge=-I64_MAX, le=I64_MAX)]
-"""A count or score: a 64-bit integer (scores may be negative)."""
-Count0 = Annotated[int, Field(ge=-I64_MAX, le=I64_MAX)] | None
+Score = Annotated[int, Field(ge=-I64_MAX, le=I64_MAX)]
+"""A score (upvotes − downvotes): a 64-bit integer, negative too."""
+Count = Annotated[int, Field(ge=0, le=I64_MAX)]
+"""A count (comments, upvotes, downvotes, child_count): Lemmy keeps them in 64-bit
+columns (``i64`` on 0.19, ``i32`` on 1.0) and never sends a negative one."""
+Count0 = Count | None
 """A count whose absence or ``null`` means 0 (records take ``count or 0``)."""
 
 

@@ -6,10 +6,11 @@ for those the models' generality is the cost. This path decodes such a page with
 into the few fields a record needs (the rest of each view, the post and community
 repeated 50 times, is checked as JSON but never built as Python objects), with strict
 types: ``int`` not ``"3"`` or ``3.0``, ``bool`` or null flags, ids and counts in 64
-bits, ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` timestamps, valid UTF-8 throughout. Anything
-else (a renamed field, a number as a string, a 0.18 naive or a nanosecond timestamp, a
-missing key) makes it give up (``None``) and the models take the whole page, so the
-records are always those the models would give (a property test holds the two to it).
+bits (no negative count), ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` timestamps, valid UTF-8
+throughout. Anything else (a renamed field, a number as a string, a 0.18 naive or a
+nanosecond timestamp, a missing key) makes it give up (``None``) and the models take the
+whole page, so the records are always those the models would give (a property test
+holds the two to it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ _I64 = 2**63 - 1
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 
 Id = Annotated[int, Meta(ge=0, le=_I64)]
-Count = Annotated[int, Meta(ge=-_I64, le=_I64)]
+Score = Annotated[int, Meta(ge=-_I64, le=_I64)]
+Count = Annotated[int, Meta(ge=0, le=_I64)]
+"""As the models' (fedithreads.dialects.common): a count is never negative."""
 
 
 class _Comment(Struct):
@@ -55,7 +58,7 @@ class _Creator(Struct):
 
 
 class _Counts(Struct):
-    score: Count
+    score: Score
     upvotes: Count
     downvotes: Count
     child_count: Count | None = None

@@ -17,7 +17,16 @@ from typing import Any, ClassVar, NamedTuple, TypeVar, get_args, get_origin
 from pydantic import AliasChoices, Field, create_model
 from pydantic.fields import FieldInfo
 
-from fedithreads.dialects.common import Count, Count0, Flag, Id, Model, UtcDatetime, either_or
+from fedithreads.dialects.common import (
+    Count,
+    Count0,
+    Flag,
+    Id,
+    Model,
+    Score,
+    UtcDatetime,
+    either_or,
+)
 from fedithreads.dialects.names import Dialect, Keys
 
 
@@ -26,7 +35,7 @@ class PostCountFields(Model):
     newer shapes keep them in a ``counts`` object instead)."""
 
     comments: Count | None = None
-    score: Count | None = None
+    score: Score | None = None
     upvotes: Count | None = None
     downvotes: Count | None = None
     newest_comment_time: UtcDatetime | None = either_or(
@@ -38,7 +47,7 @@ class PostCounts(Model):
     """A ``counts`` object of a post view (Lemmy 0.18/0.19, PieFed, early 1.0 alphas)."""
 
     comments: Count
-    score: Count
+    score: Score
     upvotes: Count
     downvotes: Count
     newest_comment_time: UtcDatetime | None = either_or(
@@ -49,7 +58,7 @@ class PostCounts(Model):
 class CommentCountFields(Model):
     """A comment's counts on the comment itself (v4), optional."""
 
-    score: Count | None = None
+    score: Score | None = None
     upvotes: Count | None = None
     downvotes: Count | None = None
     child_count: Count0 = None
@@ -58,7 +67,7 @@ class CommentCountFields(Model):
 class CommentCounts(Model):
     """A ``counts`` object of a comment view."""
 
-    score: Count
+    score: Score
     upvotes: Count
     downvotes: Count
     child_count: Count0 = 0

@@ -19,7 +19,8 @@ endpoints never know. The kinds (reference/lemmy-api.md §3.2-3.4):
   after ``slow_seconds``: a stall past a client's read timeout), ``trickle`` (the body in
   small pieces, each in time, the whole far too slow);
 * permanent ones, never in the default mix: ``redirect`` (302 to ``redirect_to``, another
-  host), ``oversize`` (the real body padded with spaces to ``oversize_bytes``).
+  host), ``oversize`` (the real body padded with spaces to ``oversize_bytes``),
+  ``bad_byte`` (a byte that is not UTF-8 opening the first comment's text).
 
 ``FaultPicker`` decides per request: requests outside ``paths`` never fault; the first
 requests meet the ``schedule`` in order (bursts on demand); after it, faults are drawn from
@@ -209,6 +210,18 @@ def oversize(produce: Produce, env: FaultEnv) -> Response:
     return _as(real, "oversize", body=real.body + padding)
 
 
+def bad_byte(produce: Produce, env: FaultEnv) -> Response:
+    """The real JSON with one byte that is not UTF-8 (0xFF) opening the first comment's
+    text: a server or proxy that mangled one character."""
+    real = produce()
+    for marker in (b'"content":"', b'"body":"'):
+        at = real.body.find(marker)
+        if at >= 0:
+            cut = at + len(marker)
+            return _as(real, "bad_byte", body=real.body[:cut] + b"\xff" + real.body[cut:])
+    return real
+
+
 FAULTS: Mapping[str, Fault] = {
     "html_502": html_502,
     "truncated": truncated,
@@ -229,10 +242,11 @@ FAULTS: Mapping[str, Fault] = {
     "trickle": trickle,
     "redirect": redirect,
     "oversize": oversize,
+    "bad_byte": bad_byte,
 }
 """Every fault kind by name; ``Quirks.fault_kinds`` picks from these."""
 
-PERMANENT = frozenset({"redirect", "oversize"})
+PERMANENT = frozenset({"redirect", "oversize", "bad_byte"})
 """Kinds a collector must not retry its way through (they would come back the same)."""
 
 TRANSIENT = tuple(k for k in FAULTS if k not in PERMANENT)

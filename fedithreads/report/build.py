@@ -27,11 +27,22 @@ import polars as pl
 
 from fedithreads.analysis import pipeline
 from fedithreads.core.tree import Thread
+from fedithreads.report.chartdata import SHAPE_CAP
 from fedithreads.report.figures import Figure, index_figures, thread_figures
 from fedithreads.report.html import VEGA_ASSET, PageHtml, document, render, vega_bundle
-from fedithreads.report.pagedata import ThreadParts, index_data, split_threads, thread_data
+from fedithreads.report.pagedata import (
+    TREE_CAP,
+    ThreadParts,
+    index_data,
+    split_threads,
+    thread_data,
+)
 from fedithreads.report.pages import index_page, thread_page
 from fedithreads.report.write import write_page, write_text
+
+PATHS_UP_TO = max(SHAPE_CAP, TREE_CAP)
+"""The largest thread whose paths a page reads (its shape and its text); the tables a
+report is written from need no path of a bigger one (``pipeline.analyze(paths_up_to=)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +87,7 @@ def thread_document(
         tuple(thread.rejected),
         snapshots.data_dirs,
     )
-    tables = pipeline.analyze(only, bucket=bucket)
+    tables = pipeline.analyze(only, bucket=bucket, paths_up_to=PATHS_UP_TO)
     parts = next(split_threads(tables, {(thread.instance, thread.post_id): thread}))
     page = thread_html(parts, bucket=bucket, index_link=False, tree_cap=0)
     return document(page, vega_js=vega_bundle()), list(page.figures)

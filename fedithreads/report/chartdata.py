@@ -6,11 +6,15 @@ however large the corpus. Caps:
 
 * activity is bucketed at the analysis bucket width, or at the smallest coarser width of
   ``BUCKET_LADDER`` that keeps a thread (or the corpus) under ``MAX_BUCKETS`` bars;
+* reply depth is drawn in at most ``MAX_DEPTH_BARS`` bars (a bar per depth, or per
+  equal range of depths in a deeper thread);
 * the thread shape is drawn for threads of at most ``SHAPE_CAP`` nodes (comments plus
-  placeholders for ancestors that were not collected);
+  placeholders for ancestors that were not collected), a cap checked before any work;
 * corpus charts show the ``TOP_THREADS`` largest threads, the scatter ``SCATTER_CAP``;
 * vote charts keep at most ``MAX_SNAPSHOTS`` evenly spaced collection times, the last one
-  always among them.
+  always among them, and the corpus's at most ``MAX_ROWS`` points in all.
+
+So no frame reaches Altair's own limit of 5,000 rows (``MAX_ROWS`` stays under it).
 
 A thread's copies on other instances (``copies_frame``) are its rows of the federation
 table: one per instance, few.
@@ -23,19 +27,21 @@ from datetime import datetime
 import polars as pl
 
 from fedithreads.analysis.history import activity
+from fedithreads.core.forest import subtree_sums
+from fedithreads.core.treeshape import THREAD, TID, build_nodes
 from fedithreads.core.units import duration_seconds
 
 MAX_BUCKETS = 240
+MAX_DEPTH_BARS = 120
 SHAPE_CAP = 3000
 TOP_THREADS = 25
 SCATTER_CAP = 2000
 MAX_SNAPSHOTS = 400
+MAX_ROWS = 4000
 BUCKET_LADDER = ("1m", "5m", "15m", "30m", "1h", "3h", "6h", "12h", "1d", "7d", "30d", "365d")
 
 STATUS_ORDER = ("post", "visible", "deleted", "removed", "not collected")
 """Colour categories of comments: what the reader sees in place of each one."""
-
-_VALID_PATH = r"^0(\.[0-9]+)+$"
 
 
 def thread_label(instance: str, post_id: int) -> str:
@@ -109,12 +115,24 @@ _ACTIVITY = {
 
 
 def depth_frame(comments: pl.DataFrame) -> pl.DataFrame:
-    """Collected comments per (depth, status), depth ascending, statuses in STATUS_ORDER."""
+    """Collected comments per (depth, status), depth ascending, statuses in STATUS_ORDER.
+
+    A thread deeper than ``MAX_DEPTH_BARS`` is counted in bars of equal width: ``depth``
+    is a bar's first depth and ``depth_end`` its last (equal when each depth is a bar).
+    """
+    width = max(1, -(-_deepest(comments) // MAX_DEPTH_BARS))
+    first = (pl.col("depth").cast(pl.Int64) - 1) // width * width + 1
     return (
-        comments.group_by(pl.col("depth").cast(pl.Int64), status().alias("status"))
+        comments.group_by(first.alias("depth"), status().alias("status"))
         .agg(pl.len().cast(pl.Int64).alias("comments"))
         .sort("depth", pl.col("status").replace_strict(_STATUS_RANK, return_dtype=pl.Int8))
+        .with_columns((pl.col("depth") + width - 1).alias("depth_end"))
     )
+
+
+def _deepest(comments: pl.DataFrame) -> int:
+    deepest = comments.select(pl.col("depth").max()).item()
+    return int(deepest or 0)
 
 
 _STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
@@ -123,7 +141,10 @@ _STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 def shape_frame(comments: pl.DataFrame, *, cap: int | None = None) -> pl.DataFrame | None:
     """An icicle layout of one thread's reply tree, or ``None`` above ``cap`` nodes.
 
-    ``cap`` defaults to ``SHAPE_CAP``, the post counting as a node.
+    ``cap`` defaults to ``SHAPE_CAP``, the post counting as a node. The cap is checked
+    before any work: more comments than the cap, or a path deeper than it (it names that
+    many nodes), and there is no layout; else the nodes are found from parent links
+    (fedithreads.core.treeshape), in time and memory linear in the thread's size.
 
     One rectangle per node, the post included: rows ``depth``..``depth + 1`` and columns
     ``x0``..``x1``. Nodes are numbered in pre-order (siblings by id, the post 0), so a
@@ -131,53 +152,39 @@ def shape_frame(comments: pl.DataFrame, *, cap: int | None = None) -> pl.DataFra
     (itself included): each node spans all its descendants. Ancestors a path names but
     that were not collected appear as ``not collected`` placeholders, as in analysis.
     """
-    rows = comments.filter(pl.col("path").str.contains(_VALID_PATH))
-    labels = pl.col("path").str.split(".").list.slice(1).cast(pl.List(pl.Int64))
-    prefixes = (
-        rows.select(labels.alias("labels"))
-        .with_columns(pl.int_ranges(1, pl.col("labels").list.len() + 1).alias("k"))
-        .explode("k")
-        .select(pl.col("labels").list.head(pl.col("k")).alias("prefix"))
-        .with_columns(pl.col("prefix").list.last().alias("node"))
-        .unique("node")
-    )
-    if prefixes.height + 1 > (SHAPE_CAP if cap is None else cap):
+    cap = SHAPE_CAP if cap is None else cap
+    if comments.height + 1 > cap or _deepest(comments) >= cap:
         return None
-    sizes = (
-        prefixes.select(pl.col("prefix").alias("anc"), "node")
-        .explode("anc")
-        .group_by("anc")
-        .agg(pl.len().cast(pl.Int64).alias("size"))
+    threads = comments.select(THREAD).unique().with_row_index(TID)
+    nodes = build_nodes(comments, threads)
+    if nodes.roots + 1 > cap:
+        return None
+    frame = nodes.frame
+    walk = subtree_sums(
+        frame["_parent"], {"_n": pl.repeat(1, frame.height, eager=True)}, order=frame["_id"]
     )
-    key = pl.col("prefix").list.eval(pl.element().cast(pl.String).str.zfill(20)).list.join(".")
-    attributes = rows.select(
-        pl.col("comment_id").alias("node"),
-        "author",
-        "score",
-        "published",
-        status().alias("status"),
+    everything = walk["_n_from"][nodes.roots]  # the post's: every node
+    attributes = comments.select(
+        pl.col("comment_id").alias("node"), "author", "score", "published", status().alias("status")
     )
-    nodes = (
-        prefixes.sort(key)
-        .with_row_index("rank", offset=1)
-        .join(sizes, left_on="node", right_on="anc", how="left")
-        .join(attributes, on="node", how="left")
-        .select(
-            "node",
-            pl.col("prefix").list.len().cast(pl.Int64).alias("depth"),
-            pl.col("rank").cast(pl.Int64).alias("x0"),
-            (pl.col("rank") + pl.col("size")).cast(pl.Int64).alias("x1"),
-            pl.col("status").fill_null("not collected"),
-            "author",
-            "score",
-            "published",
+    layout = frame.select(
+        pl.col("_id").fill_null(0).alias("node"),
+        pl.col("_depth").alias("depth"),
+        (everything - walk["_n_from"]).alias("x0"),
+        (everything - walk["_n_from"] + walk["_n"]).alias("x1"),
+    ).head(nodes.roots + 1)
+    joined = layout.join(attributes, on="node", how="left", maintain_order="left")
+    is_post = pl.col("depth") == 0
+    return (
+        joined.with_columns(
+            pl.when(is_post)
+            .then(pl.lit("post"))
+            .otherwise(pl.col("status").fill_null("not collected"))
+            .alias("status")
         )
+        .sort("x0")
+        .select("node", "depth", "x0", "x1", "status", "author", "score", "published")
     )
-    post = pl.DataFrame(
-        {"node": [0], "depth": [0], "x0": [0], "x1": [nodes.height + 1], "status": ["post"]},
-        schema_overrides={"node": pl.Int64, "depth": pl.Int64, "x0": pl.Int64, "x1": pl.Int64},
-    )
-    return pl.concat([post, nodes], how="diagonal_relaxed")
 
 
 def votes_frame(vote_history: pl.DataFrame, instance: str, post_id: int) -> pl.DataFrame:
@@ -249,10 +256,11 @@ def scatter_frame(stats: pl.DataFrame, cap: int = SCATTER_CAP) -> pl.DataFrame:
 def corpus_votes_frame(vote_history: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
     """Post score at each collection for the given threads (long: thread, collected_at)."""
     keys = threads.select("instance", pl.col("post_id").alias("id"))
+    cap = min(MAX_SNAPSHOTS, MAX_ROWS // max(1, threads.height))
     return (
         vote_history.filter(pl.col("kind") == "post")
         .join(keys, on=["instance", "id"], how="semi")
-        .pipe(thin_times)
+        .pipe(thin_times, cap)
         .select(pl.format("{}/post/{}", "instance", "id").alias("thread"), "collected_at", "score")
         .sort("thread", "collected_at")
     )

@@ -121,20 +121,22 @@ def _cumulative(bucket: str, scope: str) -> alt.Chart:
 
 
 def depth_chart(frame: pl.DataFrame, *, scope: str = "thread") -> Chart:
-    """Comments per reply depth, stacked by status (visible, deleted, removed)."""
-    return _with_data(_depth(scope), frame)
+    """Comments per reply depth (or per range of depths), stacked by status."""
+    width = int(frame["depth_end"][0] - frame["depth"][0] + 1) if frame.height else 1
+    return _with_data(_depth(scope, width), frame)
 
 
 @functools.lru_cache(maxsize=8)
-def _depth(scope: str) -> alt.Chart:
+def _depth(scope: str, width: int) -> alt.Chart:
+    title = "reply depth" if width == 1 else f"reply depth ({width} depths per bar, from)"
     chart: alt.Chart = (
         _base(f"Reply depth in the {scope}", "comments per depth (1 = top-level)")
         .mark_bar()
         .encode(
-            x=alt.X("depth:O", title="reply depth", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("depth:O", title=title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
             y=alt.Y("comments:Q", title="comments", axis=_COUNT),
             color=alt.Color("status:N", scale=_STATUS, title="status"),
-            tooltip=["depth:O", "status:N", "comments:Q"],
+            tooltip=["depth:O", "depth_end:O", "status:N", "comments:Q"],
         )
     )
     return chart

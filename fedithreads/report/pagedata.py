@@ -35,18 +35,33 @@ TREE_WIDTH = 100
 
 @dataclass(frozen=True, slots=True)
 class ThreadParts:
-    """One thread's rows: thread_stats (one row), current comments, the post's votes, and
-    the federation rows of its thread (empty unless held or asked about elsewhere)."""
+    """One thread's rows: thread_stats (one row), current comments, the post's votes, the
+    federation rows of its thread (empty unless held or asked about elsewhere), its post
+    row, and its tree when the caller has it (else ``tree()`` builds it, from the rows)."""
 
     stats_frame: pl.DataFrame
     comments: pl.DataFrame
     votes: pl.DataFrame
-    tree: Thread
+    posts: pl.DataFrame
     federation: pl.DataFrame
+    given: Thread | None = None
 
     @property
     def stats(self) -> dict[str, Any]:
         return self.stats_frame.row(0, named=True)
+
+    @property
+    def author(self) -> str | None:
+        """The post's author, ``None`` when the post was not collected."""
+        return self.posts["author"][0] if self.posts.height else None
+
+    def tree(self) -> Thread:
+        """The thread's tree: built only for pages that show it (a record per comment)."""
+        if self.given is not None:
+            return self.given
+        key = (self.stats["instance"], self.stats["post_id"])
+        snapshots = pipeline.Snapshots(self.posts.lazy(), self.comments.lazy(), ())
+        return pipeline.thread_from_tables(snapshots, *key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +129,7 @@ def split_threads(
     """Each thread's stats row, current comments, post snapshots and tree, in stats order.
 
     The tables are partitioned once, so the work is linear in the corpus. A tree is
-    rebuilt from the current rows unless ``trees`` gives it.
+    rebuilt from the current rows when a page shows it, unless ``trees`` gives it.
     """
     comments = _partition(tables["comments"], "post_id")
     posts = _partition(tables["posts"], "post_id")
@@ -125,10 +140,14 @@ def split_threads(
     stats = copy_rows(tables["thread_stats"])
     for i, (instance, post_id) in enumerate(stats.select("instance", "post_id").iter_rows()):
         key = (instance, post_id)
-        own = comments.get(key, empty["comments"])
-        tree = (trees or {}).get(key) or _tree(posts.get(key, empty["posts"]), own, key)
-        fed = federation.get(thread_of.get(key, ""), empty["federation"])
-        yield ThreadParts(stats.slice(i, 1), own, votes.get(key, empty["vote_history"]), tree, fed)
+        yield ThreadParts(
+            stats.slice(i, 1),
+            comments.get(key, empty["comments"]),
+            votes.get(key, empty["vote_history"]),
+            posts.get(key, empty["posts"]),
+            federation.get(thread_of.get(key, ""), empty["federation"]),
+            (trees or {}).get(key),
+        )
 
 
 def _federation_parts(
@@ -153,26 +172,21 @@ def _partition(frame: pl.DataFrame, id_column: str) -> dict[tuple[str, int], pl.
     return {(str(k[0]), int(k[1])): v for k, v in parts.items()}
 
 
-def _tree(posts: pl.DataFrame, comments: pl.DataFrame, key: tuple[str, int]) -> Thread:
-    snapshots = pipeline.Snapshots(posts.lazy(), comments.lazy(), ())
-    return pipeline.thread_from_tables(snapshots, *key)
-
-
 def thread_data(parts: ThreadParts, *, bucket: str, tree_cap: int | None = None) -> ThreadData:
     """A thread page's values; no text above ``tree_cap`` comments (``TREE_CAP``; 0: no cap)."""
-    stats, post = parts.stats, parts.tree.post
+    stats = parts.stats
     cap = TREE_CAP if tree_cap is None else tree_cap
     shown = not cap or stats["comments_collected"] <= cap
     frames = _comment_frames(parts.comments, bucket, since=stats["published"], shape=True)
     return ThreadData(
         stats=stats,
         label=chartdata.thread_label(stats["instance"], stats["post_id"]),
-        author=post.author if post is not None else None,
+        author=parts.author,
         comments=frames,
         shape_cap=chartdata.SHAPE_CAP,
         votes=chartdata.votes_frame(parts.votes, stats["instance"], stats["post_id"]),
         completeness=chartdata.completeness_frame(parts.stats_frame),
-        tree=tree_lines(parts.tree) if shown else None,
+        tree=tree_lines(parts.tree()) if shown else None,
         tree_cap=cap,
         copies=chartdata.copies_frame(parts.federation, stats["instance"], stats["post_id"]),
         no_copy=tuple(
@@ -209,7 +223,7 @@ def index_data(tables: dict[str, pl.DataFrame], *, bucket: str) -> IndexData:
 
 def _totals(stats: pl.DataFrame) -> Totals:
     sums = stats.select(
-        pl.col("complete", "comments_collected", "missing", "authors").sum().cast(pl.Int64)
+        pl.col("complete", "comments_collected", "missing", "authors").cast(pl.Int128).sum()
     ).row(0, named=True)
     return Totals(
         threads=stats.height,

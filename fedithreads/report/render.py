@@ -95,8 +95,9 @@ def render_thread(
 ) -> tuple[Line, ...]:
     """The post, then every comment indented under its parent, with guide lines.
 
-    Text is wrapped to ``width`` columns; the guide lines and headers of deep replies may
-    run past it (a terminal or the report folds them). ``preface``: dim lines after the
+    Text is wrapped to ``width`` columns; replies deeper than ``indent_levels(width)``
+    are drawn at that level, their header starting ``[depth N]``; a header may still run
+    past ``width`` (a terminal or the report folds it). ``preface``: dim lines after the
     post's header; ``missing_on``: per comment id, instances named on its line as lacking it.
     """
     now = _captured_at(thread)
@@ -147,17 +148,34 @@ def _post_header(out: _Lines, post: PostRecord, now: datetime, width: int) -> No
     )
 
 
+INDENT = 3
+"""Columns one level of replies is indented by."""
+MIN_TEXT = 40
+"""Columns of text a reply keeps however deep it is: indentation stops short of them."""
+
+
+def indent_levels(width: int) -> int:
+    """How many levels of replies are indented at ``width`` columns: deeper replies are
+    drawn at the deepest level, each marked with its depth."""
+    return max(1, (width - MIN_TEXT) // INDENT)
+
+
 def _comments(
     out: _Lines, thread: Thread, now: datetime, width: int, missing: Mapping[int, Sequence[str]]
 ) -> None:
+    """Every comment in tree order (iteratively: threads can be deep). Guide lines stop
+    growing at ``indent_levels(width)``, so a line's prefix is bounded and the output is
+    linear in the thread's size whatever its depth."""
+    levels = indent_levels(width)
     stack: list[tuple[int, str, bool]] = [
         (k, "", i == len(thread.roots) - 1) for i, k in reversed(list(enumerate(thread.roots)))
     ]
     while stack:
         comment_id, prefix, last = stack.pop()
         node = thread.nodes[comment_id]
-        _comment(out, node, prefix, last, now, width, missing.get(comment_id, ()))
-        below = prefix + ("   " if last else "│  ")
+        mark = node.depth if node.depth > levels else None
+        _comment(out, node, prefix, last, now, width, missing.get(comment_id, ()), mark)
+        below = prefix + ("   " if last else "│  ") if node.depth < levels else prefix
         kids = node.children
         for i, kid in reversed(list(enumerate(kids))):
             stack.append((kid, below, i == len(kids) - 1))
@@ -171,10 +189,13 @@ def _comment(
     now: datetime,
     width: int,
     missing: Sequence[str] = (),
+    depth_mark: int | None = None,
 ) -> None:
     branch = "└─ " if last else "├─ "
     body_prefix = prefix + ("   " if last else "│  ") + ("│  " if node.children else "   ")
     out.add(prefix + branch, "dim")
+    if depth_mark is not None:
+        out.add(f"[depth {depth_mark}] ", "yellow")
     c = node.record
     if c is None:
         out.add(f"[comment {node.comment_id} not collected]\n", "italic dim")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +212,44 @@ async def test_the_published_rate_is_adopted_at_the_configured_fraction() -> Non
 
     assert bucket.refill == pytest.approx(2.7)
     assert bucket.capacity == pytest.approx(18)
+
+
+async def test_a_stalled_body_ends_within_the_retry_budget() -> None:
+    """Bodies that stall after one byte on the default config (timeout 30 s, budget
+    300 s): two attempts get their 4 × 30 s, the third only what is left of the 300 s,
+    and the request fails at 300 s (it took 363 s: three full attempts)."""
+    clock = FakeClock()
+    waits: list[float] = []
+
+    @contextlib.asynccontextmanager
+    async def deadline(seconds: float) -> AsyncIterator[None]:
+        """Time out at once, as if ``seconds`` had passed (no real wait)."""
+        waits.append(seconds)
+        clock.t += seconds
+        async with asyncio.timeout(0):
+            yield
+
+    class Stall(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"{"
+            await asyncio.Event().wait()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "application/json"}, stream=Stall())
+
+    conf = parse_settings({"contact": "research@example.org"}, "test")
+    async with Client(
+        conf,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+        now=clock.now,
+        deadline=deadline,
+    ) as client:
+        with pytest.raises(FetchError) as caught:
+            await client.get("https://lemmy.example", "/api/v3/site", {}, as_json)
+
+    assert waits[:2] == [120, 120]
+    assert len(waits) == 3
+    assert waits[2] == pytest.approx(300 - 240 - sum(clock.sleeps))
+    assert caught.value.elapsed == pytest.approx(300)

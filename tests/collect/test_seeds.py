@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from fedithreads.cli.main import main
 from fedithreads.collect.seeds import default_seed_files, load_seeds
 from fedithreads.collect.targets import CommunityTarget, PostTarget, target_key
 from fedithreads.config import MAX_TOML_BYTES
@@ -20,11 +24,23 @@ def write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_the_shipped_example_seed_file_loads() -> None:
-    """seeds/example.toml names the lemmygrad.ml seed thread."""
-    targets = load_seeds(default_seed_files(REPO / "seeds"))
+def test_the_shipped_example_seed_file_sends_nothing_until_edited(tmp_path: Path) -> None:
+    """seeds/example.toml names no target (it named a live server and a made-up post)
+    and asks for a contact; its commented entries, once uncommented, are the replay
+    server's copy of the seed thread, a post and a community."""
+    text = (REPO / "seeds" / "example.toml").read_text(encoding="utf-8")
+    entry = re.compile(r"^# (\[\[targets\]\]|target = |max_posts = )")
+    uncommented = [line[2:] if entry.match(line) else line for line in text.splitlines()]
+    edited = write(tmp_path, "edited.toml", "\n".join(uncommented))
 
-    assert [target_key(t) for t in targets] == ["post:lemmygrad.ml:9137482"]
+    assert load_seeds(default_seed_files(REPO / "seeds")) == []
+    assert "set `contact` in config.toml" in text
+    keys = [target_key(t) for t in load_seeds([edited])]
+    assert keys == [
+        "post:127.0.0.1:8536:9137482",
+        "post:lemmy.example:123",
+        "community:lemmy.example:technology",
+    ]
 
 
 def test_targets_and_max_posts_are_read_in_order(tmp_path: Path) -> None:
@@ -172,3 +188,21 @@ def test_a_refused_seed_target_does_not_print_its_password_back(tmp_path: Path) 
 
     assert "s3cretpw" not in str(caught.value)
     assert "[redacted]@lemmy.ml" in str(caught.value)
+
+
+def test_a_bare_collect_in_the_checkout_contacts_no_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fedithreads collect` with the shipped config.toml and seeds/ (the cron example)
+    exits 2 saying there is nothing to collect, before any request or data dir (it
+    crawled lemmygrad.ml with an empty contact in the User-Agent)."""
+    shutil.copy(REPO / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(main, ["collect"])
+
+    assert result.exit_code == 2
+    assert "nothing to collect" in result.stderr
+    assert "seeds/example.toml shows how" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "seeds"]

@@ -60,7 +60,7 @@ ACCEPTED = [
     ("https://xn--bcher-kva.example/post/1", post("xn--bcher-kva.example", 1)),
     ("http://127.0.0.1:8536/post/9", post("127.0.0.1:8536", 9, "http://127.0.0.1:8536")),
     ("http://127.3.2.1/post/9", post("127.3.2.1", 9, "http://127.3.2.1")),
-    ("http://localhost:80/post/9", post("localhost", 9, "http://localhost")),
+    ("http://localhost:80/post/9", post("127.0.0.1", 9, "http://127.0.0.1")),
     ("http://[::1]:8080/post/9", post("[::1]:8080", 9, "http://[::1]:8080")),
     ("https://[0:0::1]/post/9", post("[::1]", 9)),
     ("https://piefed.social/post/1603107", post("piefed.social", 1_603_107)),

@@ -20,7 +20,7 @@ def test_depth_frame_counts_comments_per_depth_and_status() -> None:
 
     frame = chartdata.depth_frame(comments)
 
-    assert frame.rows() == [
+    assert frame.select("depth", "status", "comments").rows() == [
         (1, "visible", 2),
         (1, "removed", 1),
         (2, "visible", 2),

@@ -5,7 +5,8 @@ The export is made once per session, as a user makes it: a real ``collect --acro
 3-instance replay federation on 127.0.0.1 (hosts with ports, so partition names are
 percent-encoded; ``federation`` and ``comment_presence`` get rows), plus the saved real
 responses of ``fixtures/real`` (three public instances, deleted and removed comments,
-PieFed), through ``fedithreads export DATA fixtures/real --out DIR --partitioned``.
+PieFed) and a modlog (``fixtures/handmade``, for the ``moderation`` table), through
+``fedithreads export DATA fixtures/real MODLOG --out DIR --partitioned``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
+MODLOG = Path(__file__).parents[2] / "fixtures" / "handmade" / "modlog-lemmy-0.19"
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     with collected_across(root, 0.1, seed=2, comments=60):
         pass  # the servers are needed for the collect only
     config, data, out = root / "config.toml", root / "data", root / "export"
-    done = run("export", data, REAL, "--out", out, "--partitioned", "--config", config)
+    done = run("export", data, REAL, MODLOG, "--out", out, "--partitioned", "--config", config)
     assert done.exit_code == 0, done.output
-    snapshots = pipeline.load_snapshots([data, REAL], data)
+    snapshots = pipeline.load_snapshots([data, REAL, MODLOG], data)
     tables = pipeline.analyze(snapshots, bucket=load_settings(config).activity_bucket)
     assert all(frame.height for frame in tables.values()), "every table should have rows"
     return Exported(out, tables)

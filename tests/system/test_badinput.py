@@ -60,6 +60,16 @@ CONFIG_MISTAKES = [
     ("[limits]\nmax_pages = 0\n", "limits.max_pages", "greater than or equal to 1"),
     ("[limits]\nrate_fraction = 1.5\n", "limits.rate_fraction", "less than or equal to 1"),
     ('data_dir = ""\n', "data_dir", "must name a directory"),
+    (
+        "[limits]\ndefault_requests_per_second = 0.000001\n",
+        "limits.default_requests_per_second",
+        "waits 12.9 days between requests, longer than a request may take",
+    ),
+    (
+        '[hosts."x.example"]\nrequests_per_second = 0.001\n',
+        "hosts.x.example.requests_per_second",
+        "waits 16.7 minutes between requests",
+    ),
     ('resnapshot_window = "7 days"\n', "resnapshot_window", "whole number and a unit"),
     ('user_agent = "bot {name}"\n', "user_agent", "only {version} and {contact}"),
     ('user_agent = "bot {"\n', "user_agent", "only {version} and {contact}"),
