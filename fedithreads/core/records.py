@@ -58,9 +58,9 @@ class PostRecord:
     author_bot: bool | None = field(default=None, compare=False)
     author_deleted: bool | None = field(default=None, compare=False)
     """The creator's flags as the page showed them (``None``: not shown): banned from the
-    instance, a bot account, the account deleted. Not table columns, and not part of the
-    snapshot's identity (records compare without them): for an authors table to be
-    built from (``CREATOR_FLAGS``)."""
+    instance, a bot account, the account deleted. Columns of the posts and comments
+    tables (``schema.CREATOR_COLUMNS``), which the authors table is built from; not part
+    of the snapshot's identity (records compare without them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class CommentRecord:
 
 
 CREATOR_FLAGS = ("author_banned", "author_bot", "author_deleted")
-"""The creator's flags every post and comment record carries (not table columns)."""
+"""The creator's flags every post and comment record carries."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,9 @@ POSTS: dict[str, pl.DataType] = {
     "community_ap_id": pl.String(),
     "author": pl.String(),
     "author_ap_id": pl.String(),
+    "author_bot": pl.Boolean(),
+    "author_banned": pl.Boolean(),
+    "author_deleted": pl.Boolean(),
     "title": pl.String(),
     "url": pl.String(),
     "body": pl.String(),
@@ -49,6 +52,9 @@ COMMENTS: dict[str, pl.DataType] = {
     "depth": pl.Int32(),
     "author": pl.String(),
     "author_ap_id": pl.String(),
+    "author_bot": pl.Boolean(),
+    "author_banned": pl.Boolean(),
+    "author_deleted": pl.Boolean(),
     "content": pl.String(),
     "published": TS,
     "updated": TS,
@@ -64,6 +70,14 @@ COMMENTS: dict[str, pl.DataType] = {
     "collected_at": TS,
     "run_id": pl.String(),
 }
+
+CREATOR_COLUMNS = ("author_bot", "author_banned", "author_deleted")
+"""The author's flags as the page showed them (null: not shown): a bot account, banned
+from the instance, the account deleted (``core.records.CREATOR_FLAGS``)."""
+
+LATER_COLUMNS = frozenset(CREATOR_COLUMNS)
+"""Columns of posts and comments that part files written before they existed lack: such
+files are read with them null, and are no damage (``storage.tables``)."""
 
 THREAD_STATS: dict[str, pl.DataType] = {
     "instance": pl.String(),

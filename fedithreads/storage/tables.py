@@ -116,12 +116,15 @@ def compact_run(data_dir: Location, run_id: str) -> None:
             if len(parts) == 1 and not target.exists():
                 move_atomic(parts[0], target)
                 continue
+            types = schema.SCHEMAS[table]
             if table == "comments" and not target.exists():
-                sink_atomic(scan_files(parts).select(list(schema.COMMENTS)), target)
+                sink_atomic(scan_files(parts, types), target)
             else:
                 sources = ([target] if target.exists() else []) + parts
-                merged = pl.concat([read_file(p) for p in sources]).unique(
-                    KEYS[table], keep="last", maintain_order=True
+                merged = (
+                    scan_files(sources, types)
+                    .collect()
+                    .unique(KEYS[table], keep="last", maintain_order=True)
                 )
                 write_frame(schema.conform(merged, table), target)
             for p in parts:
@@ -166,12 +169,18 @@ def scan_table(data_dir: Location, table: str) -> pl.LazyFrame:
 def scan_files(
     files: Sequence[Location], types: dict[str, pl.DataType] | None = None
 ) -> pl.LazyFrame:
-    """Parquet files of one data dir, on disk or in object storage, as one LazyFrame."""
+    """Parquet files of one data dir, on disk or in object storage, as one LazyFrame.
+
+    With ``types`` of a table that gained columns (``schema.LATER_COLUMNS``), a column a
+    file lacks is read as nulls, so that files written before are read in today's schema
+    (Polars cannot limit this to those columns: ``check`` reports a file lacking others)."""
+    later = types is not None and not schema.LATER_COLUMNS.isdisjoint(types)
     return pl.scan_parquet(
         [polars_source(f) for f in files],
         schema=types,
         hive_partitioning=False,
         storage_options=polars_options(files[0]),
+        missing_columns="insert" if later else "raise",
     )
 
 
@@ -223,9 +232,10 @@ def part_problem(path: Location, table: str) -> str | None:
 
 
 def schema_mismatch(found: dict[str, pl.DataType], table: str) -> str | None:
-    """How a file's columns differ from ``table``'s schema, or ``None``."""
+    """How a file's columns differ from ``table``'s schema, or ``None``; a file written
+    before a column was added may lack it (``schema.LATER_COLUMNS``)."""
     expected = schema.SCHEMAS[table]
-    missing = [c for c in expected if c not in found]
+    missing = [c for c in expected if c not in found and c not in schema.LATER_COLUMNS]
     extra = [c for c in found if c not in expected]
     retyped = [f"{c} is {found[c]}, not {t}" for c, t in expected.items() if found.get(c, t) != t]
     if not (missing or extra or retyped):

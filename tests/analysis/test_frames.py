@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from polars.testing import assert_frame_equal
 
 from fedithreads.analysis import frames
+from fedithreads.analysis.pipeline import load_snapshots
 from fedithreads.core.records import CommentRecord
 from fedithreads.core.rows import comments_frame
 from tests.factories import comment, post
@@ -68,3 +73,21 @@ def test_a_path_of_words_is_a_rejected_row_not_an_error() -> None:
 
     assert tables.comments["comment_id"].to_list() == [1]
     assert [r.record.comment_id for r in tables.rejected] == [2]
+
+
+def test_the_creators_flags_reach_the_posts_and_comments_tables() -> None:
+    """The test instance's bot accounts (``bot_account`` in the saved post list) are the
+    posts table's ``author_bot`` rows; no author there is banned or deleted."""
+    capture = Path(__file__).parents[2] / "fixtures/real/lemmy-0.19.18-test-instance"
+    doc = json.loads((capture / "post-list__test-instance.json").read_text())
+    bots = {v["post"]["id"] for v in doc["posts"] if v["creator"]["bot_account"]}
+
+    snapshots = load_snapshots([capture], capture)
+    posts = snapshots.posts.collect()
+    comments = snapshots.comments.collect()
+
+    assert bots
+    assert set(posts.filter("author_bot")["post_id"]) == bots
+    assert posts.select(pl.col("author_banned", "author_deleted").any()).row(0) == (False, False)
+    assert comments.height > 0
+    assert comments["author_bot"].null_count() == 0

@@ -8,8 +8,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from fedithreads.core import schema
 from fedithreads.errors import StoreError
 from fedithreads.storage.check import CheckReport, check_data_dir
 from fedithreads.storage.tables import read_table
@@ -216,3 +219,19 @@ def test_a_data_dir_written_with_the_old_host_names_checks_clean(dirty: Path) ->
 
     assert renamed == 2  # posts and comments of the replay server's host
     assert report.problems == []
+
+
+def test_a_part_written_before_the_creator_flags_reads_with_them_null(dirty: Path) -> None:
+    """A part from before posts and comments had the ``author_*`` flags is no damage:
+    check finds nothing, and the table reads with the flags null, the rest as it was."""
+    (part,) = parts(dirty, "comments")
+    before = read_table(dirty, "comments")
+    pl.read_parquet(part).drop(schema.CREATOR_COLUMNS).write_parquet(part)
+
+    report = check_data_dir(dirty)
+    after = read_table(dirty, "comments")
+
+    assert report.problems == []
+    assert before.select(schema.CREATOR_COLUMNS).null_count().row(0) == (0, 0, 0)
+    assert after.select(schema.CREATOR_COLUMNS).null_count().row(0) == (before.height,) * 3
+    assert_frame_equal(after.drop(schema.CREATOR_COLUMNS), before.drop(schema.CREATOR_COLUMNS))

@@ -51,11 +51,14 @@ PROVENANCE = ("instance", "dialect", "server_version", "collected_at", "run_id")
 
 Row = dict[str, Any]
 
+ORDINARY = dict.fromkeys(schema.CREATOR_COLUMNS, False)
+"""The creator's flags as the replay server shows every author: an ordinary account."""
+
 
 def post_row(post: PostRecord) -> Row:
     """A post as the server (0.19.20) shows it, in the posts table's columns minus
     provenance: ``newest_comment_time`` is the post's own time until a comment arrives."""
-    raw = asdict(post)
+    raw = asdict(post) | ORDINARY
     raw["newest_comment_time"] = post.newest_comment_time or post.published
     return {k: raw[k] for k in schema.POSTS if k not in PROVENANCE}
 
@@ -63,7 +66,7 @@ def post_row(post: PostRecord) -> Row:
 def comment_row(comment: CommentRecord) -> Row:
     """A comment as the server (0.19.20) shows it: deleted and removed text blanked;
     ``parent_id`` and ``depth`` read off ``path`` by hand."""
-    raw = asdict(comment)
+    raw = asdict(comment) | ORDINARY
     labels = comment.path.split(".")
     raw["parent_id"] = int(labels[-2]) if len(labels) > 2 else None
     raw["depth"] = len(labels) - 1
