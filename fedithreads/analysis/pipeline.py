@@ -2,8 +2,8 @@
 
 analyze: sources → snapshot tables (fixtures are parsed, data dirs scanned) → analysis
 → the tables of ``schema.TABLES`` (posts, comments, thread_stats, activity, vote_history,
-federation, comment_presence, moderation; removed posts and comments carry the reason and
-time the moderation log gives). show: the same sources → one thread's tree
+federation, comment_presence, moderation, authors; removed posts and comments carry the
+reason and time the moderation log gives). show: the same sources → one thread's tree
 (``find_thread``), or the union of a thread's copies as a tree (``find_union``).
 export: those tables in a chosen format.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from fedithreads.analysis import derived
+from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.moderation import current_actions, with_removals
@@ -139,6 +140,7 @@ def analyze(
         "federation": metrics.federation,
         "comment_presence": metrics.comment_presence,
         "moderation": actions,
+        "authors": authors_table(posts, comments),
     }
 
 

@@ -215,6 +215,26 @@ MODERATION: dict[str, pl.DataType] = {
 by whom where the log shows it, to which post, comment, person and community (ap_ids),
 why and when (``acted_at``; ``expires`` for a ban that ends)."""
 
+AUTHORS: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "author_ap_id": pl.String(),
+    "author": pl.String(),
+    "host": pl.String(),
+    "local": pl.Boolean(),
+    "bot": pl.Boolean(),
+    "banned": pl.Boolean(),
+    "deleted": pl.Boolean(),
+    "first_seen": TS,
+    "last_seen": TS,
+    "posts": pl.Int64(),
+    "comments": pl.Int64(),
+    "threads": pl.Int64(),
+    "replies_given": pl.Int64(),
+    "replies_received": pl.Int64(),
+}
+"""One row per (instance, author) of the current posts and comments; the columns are
+described in ``fedithreads.analysis.authors``."""
+
 REMOVAL: dict[str, pl.DataType] = {"removal_reason": pl.String(), "removed_at": TS}
 """What ``analyze`` joins onto a removed post or comment from the moderation log: the
 reason and time of the removal the log holds for it (null where it holds none)."""
@@ -228,6 +248,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "federation": FEDERATION,
     "comment_presence": COMMENT_PRESENCE,
     "moderation": MODERATION,
+    "authors": AUTHORS,
 }
 """Every table ``analyze`` and ``export`` write, in the order commands write and print
 them: posts and comments as snapshots are, with the removal's reason and time."""

@@ -1,0 +1,94 @@
+"""The authors table: one row per author and instance, from the current posts and comments.
+
+For each (instance, author_ap_id) among the authors of the instance's current posts and
+comments (deleted and removed ones included: the server still names their author):
+
+- ``author``: the handle ``name@host`` (the latest snapshot's); ``host``: its host, the
+  author's home instance; ``local``: whether that is the instance the rows come from.
+- ``bot``, ``banned``, ``deleted``: the author's flags as the latest snapshot that showed
+  them says (a bot account; banned from the instance, as the instance's API says: Lemmy
+  0.19 and PieFed ``person.banned``, Lemmy 1.0 ``creator_banned``; the account deleted);
+  null when no page showed them (rows written before the flags were stored).
+- ``first_seen``, ``last_seen``: the earliest and the latest ``published`` of their
+  posts and comments.
+- ``posts``, ``comments``: how many they wrote; ``threads``: in how many distinct threads
+  (their own posts' and those they commented in).
+- ``replies_given``: their comments answering a post or comment by another author;
+  ``replies_received``: comments by other authors answering theirs. A reply to oneself
+  counts in neither, nor does one answering what was not collected
+  (fedithreads.analysis.replies); so each is the author graph's weight out of or into
+  the author, loops left out.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fedithreads.analysis.replies import THREAD_KEY, parent_authors, parent_rows
+from fedithreads.core import schema
+
+AUTHOR = ["instance", "author_ap_id"]
+_FLAGS = {"bot": "author_bot", "banned": "author_banned", "deleted": "author_deleted"}
+
+
+def authors_table(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    """The authors of current ``posts`` and ``comments`` (either may be empty), in the
+    authors schema, in the order they first appear in ``posts``, then in ``comments``
+    (not sorted again: sorting 300,000 URLs costs a fifth of the table's time)."""
+    if posts.is_empty() and comments.is_empty():
+        return schema.empty("authors")
+    table = _written(posts, comments).group_by(AUTHOR, maintain_order=True).agg(_PER_AUTHOR)
+    host = pl.col("author").str.extract(r"@([^@]*)$")
+    table = table.with_columns(host.alias("host"), (host == pl.col("instance")).alias("local"))
+    return schema.conform(table, "authors")
+
+
+def _written(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    """One row per current post and comment: who wrote it, when, in which thread, the
+    author's flags then, whether it is a post, whether it answers another author
+    (``_gives``) and how many comments of other authors answer it (``_received``)."""
+    rows = parent_rows(comments)
+    answered = parent_authors(posts, comments, rows)
+    gives = (answered.is_not_null() & (answered != comments["author_ap_id"])).fill_null(False)
+    top = comments["parent_id"].is_null()
+    under_posts = comments.select(THREAD_KEY).filter(top & gives).group_by(THREAD_KEY).len()
+    under_comments = pl.DataFrame({"row": rows.filter(gives & ~top)}).group_by("row").len()
+    received = pl.zeros(comments.height, pl.UInt32, eager=True).scatter(
+        under_comments["row"], under_comments["len"]
+    )
+    columns = [*AUTHOR, "author", "post_id", "published", "collected_at", *_FLAGS.values()]
+    of_posts = posts.select(*columns, pl.lit(True).alias("_post"), pl.lit(False).alias("_gives"))
+    return pl.concat(
+        [
+            of_posts.join(under_posts, on=THREAD_KEY, how="left").rename({"len": "_received"}),
+            comments.select(
+                *columns,
+                pl.lit(False).alias("_post"),
+                gives.alias("_gives"),
+                received.alias("_received"),
+            ),
+        ],
+        how="vertical_relaxed",
+    )
+
+
+def _latest(flag: str) -> pl.Expr:
+    """A flag as the latest snapshot showing it says (null if none does): the maximum
+    of 2 × collected_at (µs) + flag, whose last bit is then the flag (at one instant,
+    true wins)."""
+    packed = pl.col("collected_at").dt.epoch("us") * 2 + pl.col(flag).cast(pl.Int64)
+    return packed.max() % 2 == 1
+
+
+_PER_AUTHOR = [
+    pl.col("author").get(pl.col("collected_at").arg_max()),
+    *(_latest(column).alias(name) for name, column in _FLAGS.items()),
+    pl.col("published").min().alias("first_seen"),
+    pl.col("published").max().alias("last_seen"),
+    pl.col("_post").sum().alias("posts"),
+    (~pl.col("_post")).sum().alias("comments"),
+    pl.col("post_id").n_unique().alias("threads"),
+    pl.col("_gives").sum().alias("replies_given"),
+    pl.col("_received").sum().alias("replies_received"),
+]
+"""The aggregations of one author's rows (``_written``)."""
