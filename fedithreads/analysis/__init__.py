@@ -10,6 +10,7 @@ union      the union of a thread's copies by comment ap_id, and its thread_stats
 derived    the derived tables from one read (``analyze``)
 replies    who answers whom: each comment's parent and its author, the reply trees' nodes
 authors    the authors table: one row per author and instance
+pseudonyms every author replaced by a keyed hash (``--pseudonymise``)
 pipeline   sources → snapshots → the tables, one thread's tree or its union: the order
            of steps behind analyze, show, export and report
 """

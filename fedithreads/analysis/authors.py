@@ -92,3 +92,18 @@ _PER_AUTHOR = [
     pl.col("_received").sum().alias("replies_received"),
 ]
 """The aggregations of one author's rows (``_written``)."""
+
+
+PEOPLE = ["author_ap_id", "author", "host", "bot", "banned", "deleted"]
+
+
+def people(authors: pl.DataFrame) -> pl.DataFrame:
+    """One row per author over every instance (``PEOPLE``): each value as the author's
+    home instance shows it where that copy is collected, else as another instance does
+    (the first of them by name that shows it)."""
+    ordered = authors.sort("author_ap_id", pl.col("local").not_(), "instance", nulls_last=True)
+    return (
+        ordered.group_by("author_ap_id", maintain_order=True)
+        .agg(pl.col(c).drop_nulls().first() for c in PEOPLE[1:])
+        .select(PEOPLE)
+    )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from fedithreads.analysis import pipeline
+from fedithreads.analysis.pseudonyms import KEY_ENV, pseudonym_key
+from fedithreads.analysis.pseudonyms import pseudonymise as pseudonymise_tables
 from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.common import (
     SOURCES,
@@ -24,6 +28,8 @@ from fedithreads.core.schema import TABLES
 from fedithreads.core.tree import Thread
 from fedithreads.core.units import check_duration
 from fedithreads.errors import UsageError
+from fedithreads.formats.write import FORMATS as RESEARCH_FORMATS
+from fedithreads.formats.write import write_format
 from fedithreads.report.jsontext import json_text
 from fedithreads.report.render import render_thread, thread_tree
 from fedithreads.report.unionview import render_union, union_tree
@@ -167,15 +173,32 @@ def _print_json(tree: dict[str, Any]) -> None:
     click.echo("".join(pieces))
 
 
+PSEUDONYMISE = click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help=f"Replace every author (columns, @user@host mentions in text) by a pseudonym "
+    f"keyed by ${KEY_ENV}: the same key, the same pseudonyms.",
+)
+
+
 @click.command()
 @SOURCES
 @out_dir("Directory to write the tables to.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="parquet", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, *RESEARCH_FORMATS]),
+    default="parquet",
+    show_default=True,
+    help="The tables as parquet, csv or jsonl; convokit: a ConvoKit corpus; edges: the "
+    "reply and author graphs (Parquet, CSV, GraphML).",
+)
 @click.option(
     "--partitioned",
     is_flag=True,
     help="Parquet partitioned by instance, for DuckDB and Spark: DIR/<table>/instance=<host>/.",
 )
+@PSEUDONYMISE
 @settings_options
 @known_errors
 def export(
@@ -183,11 +206,13 @@ def export(
     out: Path,
     fmt: str,
     partitioned: bool,
+    pseudonymise: bool,
     config_path: Path | None,
     data_dir: str | None,
 ) -> None:
     """Write the current tables (posts, comments, thread_stats, activity, vote_history,
-    federation, comment_presence).
+    federation, comment_presence, moderation, authors), or a ConvoKit corpus, or the
+    reply and author graphs.
 
     Reads the data dir unless SOURCEs are given (as for analyze). With --partitioned,
     each table is a directory of Parquet files, one per instance; exporting again into
@@ -195,13 +220,25 @@ def export(
     """
     if partitioned and fmt != "parquet":
         raise UsageError(f"--partitioned writes parquet only; drop --format {fmt} or --partitioned")
+    key = pseudonym_key(os.environ) if pseudonymise else None
     if partitioned:
         refuse_foreign(out, TABLES)  # before the analysis, which may take long
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
-    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
-    written = write_partitioned(tables, out) if partitioned else write_tables(tables, out, fmt)
+    tables = _pseudonymised(pipeline.analyze(snapshots, bucket=settings.activity_bucket), key)
+    written: Sequence[object]
+    if fmt in RESEARCH_FORMATS:
+        written = write_format(fmt, tables, out, pseudonymised=key is not None)
+    elif partitioned:
+        written = write_partitioned(tables, out)
+    else:
+        written = write_tables(tables, out, fmt)
     console(stderr=True).print(f"wrote {len(written)} {fmt} files to {out}/")
+
+
+def _pseudonymised(tables: dict[str, Any], key: bytes | None) -> dict[str, Any]:
+    """The tables with authors pseudonymised under ``key``; as they are without one."""
+    return tables if key is None else pseudonymise_tables(tables, key)
 
 
 @click.command()
@@ -209,6 +246,7 @@ def export(
 @out_dir("Directory to write the report to (index.html, threads/, assets/).")
 @click.option("--png", is_flag=True, help="Also write every chart as PNG under DIR/png/.")
 @click.option("--bucket", help="Activity bucket width, e.g. 30m, 1h, 1d (default: config).")
+@PSEUDONYMISE
 @settings_options
 @known_errors
 def report(
@@ -216,6 +254,7 @@ def report(
     out: Path,
     png: bool,
     bucket: str | None,
+    pseudonymise: bool,
     config_path: Path | None,
     data_dir: str | None,
 ) -> None:
@@ -227,11 +266,12 @@ def report(
     """
     from fedithreads.report.build import PATHS_UP_TO, write_report
 
+    key = pseudonym_key(os.environ) if pseudonymise else None
     settings = from_options(config_path, data_dir)
     width = check_duration(bucket, "--bucket") if bucket else settings.activity_bucket
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
-    tables = pipeline.analyze(snapshots, bucket=width, paths_up_to=PATHS_UP_TO)
+    tables = _pseudonymised(pipeline.analyze(snapshots, bucket=width, paths_up_to=PATHS_UP_TO), key)
     written = write_report(tables, out, bucket=width, png=png)
     pngs = f", {written.pngs} PNG charts" if png else ""
     console(stderr=True).print(

@@ -1,0 +1,7 @@
+"""The analysed tables in the formats other research tools load.
+
+convokit  ``export --format convokit``: a ConvoKit corpus directory
+edges     ``export --format edges``: the reply and author graphs as edge lists and GraphML
+graphml   a node and an edge frame as a GraphML file
+write     which writer each format has
+"""
