@@ -44,6 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
+from fedithreads.core.schema import CREATOR_COLUMNS
 from fedithreads.storage.tables import append_snapshots, scan_table
 
 # host, share of threads, downvotes enabled, server version
@@ -369,6 +370,7 @@ def _author_cols(index: str) -> list[pl.Expr]:
     return [
         pl.format("{}@{}", name, host).alias("author"),
         pl.format("https://{}/u/{}", host, name).alias("author_ap_id"),
+        *(pl.lit(False).alias(flag) for flag in CREATOR_COLUMNS),  # ordinary accounts
     ]
 
 
