@@ -138,7 +138,7 @@ def test_a_run_killed_on_s3_is_resumed_once_its_lease_expires(s3: S3, tmp_path: 
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: any(root.glob("tables/comments/*/*--*.parquet")))
+        wait_for(lambda: any(root.glob("staging/comments/*/*--*.parquet")))
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=30)
         blocked = run("collect", target, "--data-dir", s3.url(), config=config)
@@ -154,7 +154,7 @@ def test_a_run_killed_on_s3_is_resumed_once_its_lease_expires(s3: S3, tmp_path: 
     (manifest,) = [json.loads(p.read_bytes()) for p in root.glob("runs/*.json")]
     assert manifest["resumed"] is True
     assert_same_current_tables(root, tmp_path / "clean")
-    assert not any(root.glob("tables/*/*/*--*.parquet")), "parts are compacted"
+    assert not any(root.glob("staging/*/*/*.parquet")), "parts are compacted"
     assert not (root / ".lock").exists()
 
 
