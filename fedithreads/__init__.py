@@ -6,6 +6,7 @@ The public surface is what ``__all__`` lists; everything else may change.
 from fedithreads._version import __version__
 from fedithreads.analysis.derived import Analysis, analyze
 from fedithreads.analysis.frames import Tables, build_tables
+from fedithreads.analysis.sql import connect
 from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
 from fedithreads.core.schema import TABLES
 from fedithreads.core.tree import Node, Rejected, Thread, build_thread, build_threads
@@ -45,6 +46,7 @@ __all__ = [
     "build_tables",
     "build_thread",
     "build_threads",
+    "connect",
     "load_captures",
     "parse_page",
     "sniff",
