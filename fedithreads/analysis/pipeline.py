@@ -21,6 +21,7 @@ from fedithreads.analysis import derived
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.moderation import current_actions, with_removals
+from fedithreads.analysis.parts import instance_parts
 from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
@@ -107,29 +108,26 @@ def analyze(
     ``path`` (null): a thread's paths hold depth × comments labels, and the report draws
     and prints only smaller threads; they are then not even read.
     """
+    columns = [c for c in schema.COMMENTS if paths_up_to is None or c != "path"]
     with naming_damage(snapshots.data_dirs):
-        metrics = derived.analyze(
-            snapshots.posts,
-            snapshots.comments,
-            bucket=bucket,
-            streaming=streaming,
-            resolutions=snapshots.resolutions,
+        parts = list(
+            instance_parts(
+                snapshots.posts,
+                snapshots.comments,
+                bucket=bucket,
+                tables=columns,
+                workers=derived.workers(streaming),
+            )
         )
-        rows = snapshots.comments if paths_up_to is None else snapshots.comments.drop("path")
-        posts, comments = pl.collect_all(
-            [current(snapshots.posts, "post_id"), current(rows, "comment_id")],
-            engine="streaming" if streaming else "auto",
-        )
+        metrics = derived.combine(parts, snapshots.posts, snapshots.comments, snapshots.resolutions)
+        posts = _concat([p.posts for p in parts], "posts")
+        comments = _concat([p.comments for p in parts], "comments")
         actions = current_actions(snapshots.moderation)
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(
                 (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
             )
             comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
-    # sorted once collected: rows already in order (one file, as collect writes them) are
-    # then not copied; a lazy sort would copy every path, depth × comments labels
-    posts = posts.sort("instance", "post_id")
-    comments = comments.sort("instance", "post_id", "comment_id")
     return {
         "posts": _removals(posts, actions, "posts"),
         "comments": _removals(comments, actions, "comments"),
@@ -143,6 +141,12 @@ def analyze(
 
 
 THREAD_KEY = ["instance", "post_id"]
+
+
+def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:
+    """The instances' current rows of ``table`` as one frame (already in table order)."""
+    kept = [f for f in frames if f is not None]
+    return pl.concat(kept) if kept else schema.empty(table)
 
 
 def _with_paths(

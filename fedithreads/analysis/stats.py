@@ -107,7 +107,6 @@ def _by_thread(posts: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
 
 def _finish(joined: pl.DataFrame) -> pl.DataFrame:
     """Fill the counts of threads without comments; derive times, missing, complete."""
-    seconds = 1_000_000.0
     return (
         joined.with_columns(
             pl.coalesce("_post_collected", "_last_collected").alias("collected_at"),
@@ -115,12 +114,8 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
                 pl.when(pl.col("comments_collected").is_null()).then(0).otherwise(c).alias(c)
                 for c in _ZERO_IF_NONE
             ],
-            ((pl.col("_first") - pl.col("published")).dt.total_microseconds() / seconds).alias(
-                "first_reply_seconds"
-            ),
-            ((pl.col("_last") - pl.col("published")).dt.total_microseconds() / seconds).alias(
-                "lifespan_seconds"
-            ),
+            _seconds(pl.col("_first") - pl.col("published")).alias("first_reply_seconds"),
+            _seconds(pl.col("_last") - pl.col("published")).alias("lifespan_seconds"),
         )
         .with_columns(
             pl.max_horizontal(
@@ -160,7 +155,7 @@ def _reply_facts(
 
 def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
     """Per-thread counts, sums, depths and times over current comments."""
-    latency = (pl.col("published") - pl.col("_replied_to")).dt.total_microseconds() / 1e6
+    latency = _seconds(pl.col("published") - pl.col("_replied_to"))
     visible = ~pl.col("deleted") & ~pl.col("removed")
     return replies.group_by(TID).agg(
         pl.len().cast(pl.Int64).alias("comments_collected"),
@@ -181,6 +176,13 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         pl.col("removed").sum().cast(pl.Int64).alias("removed"),
         (pl.col("author_ap_id") == pl.col("_op")).sum().cast(pl.Int64).alias("op_replies"),
     )
+
+
+def _seconds(span: pl.Expr) -> pl.Expr:
+    """A duration in seconds, to the microsecond. (Polars divides a column by a number as
+    a product with its inverse, except in a frame of one row: the same span could differ
+    in the last bit between frames; this is the same product everywhere.)"""
+    return span.dt.total_seconds(fractional=True)
 
 
 def _sum64(column: str) -> pl.Expr:
