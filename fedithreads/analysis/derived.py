@@ -13,8 +13,9 @@ step is one query over the thread keys.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -22,6 +23,7 @@ from fedithreads.analysis.federation import Federation, federate
 from fedithreads.analysis.parts import Part, instance_parts
 from fedithreads.core import schema
 from fedithreads.core.treeshape import THREAD
+from fedithreads.storage.exports import PartitionedWriter
 
 WORKERS = 2
 """Instances analysed at once (``streaming``: one)."""
@@ -79,12 +81,72 @@ def combine(
     """The instances' parts (in instance order) as one Analysis, with the threads held by
     several instances compared (read from ``posts`` and ``comments``)."""
     stats = pl.concat([p.thread_stats for p in parts])
+    compared = _compare(stats, posts, comments, resolutions)
+    return Analysis(
+        compared.thread_stats,
+        pl.concat([p.activity for p in parts]),
+        pl.concat([p.vote_history for p in parts]),
+        compared.federation,
+        compared.comment_presence,
+    )
+
+
+DERIVED = ("thread_stats", "activity", "vote_history", "federation", "comment_presence")
+"""The tables ``analyze`` derives, in ``Analysis`` order."""
+
+
+def write_analysis(
+    out: Path,
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    *,
+    bucket: str = "1h",
+    resolutions: pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """``analyze(streaming=True)`` for snapshots too large for even its results to be
+    held: each instance's activity and vote_history are written under ``out`` as soon as
+    they are computed, partitioned by instance as ``export --partitioned`` writes them
+    (``out/<table>/instance=<host>/part-0.parquet``), then thread_stats, federation and
+    comment_presence. Memory holds one instance's rows and every thread's stats row.
+    Returns thread_stats."""
+    writer = PartitionedWriter(out, {t: list(schema.TABLES[t]) for t in DERIVED})
+    parts = instance_parts(posts, comments, bucket=bucket, sink=writer.add)
+    stats = write_compared(writer, parts, posts, comments, resolutions)
+    writer.close()
+    return stats
+
+
+def write_compared(
+    writer: PartitionedWriter,
+    parts: Iterable[Part],
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    resolutions: pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """Take the thread_stats of ``parts`` (whose other tables went to ``writer`` as they
+    were computed), compare the threads held by several instances, and write
+    thread_stats, federation and comment_presence; thread_stats."""
+    stats = pl.concat([part.thread_stats for part in parts])
+    compared = _compare(stats, posts, comments, resolutions)
+    for name in ("thread_stats", "federation", "comment_presence"):
+        writer.add(name, getattr(compared, name))
+    return compared.thread_stats
+
+
+def _compare(
+    stats: pl.DataFrame,
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    resolutions: pl.LazyFrame | None,
+) -> Analysis:
+    """thread_stats with the union rows of the threads held by several instances, and
+    the federation and comment_presence tables (activity and vote_history left empty)."""
     asked = schema.empty("resolutions").lazy() if resolutions is None else resolutions
     fed = federate(posts, comments, asked, stats)
     return Analysis(
         _with_union(stats, fed),
-        pl.concat([p.activity for p in parts]),
-        pl.concat([p.vote_history for p in parts]),
+        schema.empty("activity"),
+        schema.empty("vote_history"),
         fed.federation,
         fed.comment_presence,
     )

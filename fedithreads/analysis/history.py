@@ -15,13 +15,16 @@ from fedithreads.analysis.snapshots import (
     Ordered,
     by_object,
     gather,
+    instance_codes,
 )
 from fedithreads.core.keys import pack, widths
 from fedithreads.core.treeshape import THREAD
 from fedithreads.core.units import duration_seconds
 
 
-def activity(comments: pl.DataFrame, *, bucket: str = "1h") -> pl.DataFrame:
+def activity(
+    comments: pl.DataFrame, *, bucket: str = "1h", instances: pl.Series | None = None
+) -> pl.DataFrame:
     """Comments and distinct authors per thread per time bucket, with a running total.
 
     ``bucket_start`` = published truncated to the bucket width (UTC); only buckets with at
@@ -29,12 +32,13 @@ def activity(comments: pl.DataFrame, *, bucket: str = "1h") -> pl.DataFrame:
     buckets of the thread. Sorted by (instance, post_id, bucket_start).
 
     The groups are counted on one packed integer (instance, post_id, bucket) where the
-    numbers fit 63 bits, else on the three columns.
+    numbers fit 63 bits, else on the three columns. ``instances``: the sorted names of
+    the rows' instances, when the caller knows them.
     """
     rows = comments.select(
         *THREAD, pl.col("published").dt.truncate(bucket).alias("bucket_start"), "author_ap_id"
     )
-    key = _bucket_key(rows, bucket)
+    key = _bucket_key(rows, bucket, instances)
     counts = [
         pl.len().cast(pl.Int64).alias("comments"),
         pl.col("author_ap_id").n_unique().cast(pl.Int64).alias("authors"),
@@ -53,18 +57,18 @@ def activity(comments: pl.DataFrame, *, bucket: str = "1h") -> pl.DataFrame:
     )
 
 
-def _bucket_key(rows: pl.DataFrame, bucket: str) -> pl.Series | None:
+def _bucket_key(rows: pl.DataFrame, bucket: str, instances: pl.Series | None) -> pl.Series | None:
     """(instance, post_id, bucket) as one Int64 that sorts as they do, or None when the
     numbers do not fit: instances by their sorted names, buckets counted from the first
     (truncated starts lie whole widths apart)."""
     if rows.is_empty() or rows["instance"].null_count() or rows["bucket_start"].null_count():
         return None
-    names = rows["instance"].unique().sort()
+    names = rows["instance"].unique().sort() if instances is None else instances
     since = rows["bucket_start"].min()
     width = duration_seconds(bucket) * 1_000_000
     offset = (pl.col("bucket_start") - pl.lit(since)).dt.total_microseconds()
     parts = rows.select(
-        pl.col("instance").cast(pl.Enum(names)).to_physical().alias("i"),
+        instance_codes(names).alias("i"),
         "post_id",
         (offset // width).alias("b"),
         (offset % width == 0).alias("whole"),

@@ -25,6 +25,7 @@ from fedithreads.analysis.history import activity, history_rows
 from fedithreads.analysis.snapshots import (
     COMMENT_COLUMNS,
     POST_COLUMNS,
+    Ordered,
     by_object,
     in_table_order,
     path_reader,
@@ -35,6 +36,8 @@ from fedithreads.core.treeshape import THREAD
 
 T = TypeVar("T")
 R = TypeVar("R")
+Sink = Callable[[str, pl.DataFrame], None]
+"""Takes a table's rows (its name, the rows) as soon as they are computed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,10 @@ def instance_parts(
     bucket: str,
     tables: Sequence[str] | None = None,
     workers: int = 1,
+    sink: Sink | None = None,
 ) -> Iterator[Part]:
     """Each instance's Part, in the order of the instances' names (rows without one
-    first), ``workers`` instances analysed at a time (``tables`` as for
+    first), ``workers`` instances analysed at a time (``tables`` and ``sink`` as for
     ``instance_part``)."""
     hosts = (
         pl.concat([posts.select("instance"), comments.select("instance")])
@@ -68,13 +72,13 @@ def instance_parts(
         .to_list()
     )
     if len(hosts) < 2:
-        yield instance_part(posts, comments, bucket=bucket, tables=tables)
+        yield instance_part(posts, comments, bucket=bucket, tables=tables, sink=sink)
         return
 
     def one(host: str | None) -> Part:
         mine = pl.col("instance").eq_missing(host)
         return instance_part(
-            posts.filter(mine), comments.filter(mine), bucket=bucket, tables=tables
+            posts.filter(mine), comments.filter(mine), bucket=bucket, tables=tables, sink=sink
         )
 
     yield from ordered_map(one, hosts, workers)
@@ -102,52 +106,95 @@ def instance_part(
     *,
     bucket: str,
     tables: Sequence[str] | None = None,
+    sink: Sink | None = None,
 ) -> Part:
     """The derived rows of the snapshots ``posts`` and ``comments`` (one instance's, or
     any with one pass over all), read once. With ``tables`` (comment columns), the
-    current posts (every column) and comments (those columns) are kept too."""
-    wanted = COMMENT_COLUMNS + [c for c in tables or () if c not in COMMENT_COLUMNS]
-    post_rows, comment_rows = pl.collect_all(
-        [posts if tables is not None else posts.select(POST_COLUMNS), comments.select(wanted)],
-        engine="streaming",
-    )
+    current posts (every column) and comments (those columns) are kept too. With a
+    ``sink``, activity, vote_history and those tables are handed to it as soon as each
+    is computed, and the Part holds thread_stats alone.
+
+    Memory is spent in stages: the snapshots are read with authors as integer codes and,
+    without ``tables``, without the comments' ap_ids; vote_history is built first (its
+    ap_ids read then), handed on, then the current rows are taken and the snapshots let
+    go before the thread statistics are computed."""
+    kept: dict[str, pl.DataFrame] = {}
+    emit = sink or kept.__setitem__
+    post_rows, comment_rows = _read(posts, comments, tables)
     instances = pl.concat([post_rows["instance"], comment_rows["instance"]]).unique().sort()
-    post_authors, comment_authors = _author_codes(post_rows, comment_rows)
-    post_rows, comment_rows = (
-        post_rows.with_columns(post_authors),
-        comment_rows.with_columns(comment_authors),
-    )
     post_order = by_object(_metric(post_rows, POST_COLUMNS), "post_id", instances)
-    comment_order = by_object(_metric(comment_rows, COMMENT_COLUMNS), "comment_id", instances)
+    ordered = COMMENT_COLUMNS if "ap_id" in comment_rows.columns else _COMMENT_METRICS
+    comment_order = by_object(_metric(comment_rows, ordered), "comment_id", instances)
+    newest = comment_order.newest()
+    if "ap_id" not in ordered:
+        comment_order = _with_ap_ids(comment_order, comments)
+    emit("vote_history", schema.conform(history_rows(post_order, comment_order), "vote_history"))
+    del comment_order
     cur_posts = in_table_order(post_rows.filter(post_order.newest()), instances, THREAD)
-    cur_comments = in_table_order(
-        comment_rows.filter(comment_order.newest()), instances, [*THREAD, "comment_id"]
-    )
-    metric_comments = _metric(cur_comments, COMMENT_COLUMNS)
+    cur_comments = in_table_order(comment_rows.filter(newest), instances, [*THREAD, "comment_id"])
+    del comment_rows, newest
+    if tables is not None:
+        emit("posts", cur_posts.drop(_AUTHOR))
+        emit("comments", cur_comments.select(tables))
+    cur_comments = _metric(cur_comments, _COMMENT_METRICS)
     stats = thread_stats(
-        _metric(cur_posts, POST_COLUMNS), metric_comments, paths=path_reader(comments)
+        _metric(cur_posts, POST_COLUMNS), cur_comments, paths=path_reader(comments)
     )
-    part = Part(
+    counts = activity(cur_comments, bucket=bucket, instances=instances)
+    emit("activity", schema.conform(counts, "activity"))
+    return Part(
         schema.conform(
             stats.with_columns(pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")),
             "thread_stats",
         ),
-        schema.conform(activity(metric_comments, bucket=bucket), "activity"),
-        schema.conform(history_rows(post_order, comment_order), "vote_history"),
+        kept.get("activity", schema.empty("activity")),
+        kept.get("vote_history", schema.empty("vote_history")),
+        kept.get("posts"),
+        kept.get("comments"),
     )
+
+
+_COMMENT_METRICS = [c for c in COMMENT_COLUMNS if c != "ap_id"]
+"""What thread_stats and activity read of comments."""
+
+
+def _read(
+    posts: pl.LazyFrame, comments: pl.LazyFrame, tables: Sequence[str] | None
+) -> list[pl.DataFrame]:
+    """The posts and comments snapshots, each in one chunk (gathers across chunks are
+    several times slower), with ``_author``: the authors as integer codes (``Enum``
+    positions of every author named, cast as the files are read: the strings are never
+    held unless ``tables`` asks for them)."""
+    names = pl.concat([posts.select("author_ap_id"), comments.select("author_ap_id")]).unique()
+    codes = pl.Enum(names.collect(engine="streaming")["author_ap_id"].drop_nulls().sort())
+    author = pl.col("author_ap_id").cast(codes).to_physical().alias(_AUTHOR)
     if tables is None:
-        return part
-    return Part(
-        part.thread_stats,
-        part.activity,
-        part.vote_history,
-        cur_posts.drop(_AUTHOR),
-        cur_comments.select(tables),
-    )
+        wanted = [
+            posts.select(*_without(POST_COLUMNS, "author_ap_id"), author),
+            comments.select(*_without(_COMMENT_METRICS, "author_ap_id"), author),
+        ]
+    else:
+        columns = list(dict.fromkeys([*COMMENT_COLUMNS, *tables]))
+        wanted = [posts.with_columns(author), comments.select(*columns, author)]
+    frames = pl.collect_all(wanted, engine="streaming")
+    return [frames.pop(0).rechunk() for _ in range(2)]
+
+
+def _without(columns: list[str], dropped: str) -> list[str]:
+    return [c for c in columns if c != dropped]
+
+
+def _with_ap_ids(order: Ordered, comments: pl.LazyFrame) -> Ordered:
+    """``order`` with its rows' ap_ids, read again from ``comments`` (in the same order:
+    their ids are checked)."""
+    again = comments.select("comment_id", "ap_id").collect(engine="streaming").rechunk()
+    if not again["comment_id"].equals(order.rows["comment_id"]):
+        raise RuntimeError("the comments were read in another order the second time")
+    return Ordered(order.rows.with_columns(again["ap_id"]), order.key, order.order)
 
 
 _AUTHOR = "_author"
-"""The column of authors' integer codes, beside ``author_ap_id`` (kept for the tables)."""
+"""The column of authors' integer codes (beside ``author_ap_id`` when the tables need it)."""
 
 
 def _metric(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -155,13 +202,3 @@ def _metric(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return rows.select(
         pl.col(_AUTHOR).alias(c) if c == "author_ap_id" else pl.col(c) for c in columns
     )
-
-
-def _author_codes(posts: pl.DataFrame, comments: pl.DataFrame) -> list[pl.Series]:
-    """``author_ap_id`` of both as integer codes, the same author the same code: the
-    metrics only count and compare authors, and integers are grouped and moved several
-    times faster than strings. (The codes hold while a categorical column uses them:
-    both are cast before either is turned into integers.)"""
-    codes = pl.Categorical(pl.Categories.random())
-    cast = [rows["author_ap_id"].cast(codes) for rows in (posts, comments)]
-    return [column.to_physical().alias(_AUTHOR) for column in cast]

@@ -31,6 +31,7 @@ from fedithreads.core.rows import frame_records, moderation_frame
 from fedithreads.core.tree import Rejected, Thread, build_thread
 from fedithreads.core.treeshape import TID, build_nodes
 from fedithreads.errors import SourceError, UsageError
+from fedithreads.storage.exports import PartitionedWriter
 from fedithreads.storage.objects import Location
 from fedithreads.storage.sources import load_captures
 from fedithreads.storage.tables import is_data_dir, naming_damage, scan_table
@@ -141,6 +142,36 @@ def analyze(
 
 
 THREAD_KEY = ["instance", "post_id"]
+
+
+def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFrame:
+    """``analyze --streaming --out``: every table of ``schema.TABLES`` written under
+    ``out`` as each instance's rows are computed, partitioned by instance as ``export
+    --partitioned`` writes them, one instance's rows in memory at a time
+    (``derived.write_analysis``); thread_stats is returned, for the summary."""
+    writer = PartitionedWriter(
+        out, {name: list(columns) for name, columns in schema.TABLES.items()}
+    )
+    with naming_damage(snapshots.data_dirs):
+        actions = current_actions(snapshots.moderation)
+
+        def write(table: str, rows: pl.DataFrame) -> None:
+            current = table in ("posts", "comments")
+            writer.add(table, _removals(rows, actions, table) if current else rows)
+
+        parts = instance_parts(
+            snapshots.posts,
+            snapshots.comments,
+            bucket=bucket,
+            tables=list(schema.COMMENTS),
+            sink=write,
+        )
+        stats = derived.write_compared(
+            writer, parts, snapshots.posts, snapshots.comments, snapshots.resolutions
+        )
+        writer.add("moderation", actions)
+    writer.close()
+    return stats
 
 
 def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:

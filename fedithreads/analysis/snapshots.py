@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fedithreads.core.keys import ordered_key
+from fedithreads.core.keys import name_codes, ordered_key
 from fedithreads.core.treeshape import THREAD
 
 POST_COLUMNS = [
@@ -63,25 +63,23 @@ class Ordered:
 
 def by_object(rows: pl.DataFrame, id_column: str, instances: pl.Series) -> Ordered:
     """``rows`` ordered by (instance, id, collected_at): one sort, of two integer columns."""
-    key = ordered_key(
-        rows.select(
-            pl.col("instance").cast(pl.Enum(instances.drop_nulls())).to_physical(), id_column
-        )
-    )
+    key = ordered_key(rows.select(instance_codes(instances), id_column))
     order = pl.DataFrame({"k": key, "t": rows["collected_at"]}).select(
         pl.arg_sort_by("k", "t", maintain_order=True, nulls_last=False)
     )
     return Ordered(rows, key, order.to_series())
 
 
+def instance_codes(instances: pl.Series) -> pl.Expr:
+    """Each row's instance as its number among ``instances`` (the sorted names of all the
+    rows' instances): a constant for one instance (one part)."""
+    return name_codes("instance", instances)
+
+
 def in_table_order(rows: pl.DataFrame, instances: pl.Series, order: Sequence[str]) -> pl.DataFrame:
     """``rows`` sorted by ``order`` (instance first, then integer columns, unique per row),
     by one packed key; not copied when they already are."""
-    key = ordered_key(
-        rows.select(
-            pl.col("instance").cast(pl.Enum(instances.drop_nulls())).to_physical(), *order[1:]
-        )
-    )
+    key = ordered_key(rows.select(instance_codes(instances), *order[1:]))
     if key.is_sorted():
         return rows
     return gather(rows, key.arg_sort())
@@ -119,11 +117,13 @@ def path_reader(comments: pl.LazyFrame) -> Callable[[pl.DataFrame], pl.Series]:
     def read(keys: pl.DataFrame) -> pl.Series:
         if keys.is_empty():
             return pl.Series("path", [], pl.String)
+        wanted = pl.col("comment_id").is_in(keys["comment_id"].unique().implode())
         found = (
-            comments.join(keys.lazy(), on=["instance", "comment_id"], how="semi")
+            comments.filter(wanted)  # the ids first: the paths of other rows never built
             .select("instance", "comment_id", "path")
-            .unique(["instance", "comment_id"])
             .collect(engine="streaming")
+            .join(keys.select("instance", "comment_id"), on=["instance", "comment_id"], how="semi")
+            .unique(["instance", "comment_id"])
         )
         return keys.join(found, on=["instance", "comment_id"], how="left", maintain_order="left")[
             "path"

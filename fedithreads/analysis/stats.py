@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from fedithreads.core.keys import name_codes
 from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
 
 
 def thread_stats(
-    posts: pl.DataFrame, comments: pl.DataFrame, *, paths: PathReader | None = None
+    posts: pl.DataFrame,
+    comments: pl.DataFrame,
+    *,
+    paths: PathReader | None = None,
+    instances: pl.Series | None = None,
 ) -> pl.DataFrame:
     """One row per thread (every post, and every post_id comments name), from current rows.
 
@@ -63,11 +68,10 @@ def thread_stats(
 
     ``posts`` and ``comments`` hold current rows (one per id; see ``current``), with at
     least the columns the formulas read; ``path`` only for orphans (comments whose parent
-    was not collected), read by ``paths`` when the rows leave it out.
+    was not collected), read by ``paths`` when the rows leave it out. ``instances``: the
+    sorted names of the rows' instances, when the caller knows them.
     """
-    threads = (
-        pl.concat([posts.select(THREAD), comments.select(THREAD)]).unique().sort(THREAD)
-    ).with_row_index(TID)
+    threads = _threads(posts, comments, instances)
     post_rows = _by_thread(posts, threads)
     nodes = build_nodes(comments, threads, paths)
     counts = _comment_counts(_reply_facts(post_rows, comments, nodes, threads.height))
@@ -77,6 +81,20 @@ def thread_stats(
         .join(shape(nodes), on=TID, how="left")
         .sort(TID)
     )
+
+
+def _threads(
+    posts: pl.DataFrame, comments: pl.DataFrame, instances: pl.Series | None
+) -> pl.DataFrame:
+    """Every (instance, post_id) the rows name, sorted and numbered (``_tid``): found
+    on integers, each instance as its number among the sorted names."""
+    if instances is None:
+        instances = pl.concat([posts["instance"], comments["instance"]]).unique().sort()
+    codes = name_codes("instance", instances)
+    keys = pl.concat([posts.select(codes, "post_id"), comments.select(codes, "post_id")])
+    numbered = keys.unique().sort(THREAD)
+    names = instances.drop_nulls().alias("instance")
+    return numbered.with_columns(names.gather(numbered["instance"])).with_row_index(TID)
 
 
 _ZERO_IF_NONE = (

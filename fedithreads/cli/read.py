@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # the work is imported by each command as it runs: --help sta
     "--streaming",
     is_flag=True,
     help="For data dirs larger than memory: one instance at a time, read by Polars' "
-    "streaming engine (the same tables).",
+    "streaming engine (the same tables); with --out, each instance's rows are written as "
+    "they are computed, partitioned by instance as export --partitioned writes them.",
 )
 @settings_options
 @known_errors
@@ -65,6 +66,12 @@ def analyze(
         settings = settings.model_copy(update={"activity_bucket": bucket})
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
+    if streaming and out is not None:  # not even the results held: written as they come
+        stats = pipeline.analyze_into(snapshots, out, bucket=settings.activity_bucket)
+        console().print(summary_table(stats))
+        done = time.perf_counter() - started
+        console(stderr=True).print(f"wrote {out}/ (partitioned by instance) in {done:.2f}s")
+        return
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket, streaming=streaming)
     console().print(summary_table(tables["thread_stats"]))
     err = console(stderr=True)

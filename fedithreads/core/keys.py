@@ -42,6 +42,16 @@ def pack(columns: Sequence[pl.Expr | str], bits: Sequence[int]) -> pl.Expr:
     return key
 
 
+def name_codes(column: str, names: pl.Series) -> pl.Expr:
+    """A string column as each value's number among ``names`` (the sorted distinct
+    values, null included if any): an integer that sorts as the strings do. A constant
+    when there is one name, with no string looked up."""
+    known = names.drop_nulls()
+    if known.len() == 1 and names.len() == 1:
+        return pl.lit(0, pl.UInt32).alias(column)
+    return pl.col(column).cast(pl.Enum(known)).to_physical()
+
+
 def ordered_key(columns: pl.DataFrame) -> pl.Series:
     """One Int64 per row that sorts and compares as the row's columns (integers) do: the
     columns packed when they fit, else the row's dense rank."""

@@ -135,3 +135,17 @@ def test_a_chain_deeper_than_the_levels_has_every_subtree_size() -> None:
     totals = subtree_totals(parent, pl.int_range(n, eager=True), {"n": pl.repeat(1, n, eager=True)})
 
     assert totals["n"].to_list() == list(range(n, 0, -1))
+
+
+def test_each_weight_keeps_its_own_totals() -> None:
+    """Two weights over one forest come back as two different columns, each its own."""
+    parent = pl.Series([None, 0, 0, 1], dtype=pl.Int64)
+
+    totals = subtree_totals(
+        parent,
+        pl.Series([0, 1, 1, 2]),
+        {"n": pl.Series([1, 1, 1, 1]), "odd": pl.Series([0, 1, 0, 1])},
+    )
+
+    assert totals["n"].to_list() == [4, 2, 1, 1]
+    assert totals["odd"].to_list() == [2, 2, 0, 1]
