@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from fedithreads.analysis import pipeline
-from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.common import (
     SOURCES,
     console,
@@ -19,16 +17,13 @@ from fedithreads.cli.common import (
     out_dir,
     settings_options,
 )
-from fedithreads.cli.terminal import print_lines, summary_table
-from fedithreads.core.schema import TABLES
-from fedithreads.core.tree import Thread
-from fedithreads.core.units import check_duration
 from fedithreads.errors import UsageError
-from fedithreads.report.jsontext import json_text
-from fedithreads.report.render import render_thread, thread_tree
-from fedithreads.report.unionview import render_union, union_tree
-from fedithreads.storage.exports import refuse_foreign, write_partitioned
-from fedithreads.storage.tables import FORMATS, write_tables
+from fedithreads.storage.formats import FORMATS
+
+if TYPE_CHECKING:  # the work is imported by each command as it runs: --help stays quick
+    from fedithreads.analysis import pipeline
+    from fedithreads.analysis.unionthread import UnionThread
+    from fedithreads.core.tree import Thread
 
 
 @click.command()
@@ -41,7 +36,8 @@ from fedithreads.storage.tables import FORMATS, write_tables
     "--streaming",
     is_flag=True,
     help="For data dirs larger than memory: one instance at a time, read by Polars' "
-    "streaming engine (the same tables).",
+    "streaming engine (the same tables); with --out, each instance's rows are written as "
+    "they are computed, partitioned by instance as export --partitioned writes them.",
 )
 @settings_options
 @known_errors
@@ -59,12 +55,23 @@ def analyze(
     posts, comments, thread_stats, activity, vote_history, federation and
     comment_presence as Parquet.
     """
+    from fedithreads.analysis import pipeline
+    from fedithreads.cli.terminal import summary_table
+    from fedithreads.core.units import check_duration
+    from fedithreads.storage.tables import write_tables
+
     settings = from_options(config_path, data_dir)
     if bucket is not None:
         bucket = check_duration(bucket, "--bucket")
         settings = settings.model_copy(update={"activity_bucket": bucket})
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
+    if streaming and out is not None:  # not even the results held: written as they come
+        stats = pipeline.analyze_into(snapshots, out, bucket=settings.activity_bucket)
+        console().print(summary_table(stats))
+        done = time.perf_counter() - started
+        console(stderr=True).print(f"wrote {out}/ (partitioned by instance) in {done:.2f}s")
+        return
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket, streaming=streaming)
     console().print(summary_table(tables["thread_stats"]))
     err = console(stderr=True)
@@ -118,6 +125,11 @@ def show(
             "show --union prints text or json, not html; `fedithreads report` compares "
             "the copies on each copy's thread page"
         )
+    from fedithreads.analysis import pipeline
+    from fedithreads.analysis.unionthread import UnionThread
+    from fedithreads.cli.terminal import print_lines
+    from fedithreads.report.render import render_thread
+
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     found = (
@@ -138,6 +150,9 @@ def show(
 
 def _show_union(union: UnionThread, fmt: str, width: int | None) -> None:
     """``show --union``: the union tree as text or as nested JSON, on stdout."""
+    from fedithreads.cli.terminal import print_lines
+    from fedithreads.report.unionview import render_union, union_tree
+
     if fmt == "json":
         _print_json(union_tree(union))
         return
@@ -147,6 +162,8 @@ def _show_union(union: UnionThread, fmt: str, width: int | None) -> None:
 
 def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:
     """``show --format html|json``: the thread page or the nested tree, on stdout."""
+    from fedithreads.report.render import thread_tree
+
     if fmt == "json":
         _print_json(thread_tree(thread))
         return
@@ -158,6 +175,8 @@ def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, buck
 
 def _print_json(tree: dict[str, Any]) -> None:
     """The tree as JSON on stdout, written without recursion (threads can be deep)."""
+    from fedithreads.report.jsontext import json_text
+
     pieces: list[str] = []
     for piece in json_text(tree):
         pieces.append(piece)
@@ -195,6 +214,11 @@ def export(
     """
     if partitioned and fmt != "parquet":
         raise UsageError(f"--partitioned writes parquet only; drop --format {fmt} or --partitioned")
+    from fedithreads.analysis import pipeline
+    from fedithreads.core.schema import TABLES
+    from fedithreads.storage.exports import refuse_foreign, write_partitioned
+    from fedithreads.storage.tables import write_tables
+
     if partitioned:
         refuse_foreign(out, TABLES)  # before the analysis, which may take long
     settings = from_options(config_path, data_dir)
@@ -225,6 +249,8 @@ def report(
     libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
     collections, completeness, and a sortable thread_stats table.
     """
+    from fedithreads.analysis import pipeline
+    from fedithreads.core.units import check_duration
     from fedithreads.report.build import PATHS_UP_TO, write_report
 
     settings = from_options(config_path, data_dir)

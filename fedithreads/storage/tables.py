@@ -35,10 +35,8 @@ import polars as pl
 from fedithreads.core import schema
 from fedithreads.errors import StoreError
 from fedithreads.storage.atomic import host_dir, move_atomic, safe_name, save_atomic, sink_atomic
+from fedithreads.storage.formats import FORMATS
 from fedithreads.storage.objects import Location, glob, polars_options, polars_source
-
-FORMATS = ("parquet", "csv", "jsonl")
-
 
 KEYS = {
     "posts": ["instance", "post_id", "run_id"],
