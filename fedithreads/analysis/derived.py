@@ -13,22 +13,20 @@ step is one query over the thread keys.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from fedithreads.analysis.federation import Federation, federate
-from fedithreads.analysis.history import activity, history_rows
-from fedithreads.analysis.snapshots import (
-    COMMENT_COLUMNS,
-    POST_COLUMNS,
-    by_object,
-    latest,
-    path_reader,
-)
-from fedithreads.analysis.stats import thread_stats
+from fedithreads.analysis.parts import Part, instance_parts
 from fedithreads.core import schema
 from fedithreads.core.treeshape import THREAD
+from fedithreads.storage.exports import PartitionedWriter
+
+WORKERS = 2
+"""Instances analysed at once (``streaming``: one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +63,90 @@ def analyze(
     are exactly those of one pass over everything. The threads held by several instances
     are then read together, once.
     """
-    local = _per_instance(posts, comments, bucket=bucket, streaming=streaming)
-    asked = schema.empty("resolutions").lazy() if resolutions is None else resolutions
-    fed = federate(posts, comments, asked, local.thread_stats)
+    parts = instance_parts(posts, comments, bucket=bucket, workers=workers(streaming))
+    return combine(list(parts), posts, comments, resolutions)
+
+
+def workers(streaming: bool) -> int:
+    """Instances analysed at once: ``WORKERS``, or one when streaming (memory first)."""
+    return 1 if streaming else WORKERS
+
+
+def combine(
+    parts: Sequence[Part],
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    resolutions: pl.LazyFrame | None = None,
+) -> Analysis:
+    """The instances' parts (in instance order) as one Analysis, with the threads held by
+    several instances compared (read from ``posts`` and ``comments``)."""
+    stats = pl.concat([p.thread_stats for p in parts])
+    compared = _compare(stats, posts, comments, resolutions)
     return Analysis(
-        _with_union(local.thread_stats, fed),
-        local.activity,
-        local.vote_history,
+        compared.thread_stats,
+        pl.concat([p.activity for p in parts]),
+        pl.concat([p.vote_history for p in parts]),
+        compared.federation,
+        compared.comment_presence,
+    )
+
+
+DERIVED = ("thread_stats", "activity", "vote_history", "federation", "comment_presence")
+"""The tables ``analyze`` derives, in ``Analysis`` order."""
+
+
+def write_analysis(
+    out: Path,
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    *,
+    bucket: str = "1h",
+    resolutions: pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """``analyze(streaming=True)`` for snapshots too large for even its results to be
+    held: each instance's activity and vote_history are written under ``out`` as soon as
+    they are computed, partitioned by instance as ``export --partitioned`` writes them
+    (``out/<table>/instance=<host>/part-0.parquet``), then thread_stats, federation and
+    comment_presence. Memory holds one instance's rows and every thread's stats row.
+    Returns thread_stats."""
+    writer = PartitionedWriter(out, {t: list(schema.TABLES[t]) for t in DERIVED})
+    parts = instance_parts(posts, comments, bucket=bucket, sink=writer.add)
+    stats = write_compared(writer, parts, posts, comments, resolutions)
+    writer.close()
+    return stats
+
+
+def write_compared(
+    writer: PartitionedWriter,
+    parts: Iterable[Part],
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    resolutions: pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """Take the thread_stats of ``parts`` (whose other tables went to ``writer`` as they
+    were computed), compare the threads held by several instances, and write
+    thread_stats, federation and comment_presence; thread_stats."""
+    stats = pl.concat([part.thread_stats for part in parts])
+    compared = _compare(stats, posts, comments, resolutions)
+    for name in ("thread_stats", "federation", "comment_presence"):
+        writer.add(name, getattr(compared, name))
+    return compared.thread_stats
+
+
+def _compare(
+    stats: pl.DataFrame,
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    resolutions: pl.LazyFrame | None,
+) -> Analysis:
+    """thread_stats with the union rows of the threads held by several instances, and
+    the federation and comment_presence tables (activity and vote_history left empty)."""
+    asked = schema.empty("resolutions").lazy() if resolutions is None else resolutions
+    fed = federate(posts, comments, asked, stats)
+    return Analysis(
+        _with_union(stats, fed),
+        schema.empty("activity"),
+        schema.empty("vote_history"),
         fed.federation,
         fed.comment_presence,
     )
@@ -90,56 +165,3 @@ def _with_union(stats: pl.DataFrame, fed: Federation) -> pl.DataFrame:
     )
     both = pl.concat([schema.conform(local, "thread_stats"), fed.union_stats])
     return both.sort("instance", "post_id", "scope", nulls_last=True, maintain_order=True)
-
-
-def _per_instance(
-    posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str, streaming: bool
-) -> Analysis:
-    """thread_stats (one row per copy, each canonical for now), activity and
-    vote_history; federation and comment_presence are left empty."""
-    if not streaming:
-        return _analyze(posts, comments, bucket=bucket)
-    hosts = (
-        pl.concat([posts.select("instance"), comments.select("instance")])
-        .unique()
-        .sort("instance")
-        .collect(engine="streaming")["instance"]
-    )
-    if hosts.len() < 2:
-        return _analyze(posts, comments, bucket=bucket)
-    parts = [
-        _analyze(
-            posts.filter(pl.col("instance").eq_missing(host)),
-            comments.filter(pl.col("instance").eq_missing(host)),
-            bucket=bucket,
-        )
-        for host in hosts
-    ]
-    return Analysis(
-        pl.concat([p.thread_stats for p in parts]),
-        pl.concat([p.activity for p in parts]),
-        pl.concat([p.vote_history for p in parts]),
-        parts[0].federation,
-        parts[0].comment_presence,
-    )
-
-
-def _analyze(posts: pl.LazyFrame, comments: pl.LazyFrame, *, bucket: str) -> Analysis:
-    """The three tables, the needed columns read by Polars' streaming engine."""
-    post_rows, comment_rows = pl.collect_all(
-        [posts.select(POST_COLUMNS), comments.select(COMMENT_COLUMNS)], engine="streaming"
-    )
-    instances = pl.concat([post_rows["instance"], comment_rows["instance"]]).unique().sort()
-    post_rows = by_object(post_rows, "post_id", instances)
-    comment_rows = by_object(comment_rows, "comment_id", instances)
-    cur_comments = latest(comment_rows)
-    stats = thread_stats(latest(post_rows), cur_comments, paths=path_reader(comments)).with_columns(
-        pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")
-    )
-    return Analysis(
-        schema.conform(stats, "thread_stats"),
-        schema.conform(activity(cur_comments.lazy(), bucket=bucket).collect(), "activity"),
-        schema.conform(history_rows(post_rows, comment_rows), "vote_history"),
-        schema.empty("federation"),
-        schema.empty("comment_presence"),
-    )

@@ -46,9 +46,13 @@ def with_removals(rows: pl.DataFrame, actions: pl.DataFrame, table: str) -> pl.D
             pl.col("acted_at").alias("removed_at"),
         )
     )
-    joined = rows.join(last, on="ap_id", how="left", maintain_order="left")
+    # only the key is joined: the rows' other columns (a million comments' texts) stay put
+    found = rows.select("ap_id", "removed").join(
+        last, on="ap_id", how="left", maintain_order="left"
+    )
     gone = pl.col("removed")
-    return joined.with_columns(
+    removal = found.select(
         pl.when(gone).then(pl.col("removal_reason")).alias("removal_reason"),
         pl.when(gone).then(pl.col("removed_at")).alias("removed_at"),
     )
+    return rows.with_columns(removal.get_columns())

@@ -22,6 +22,7 @@ from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.moderation import current_actions, with_removals
+from fedithreads.analysis.parts import instance_parts
 from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
@@ -31,6 +32,7 @@ from fedithreads.core.rows import frame_records, moderation_frame
 from fedithreads.core.tree import Rejected, Thread, build_thread
 from fedithreads.core.treeshape import TID, build_nodes
 from fedithreads.errors import SourceError, UsageError
+from fedithreads.storage.exports import PartitionedWriter
 from fedithreads.storage.objects import Location
 from fedithreads.storage.sources import load_captures
 from fedithreads.storage.tables import is_data_dir, naming_damage, scan_table
@@ -108,29 +110,26 @@ def analyze(
     ``path`` (null): a thread's paths hold depth × comments labels, and the report draws
     and prints only smaller threads; they are then not even read.
     """
+    columns = [c for c in schema.COMMENTS if paths_up_to is None or c != "path"]
     with naming_damage(snapshots.data_dirs):
-        metrics = derived.analyze(
-            snapshots.posts,
-            snapshots.comments,
-            bucket=bucket,
-            streaming=streaming,
-            resolutions=snapshots.resolutions,
+        parts = list(
+            instance_parts(
+                snapshots.posts,
+                snapshots.comments,
+                bucket=bucket,
+                tables=columns,
+                workers=derived.workers(streaming),
+            )
         )
-        rows = snapshots.comments if paths_up_to is None else snapshots.comments.drop("path")
-        posts, comments = pl.collect_all(
-            [current(snapshots.posts, "post_id"), current(rows, "comment_id")],
-            engine="streaming" if streaming else "auto",
-        )
+        metrics = derived.combine(parts, snapshots.posts, snapshots.comments, snapshots.resolutions)
+        posts = _concat([p.posts for p in parts], "posts")
+        comments = _concat([p.comments for p in parts], "comments")
         actions = current_actions(snapshots.moderation)
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(
                 (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
             )
             comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
-    # sorted once collected: rows already in order (one file, as collect writes them) are
-    # then not copied; a lazy sort would copy every path, depth × comments labels
-    posts = posts.sort("instance", "post_id")
-    comments = comments.sort("instance", "post_id", "comment_id")
     return {
         "posts": _removals(posts, actions, "posts"),
         "comments": _removals(comments, actions, "comments"),
@@ -145,6 +144,48 @@ def analyze(
 
 
 THREAD_KEY = ["instance", "post_id"]
+
+
+def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFrame:
+    """``analyze --streaming --out``: every table of ``schema.TABLES`` written under
+    ``out`` as each instance's rows are computed, partitioned by instance as ``export
+    --partitioned`` writes them, one instance's rows in memory at a time
+    (``derived.write_analysis``); thread_stats is returned, for the summary."""
+    writer = PartitionedWriter(
+        out, {name: list(columns) for name, columns in schema.TABLES.items()}
+    )
+    with naming_damage(snapshots.data_dirs):
+        actions = current_actions(snapshots.moderation)
+
+        held: dict[str, pl.DataFrame] = {}
+
+        def write(table: str, rows: pl.DataFrame) -> None:
+            if table == "posts":  # an instance's posts come first, then its comments
+                held["posts"] = rows
+            elif table == "comments":  # every author's rows are within one instance
+                writer.add("authors", authors_table(held.pop("posts"), rows))
+            current = table in ("posts", "comments")
+            writer.add(table, _removals(rows, actions, table) if current else rows)
+
+        parts = instance_parts(
+            snapshots.posts,
+            snapshots.comments,
+            bucket=bucket,
+            tables=list(schema.COMMENTS),
+            sink=write,
+        )
+        stats = derived.write_compared(
+            writer, parts, snapshots.posts, snapshots.comments, snapshots.resolutions
+        )
+        writer.add("moderation", actions)
+    writer.close()
+    return stats
+
+
+def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:
+    """The instances' current rows of ``table`` as one frame (already in table order)."""
+    kept = [f for f in frames if f is not None]
+    return pl.concat(kept) if kept else schema.empty(table)
 
 
 def _with_paths(

@@ -3,18 +3,21 @@
 Words (see DESIGN.md): a **snapshot** is an object's counts as seen at one
 ``collected_at``; **current** is the latest snapshot of each post/comment. The metrics read
 the snapshot tables once, with only the columns they use (``POST_COLUMNS``,
-``COMMENT_COLUMNS``), and sort them once by (instance, id, collected_at) on one packed
-integer key (``by_object``): the current rows (``latest``) and vote_history both come from
-that order, and joins become binary searches on integers.
+``COMMENT_COLUMNS``), and order them once by (instance, id, collected_at) on one packed
+integer key (``by_object``): the current rows (``Ordered.newest``) and vote_history both
+come from that order. Only integers are sorted; the rows are then filtered (current) or
+gathered once (vote_history).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
-from fedithreads.core.treeshape import THREAD, bit_width
+from fedithreads.core.keys import name_codes, ordered_key
+from fedithreads.core.treeshape import THREAD
 
 POST_COLUMNS = [
     *THREAD,
@@ -30,23 +33,64 @@ COMMENT_COLUMNS = [  # no path: a deep thread's paths hold depth × comments lab
 ]
 
 
-def by_object(rows: pl.DataFrame, id_column: str, instances: pl.Series) -> pl.DataFrame:
-    """Snapshot rows sorted by (instance, id, collected_at), keeping the read order among
-    equals, with ``_key``: (instance, id) as one ordered integer."""
-    key = ordered_key(
-        rows.select(
-            pl.col("instance").cast(pl.Enum(instances.drop_nulls())).to_physical(), id_column
+@dataclass(frozen=True, slots=True)
+class Ordered:
+    """Snapshot rows of one kind as read, with their order by object and time: ``key``,
+    each row's (instance, id) as one ordered integer, and ``order``, the row numbers
+    sorted by (key, collected_at), read order among equals (the later row wins)."""
+
+    rows: pl.DataFrame
+    key: pl.Series
+    order: pl.Series
+
+    def newest(self) -> pl.Series:
+        """Per row (read order): whether it is its object's current snapshot."""
+        ranked = self.key.gather(self.order)
+        last = ranked.ne_missing(ranked.shift(-1)).fill_null(True)
+        keep = self.order.filter(last)
+        return pl.repeat(False, self.rows.height, eager=True).scatter(keep, True)
+
+    def distinct_snapshots(self) -> pl.Series:
+        """The row numbers, in order, of one row per (object, collected_at): the later."""
+        ranked = pl.DataFrame(
+            {"k": self.key.gather(self.order), "t": self.rows["collected_at"].gather(self.order)}
         )
-    )
-    return rows.with_columns(key.alias("_key")).sort(
-        "_key", "collected_at", maintain_order=True, nulls_last=False
-    )
+        same = pl.col("k").eq_missing(pl.col("k").shift(-1)) & pl.col("t").eq_missing(
+            pl.col("t").shift(-1)
+        )
+        return self.order.filter(ranked.select(~same).to_series())
 
 
-def latest(by_object: pl.DataFrame) -> pl.DataFrame:
-    """The last row of each object in ``by_object`` order: what ``current`` keeps."""
-    last = pl.col("_key").ne_missing(pl.col("_key").shift(-1))
-    return by_object.filter(last)
+def by_object(rows: pl.DataFrame, id_column: str, instances: pl.Series) -> Ordered:
+    """``rows`` ordered by (instance, id, collected_at): one sort, of two integer columns."""
+    key = ordered_key(rows.select(instance_codes(instances), id_column))
+    order = pl.DataFrame({"k": key, "t": rows["collected_at"]}).select(
+        pl.arg_sort_by("k", "t", maintain_order=True, nulls_last=False)
+    )
+    return Ordered(rows, key, order.to_series())
+
+
+def instance_codes(instances: pl.Series) -> pl.Expr:
+    """Each row's instance as its number among ``instances`` (the sorted names of all the
+    rows' instances): a constant for one instance (one part)."""
+    return name_codes("instance", instances)
+
+
+def in_table_order(rows: pl.DataFrame, instances: pl.Series, order: Sequence[str]) -> pl.DataFrame:
+    """``rows`` sorted by ``order`` (instance first, then integer columns, unique per row),
+    by one packed key; not copied when they already are."""
+    key = ordered_key(rows.select(instance_codes(instances), *order[1:]))
+    if key.is_sorted():
+        return rows
+    return gather(rows, key.arg_sort())
+
+
+def gather(rows: pl.DataFrame, at: pl.Series) -> pl.DataFrame:
+    """The rows numbered ``at``, in that order. The frame is made contiguous first: rows
+    read from several files come in chunks, and gathering across chunks took 5× as long
+    as copying them together (strings are views: their bytes are not copied) and then
+    gathering."""
+    return rows.rechunk().select(pl.all().gather(at))
 
 
 def current(snapshots: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
@@ -65,19 +109,6 @@ def current(snapshots: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
     )
 
 
-def ordered_key(columns: pl.DataFrame) -> pl.Series:
-    """One Int64 per row that sorts and compares as the row's columns (integers) do: the
-    columns side by side in 63 bits when they are non-negative and fit, else the row's
-    dense rank."""
-    widths = [bit_width(column) for column in columns.iter_columns()]
-    if None in widths or sum(w or 0 for w in widths) > 63:
-        return columns.select(pl.struct(pl.all()).rank("dense").cast(pl.Int64)).to_series()
-    key = pl.lit(0, pl.Int64)
-    for name, width in zip(columns.columns, widths, strict=True):
-        key = key * (1 << (width or 0)) + pl.col(name).cast(pl.Int64)
-    return columns.select(key).to_series()
-
-
 def path_reader(comments: pl.LazyFrame) -> Callable[[pl.DataFrame], pl.Series]:
     """A reader of the paths of a few comments (``instance``, ``comment_id`` rows) from the
     snapshot table ``comments``, for metrics that hold rows without paths (a comment's
@@ -86,11 +117,13 @@ def path_reader(comments: pl.LazyFrame) -> Callable[[pl.DataFrame], pl.Series]:
     def read(keys: pl.DataFrame) -> pl.Series:
         if keys.is_empty():
             return pl.Series("path", [], pl.String)
+        wanted = pl.col("comment_id").is_in(keys["comment_id"].unique().implode())
         found = (
-            comments.join(keys.lazy(), on=["instance", "comment_id"], how="semi")
+            comments.filter(wanted)  # the ids first: the paths of other rows never built
             .select("instance", "comment_id", "path")
-            .unique(["instance", "comment_id"])
             .collect(engine="streaming")
+            .join(keys.select("instance", "comment_id"), on=["instance", "comment_id"], how="semi")
+            .unique(["instance", "comment_id"])
         )
         return keys.join(found, on=["instance", "comment_id"], how="left", maintain_order="left")[
             "path"

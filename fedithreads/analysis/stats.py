@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from fedithreads.core.keys import name_codes
 from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
 
 
 def thread_stats(
-    posts: pl.DataFrame, comments: pl.DataFrame, *, paths: PathReader | None = None
+    posts: pl.DataFrame,
+    comments: pl.DataFrame,
+    *,
+    paths: PathReader | None = None,
+    instances: pl.Series | None = None,
 ) -> pl.DataFrame:
     """One row per thread (every post, and every post_id comments name), from current rows.
 
@@ -63,11 +68,10 @@ def thread_stats(
 
     ``posts`` and ``comments`` hold current rows (one per id; see ``current``), with at
     least the columns the formulas read; ``path`` only for orphans (comments whose parent
-    was not collected), read by ``paths`` when the rows leave it out.
+    was not collected), read by ``paths`` when the rows leave it out. ``instances``: the
+    sorted names of the rows' instances, when the caller knows them.
     """
-    threads = (
-        pl.concat([posts.select(THREAD), comments.select(THREAD)]).unique().sort(THREAD)
-    ).with_row_index(TID)
+    threads = _threads(posts, comments, instances)
     post_rows = _by_thread(posts, threads)
     nodes = build_nodes(comments, threads, paths)
     counts = _comment_counts(_reply_facts(post_rows, comments, nodes, threads.height))
@@ -77,6 +81,20 @@ def thread_stats(
         .join(shape(nodes), on=TID, how="left")
         .sort(TID)
     )
+
+
+def _threads(
+    posts: pl.DataFrame, comments: pl.DataFrame, instances: pl.Series | None
+) -> pl.DataFrame:
+    """Every (instance, post_id) the rows name, sorted and numbered (``_tid``): found
+    on integers, each instance as its number among the sorted names."""
+    if instances is None:
+        instances = pl.concat([posts["instance"], comments["instance"]]).unique().sort()
+    codes = name_codes("instance", instances)
+    keys = pl.concat([posts.select(codes, "post_id"), comments.select(codes, "post_id")])
+    numbered = keys.unique().sort(THREAD)
+    names = instances.drop_nulls().alias("instance")
+    return numbered.with_columns(names.gather(numbered["instance"])).with_row_index(TID)
 
 
 _ZERO_IF_NONE = (
@@ -107,7 +125,6 @@ def _by_thread(posts: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
 
 def _finish(joined: pl.DataFrame) -> pl.DataFrame:
     """Fill the counts of threads without comments; derive times, missing, complete."""
-    seconds = 1_000_000.0
     return (
         joined.with_columns(
             pl.coalesce("_post_collected", "_last_collected").alias("collected_at"),
@@ -115,12 +132,8 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
                 pl.when(pl.col("comments_collected").is_null()).then(0).otherwise(c).alias(c)
                 for c in _ZERO_IF_NONE
             ],
-            ((pl.col("_first") - pl.col("published")).dt.total_microseconds() / seconds).alias(
-                "first_reply_seconds"
-            ),
-            ((pl.col("_last") - pl.col("published")).dt.total_microseconds() / seconds).alias(
-                "lifespan_seconds"
-            ),
+            _seconds(pl.col("_first") - pl.col("published")).alias("first_reply_seconds"),
+            _seconds(pl.col("_last") - pl.col("published")).alias("lifespan_seconds"),
         )
         .with_columns(
             pl.max_horizontal(
@@ -160,7 +173,7 @@ def _reply_facts(
 
 def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
     """Per-thread counts, sums, depths and times over current comments."""
-    latency = (pl.col("published") - pl.col("_replied_to")).dt.total_microseconds() / 1e6
+    latency = _seconds(pl.col("published") - pl.col("_replied_to"))
     visible = ~pl.col("deleted") & ~pl.col("removed")
     return replies.group_by(TID).agg(
         pl.len().cast(pl.Int64).alias("comments_collected"),
@@ -181,6 +194,13 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         pl.col("removed").sum().cast(pl.Int64).alias("removed"),
         (pl.col("author_ap_id") == pl.col("_op")).sum().cast(pl.Int64).alias("op_replies"),
     )
+
+
+def _seconds(span: pl.Expr) -> pl.Expr:
+    """A duration in seconds, to the microsecond. (Polars divides a column by a number as
+    a product with its inverse, except in a frame of one row: the same span could differ
+    in the last bit between frames; this is the same product everywhere.)"""
+    return span.dt.total_seconds(fractional=True)
 
 
 def _sum64(column: str) -> pl.Expr:

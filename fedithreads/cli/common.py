@@ -1,4 +1,8 @@
-"""What every command shares: settings options, one-line errors, the console."""
+"""What every command shares: settings options, one-line errors, the console.
+
+Light to import: every command module imports this one to declare its options, and
+``--help`` must not wait for rich, pydantic or object storage (they load when used).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,17 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from rich.console import Console
 
-from fedithreads.config import Settings, data_location, load_settings
 from fedithreads.errors import FedithreadsError, UsageError
-from fedithreads.storage.objects import Location, open_data_dir
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fedithreads.config import Settings
+    from fedithreads.storage.objects import Location
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,6 +39,8 @@ def out_dir(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
 def console(stderr: bool = False) -> Console:
     """A rich console as wide as the terminal (140 columns in a pipe)."""
+    from rich.console import Console
+
     width = shutil.get_terminal_size((140, 24)).columns
     return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
 
@@ -67,6 +76,8 @@ def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def from_options(config_path: Path | None, data_dir: str | None) -> Settings:
     """The settings a command runs with: --config (or ./config.toml), then --data-dir."""
+    from fedithreads.config import data_location, load_settings
+
     if data_dir is None:
         return load_settings(config_path)
     try:
@@ -78,4 +89,6 @@ def from_options(config_path: Path | None, data_dir: str | None) -> Settings:
 
 def data_dir_of(settings: Settings) -> Location:
     """The data dir the settings name, on disk or in object storage."""
+    from fedithreads.storage.objects import open_data_dir
+
     return open_data_dir(settings)

@@ -12,19 +12,28 @@ collected with ``--across``, for the ``federation`` table.
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
+from fedithreads.analysis import pipeline
+from fedithreads.cli.common import console
+from fedithreads.cli.terminal import federation_table, print_lines, summary_table
 from fedithreads.collect.instances import Instance
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target, with_across
-from fedithreads.config import Settings
+from fedithreads.config import Settings, load_settings
 from fedithreads.errors import SourceError
 from fedithreads.replay.federation import ReplayFederation
 from fedithreads.replay.quirks import Quirks
 from fedithreads.replay.serve import serve_fixtures
 from fedithreads.replay.server import ReplayServer
+from fedithreads.report.render import render_thread
+from fedithreads.storage.tables import write_tables
 
 DEMO_CAPTURES = ("lemmy-v3/seed-lemmygrad", "lemmy-v3/big-thread")
 SEED_INSTANCE = "lemmygrad.ml"
@@ -86,3 +95,35 @@ def run_demo(settings: Settings) -> DemoRun:
         across = asyncio.run(Collector(settings).run([target]))
         requests += sum(m.server.count("") for m in fed.members)
     return DemoRun(server.base_url, report, seed_url, requests, across, fed.post_ap_ids[0])
+
+
+def print_demo(target_dir: Path, *, kept: bool) -> None:
+    """Run the demo into ``target_dir`` and print what it did; exit 1 if incomplete."""
+    started = time.perf_counter()
+    settings = load_settings(None, data_dir=target_dir.resolve())
+    settings = settings.model_copy(update={"seeds_dir": target_dir / "seeds"})
+    run = run_demo(settings)
+    out = console()
+    out.print(f"collected from the replay server at {run.base_url} into {settings.data_dir}:")
+    for target in run.report.targets:
+        out.print("  " + target.summary())
+    snapshots = pipeline.load_snapshots((), target_dir.resolve())
+    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
+    out.print(summary_table(tables["thread_stats"]))
+    if kept:
+        write_tables(tables, target_dir.resolve() / "out")
+        out.print(f"tables written to {target_dir.resolve() / 'out'}/; the seed thread:\n")
+    else:
+        out.print("(a temporary data dir, removed at the end: give --data-dir DIR to keep it)")
+        out.print("the seed thread:\n")
+    seed = pipeline.find_thread(snapshots, run.seed_url)
+    print_lines(out, render_thread(seed, width=100))
+    out.print("\none thread across a federation of replay instances (collect --across):")
+    for target in run.across.targets:
+        out.print("  " + target.summary(), soft_wrap=True)
+    views = tables["federation"].filter(pl.col("ap_id") == run.across_ap_id)
+    out.print(federation_table(views))
+    elapsed = time.perf_counter() - started
+    out.print(f"demo done in {elapsed:.1f}s ({run.requests} HTTP requests to the server)")
+    if not (run.report.ok and run.across.ok):
+        sys.exit(1)

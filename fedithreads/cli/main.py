@@ -4,8 +4,8 @@ Known errors (fedithreads.errors) become one line on stderr and their exit code:
 0 success, 1 failed or incomplete, 2 usage or config error, 75 another run holds the lock;
 Ctrl-C and SIGTERM one line and 130 or 143 (cli.stopping). Anything else is a bug and
 keeps its traceback. The commands live in ``cli.read``
-(analyze, show, export, report), ``cli.run`` (collect, serve, demo) and ``cli.maintain``
-(check, repair). Nothing imports
+(analyze, show, export, report), ``cli.query`` (sql), ``cli.run`` (collect, serve, demo)
+and ``cli.maintain`` (check, repair). Nothing imports
 this module but the entry point and ``python -m fedithreads``.
 """
 
@@ -15,6 +15,7 @@ import click
 
 from fedithreads._version import __version__
 from fedithreads.cli.maintain import check, repair
+from fedithreads.cli.query import sql
 from fedithreads.cli.read import analyze, export, report, show
 from fedithreads.cli.run import collect, demo, serve
 from fedithreads.cli.stopping import StoppableGroup
@@ -26,5 +27,5 @@ def main() -> None:
     """Complete, verified copies of Lemmy-style discussion threads, and numbers about them."""
 
 
-for command in (collect, analyze, show, export, report, serve, demo, check, repair):
+for command in (collect, analyze, show, export, report, sql, serve, demo, check, repair):
     main.add_command(command)

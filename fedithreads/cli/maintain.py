@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from fedithreads.cli.common import data_dir_of, from_options, known_errors, settings_options
-from fedithreads.collect.state import RunLock
 from fedithreads.errors import EXIT_FAILED, EXIT_OK, StoreError
-from fedithreads.storage.check import check_data_dir, temporaries
-from fedithreads.storage.objects import Location
-from fedithreads.storage.repair import repair_data_dir
-from fedithreads.storage.tables import is_data_dir
+
+if TYPE_CHECKING:
+    from fedithreads.storage.objects import Location
 
 
 def _existing(data_dir: Location) -> Location:
+    from fedithreads.storage.tables import is_data_dir
+
     if not (data_dir.is_dir() and (is_data_dir(data_dir) or (data_dir / "raw").is_dir())):
         raise StoreError(
             f"{data_dir}: not a data dir (no tables/, runs/ or raw/); give the one "
@@ -34,6 +35,8 @@ def check(config_path: Path | None, data_dir: str | None) -> None:
     Prints one line per problem (the file, what is wrong, what to do) and a summary; exits
     0 when there is none, 1 otherwise. Writes nothing; safe while a run is collecting.
     """
+    from fedithreads.storage.check import check_data_dir
+
     settings = from_options(config_path, data_dir)
     report = check_data_dir(_existing(data_dir_of(settings)))
     for problem in report.problems:
@@ -53,6 +56,10 @@ def repair(config_path: Path | None, data_dir: str | None) -> None:
     files; prints what it moved and rebuilt, and what could not be rebuilt. Exits 1 when
     something could not be rebuilt or was left alone.
     """
+    from fedithreads.collect.state import RunLock
+    from fedithreads.storage.check import temporaries
+    from fedithreads.storage.repair import repair_data_dir
+
     settings = from_options(config_path, data_dir)
     target = _existing(data_dir_of(settings))
     stray = temporaries(target)  # taking the lock sweeps most of them

@@ -6,14 +6,10 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from fedithreads.analysis import pipeline
-from fedithreads.analysis.pseudonyms import KEY_ENV, pseudonym_key
-from fedithreads.analysis.pseudonyms import pseudonymise as pseudonymise_tables
-from fedithreads.analysis.unionthread import UnionThread
 from fedithreads.cli.common import (
     SOURCES,
     console,
@@ -23,18 +19,14 @@ from fedithreads.cli.common import (
     out_dir,
     settings_options,
 )
-from fedithreads.cli.terminal import print_lines, summary_table
-from fedithreads.core.schema import TABLES
-from fedithreads.core.tree import Thread
-from fedithreads.core.units import check_duration
 from fedithreads.errors import UsageError
-from fedithreads.formats.write import FORMATS as RESEARCH_FORMATS
-from fedithreads.formats.write import write_format
-from fedithreads.report.jsontext import json_text
-from fedithreads.report.render import render_thread, thread_tree
-from fedithreads.report.unionview import render_union, union_tree
-from fedithreads.storage.exports import refuse_foreign, write_partitioned
-from fedithreads.storage.tables import FORMATS, write_tables
+from fedithreads.formats import FORMATS as RESEARCH_FORMATS
+from fedithreads.storage.formats import FORMATS
+
+if TYPE_CHECKING:  # the work is imported by each command as it runs: --help stays quick
+    from fedithreads.analysis import pipeline
+    from fedithreads.analysis.unionthread import UnionThread
+    from fedithreads.core.tree import Thread
 
 
 @click.command()
@@ -47,7 +39,8 @@ from fedithreads.storage.tables import FORMATS, write_tables
     "--streaming",
     is_flag=True,
     help="For data dirs larger than memory: one instance at a time, read by Polars' "
-    "streaming engine (the same tables).",
+    "streaming engine (the same tables); with --out, each instance's rows are written as "
+    "they are computed, partitioned by instance as export --partitioned writes them.",
 )
 @settings_options
 @known_errors
@@ -65,12 +58,23 @@ def analyze(
     posts, comments, thread_stats, activity, vote_history, federation and
     comment_presence as Parquet.
     """
+    from fedithreads.analysis import pipeline
+    from fedithreads.cli.terminal import summary_table
+    from fedithreads.core.units import check_duration
+    from fedithreads.storage.tables import write_tables
+
     settings = from_options(config_path, data_dir)
     if bucket is not None:
         bucket = check_duration(bucket, "--bucket")
         settings = settings.model_copy(update={"activity_bucket": bucket})
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
+    if streaming and out is not None:  # not even the results held: written as they come
+        stats = pipeline.analyze_into(snapshots, out, bucket=settings.activity_bucket)
+        console().print(summary_table(stats))
+        done = time.perf_counter() - started
+        console(stderr=True).print(f"wrote {out}/ (partitioned by instance) in {done:.2f}s")
+        return
     tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket, streaming=streaming)
     console().print(summary_table(tables["thread_stats"]))
     err = console(stderr=True)
@@ -124,6 +128,11 @@ def show(
             "show --union prints text or json, not html; `fedithreads report` compares "
             "the copies on each copy's thread page"
         )
+    from fedithreads.analysis import pipeline
+    from fedithreads.analysis.unionthread import UnionThread
+    from fedithreads.cli.terminal import print_lines
+    from fedithreads.report.render import render_thread
+
     settings = from_options(config_path, data_dir)
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     found = (
@@ -144,6 +153,9 @@ def show(
 
 def _show_union(union: UnionThread, fmt: str, width: int | None) -> None:
     """``show --union``: the union tree as text or as nested JSON, on stdout."""
+    from fedithreads.cli.terminal import print_lines
+    from fedithreads.report.unionview import render_union, union_tree
+
     if fmt == "json":
         _print_json(union_tree(union))
         return
@@ -153,6 +165,8 @@ def _show_union(union: UnionThread, fmt: str, width: int | None) -> None:
 
 def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, bucket: str) -> None:
     """``show --format html|json``: the thread page or the nested tree, on stdout."""
+    from fedithreads.report.render import thread_tree
+
     if fmt == "json":
         _print_json(thread_tree(thread))
         return
@@ -164,6 +178,8 @@ def _show_document(snapshots: pipeline.Snapshots, thread: Thread, fmt: str, buck
 
 def _print_json(tree: dict[str, Any]) -> None:
     """The tree as JSON on stdout, written without recursion (threads can be deep)."""
+    from fedithreads.report.jsontext import json_text
+
     pieces: list[str] = []
     for piece in json_text(tree):
         pieces.append(piece)
@@ -176,8 +192,8 @@ def _print_json(tree: dict[str, Any]) -> None:
 PSEUDONYMISE = click.option(
     "--pseudonymise",
     is_flag=True,
-    help=f"Replace every author (columns, @user@host mentions in text) by a pseudonym "
-    f"keyed by ${KEY_ENV}: the same key, the same pseudonyms.",
+    help="Replace every author (columns, @user@host mentions in text) by a pseudonym "
+    "keyed by $FEDITHREADS_PSEUDONYM_KEY: the same key, the same pseudonyms.",
 )
 
 
@@ -220,6 +236,12 @@ def export(
     """
     if partitioned and fmt != "parquet":
         raise UsageError(f"--partitioned writes parquet only; drop --format {fmt} or --partitioned")
+    from fedithreads.analysis import pipeline
+    from fedithreads.analysis.pseudonyms import pseudonym_key
+    from fedithreads.core.schema import TABLES
+    from fedithreads.storage.exports import refuse_foreign, write_partitioned
+    from fedithreads.storage.tables import write_tables
+
     key = pseudonym_key(os.environ) if pseudonymise else None
     if partitioned:
         refuse_foreign(out, TABLES)  # before the analysis, which may take long
@@ -228,6 +250,8 @@ def export(
     tables = _pseudonymised(pipeline.analyze(snapshots, bucket=settings.activity_bucket), key)
     written: Sequence[object]
     if fmt in RESEARCH_FORMATS:
+        from fedithreads.formats.write import write_format
+
         written = write_format(fmt, tables, out, pseudonymised=key is not None)
     elif partitioned:
         written = write_partitioned(tables, out)
@@ -238,6 +262,8 @@ def export(
 
 def _pseudonymised(tables: dict[str, Any], key: bytes | None) -> dict[str, Any]:
     """The tables with authors pseudonymised under ``key``; as they are without one."""
+    from fedithreads.analysis.pseudonyms import pseudonymise as pseudonymise_tables
+
     return tables if key is None else pseudonymise_tables(tables, key)
 
 
@@ -264,6 +290,9 @@ def report(
     libraries are in DIR/assets/); charts: activity, reply depth, thread shape, votes over
     collections, completeness, and a sortable thread_stats table.
     """
+    from fedithreads.analysis import pipeline
+    from fedithreads.core.units import check_duration
+    from fedithreads.analysis.pseudonyms import pseudonym_key
     from fedithreads.report.build import PATHS_UP_TO, write_report
 
     key = pseudonym_key(os.environ) if pseudonymise else None

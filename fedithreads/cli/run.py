@@ -1,38 +1,18 @@
-"""Commands that talk HTTP: collect, serve (the replay server) and demo."""
+"""Commands that talk HTTP: collect, serve (the replay server) and demo.
+
+Here they are declared; the work is imported as a command runs (cli.collecting,
+cli.serving, cli.demo), so that ``--help`` loads neither the collector nor Polars.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 import time
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
-import polars as pl
 
-from fedithreads.analysis import pipeline
-from fedithreads.cli.common import console, from_options, known_errors, settings_options
-from fedithreads.cli.stopping import STOPPED, Terminated, stopped_line
-from fedithreads.cli.terminal import federation_table, print_lines, summary_table
-from fedithreads.collect.instances import parse_across
-from fedithreads.collect.outcome import RunReport
-from fedithreads.collect.run import Collector
-from fedithreads.collect.seeds import default_seed_files, load_seeds
-from fedithreads.collect.shards import Shard, parse_shard
-from fedithreads.collect.targets import Target, parse_target, scoped, target_key, with_across
-from fedithreads.collect.thread import Progress
-from fedithreads.config import Settings, load_settings
-from fedithreads.core.units import utcnow
-from fedithreads.core.window import Window, WindowProblem, read_window
+from fedithreads.cli.common import from_options, known_errors, settings_options
 from fedithreads.errors import UsageError
-from fedithreads.report.render import render_thread
-
-if TYPE_CHECKING:
-    import rich.progress
-from fedithreads.storage.tables import write_tables
 
 
 @click.command()
@@ -107,128 +87,21 @@ def collect(
     line per target; exits 1 when a thread (or a copy --across asked for) is incomplete or
     a target failed (what was fetched is kept), 75 when another run holds the lock.
     """
-    settings = from_options(config_path, data_dir)
-    window = _window(since, until)
-    shard = parse_shard(shard_text) if shard_text is not None else None
-    others = parse_across(across) if across is not None else ()
-    chosen = [parse_target(t) for t in targets]
-    if seed_files or not targets:
-        chosen += load_seeds(list(seed_files) or default_seed_files(settings.seeds_dir))
-    if others:
-        chosen = [with_across(t, others) for t in chosen]
-    if not chosen:
-        raise UsageError(
-            f"nothing to collect: give a TARGET, --seeds FILE, or add [[targets]] to a seed "
-            f"file in {settings.seeds_dir} (seeds/example.toml shows how)"
-        )
-    chosen = _dedupe(scoped(chosen, window, max_posts))
-    if dry_run:
-        plan = asyncio.run(Collector(settings, full=full, shard=shard).dry_run(chosen))
-        failed = [t.summary(None) for t in plan.targets if t.error is not None]
-        for line in failed if quiet else plan.lines():
-            click.echo(line)
-        sys.exit(0 if plan.ok else 1)
-    if shard is not None and not quiet and not any(shard.holds(t.host) for t in chosen):
-        click.echo(
-            f"shard {shard}: none of the {len(chosen)} targets' hosts is in this shard; "
-            "nothing to collect",
-            err=True,
-        )
-    report = _run_collect(settings, chosen, full=full, bars=not quiet, shard=shard)
-    for target in report.targets:
-        if not (quiet and target.ok):
-            click.echo(target.summary())
-    for note in report.notes():
-        click.echo(note)
-    sys.exit(0 if report.ok else 1)
+    from fedithreads.cli.collecting import run_collect
 
-
-def _window(since: str | None, until: str | None) -> Window | None:
-    """The window --since and --until give, or a UsageError naming the flag at fault."""
-    try:
-        return read_window(since, until, utcnow())
-    except WindowProblem as exc:
-        shown = {"since": since, "until": until}[exc.bound]
-        raise UsageError(f"--{exc.bound} {shown!r}: {exc.problem}; {exc.fix}") from None
-
-
-def _dedupe(targets: list[Target]) -> list[Target]:
-    """Each target once (the first mention wins), naming every --across host of all."""
-    seen: dict[str, Target] = {}
-    for t in targets:
-        key = target_key(t)
-        seen[key] = with_across(seen[key], t.across) if key in seen else t
-    return list(seen.values())
-
-
-def _run_collect(
-    settings: Settings,
-    targets: list[Target],
-    *,
-    full: bool,
-    bars: bool,
-    shard: Shard | None = None,
-) -> RunReport:
-    """Run the collector, with progress bars only when stderr is a terminal (and ``bars``)."""
-    if not (bars and sys.stderr.isatty()):
-        return _until_stopped(Collector(settings, full=full, shard=shard).run(targets))
-    from rich.progress import Progress as Bars  # only on a terminal: rich loads slowly
-
-    with Bars(console=console(stderr=True), transient=True) as bar:
-        collector = Collector(settings, full=full, progress=bar_progress(bar), shard=shard)
-        return _until_stopped(collector.run(targets))
-
-
-def bar_progress(bar: rich.progress.Progress) -> Progress:
-    """The collector's progress on two bars: threads finished of those known, and
-    comments fetched of the server's counts of the threads being crawled (it moves
-    within a big thread, page by page)."""
-    threads = bar.add_task("threads", total=0)
-    comments = bar.add_task("comments", total=0)
-    grows = {"threads": threads, "comments_expected": comments}
-    moves = {"done": threads, "comments": comments}
-    totals = {threads: 0, comments: 0}
-
-    def progress(what: str, n: int) -> None:
-        if what in grows:
-            task = grows[what]
-            totals[task] += n
-            bar.update(task, total=totals[task])
-        elif what in moves:
-            bar.advance(moves[what], n)
-
-    return progress
-
-
-def _until_stopped(run: Coroutine[Any, Any, RunReport]) -> RunReport:
-    """Run the collector until it ends, or until SIGINT (Ctrl-C) or SIGTERM stops it: the
-    run is cancelled, so that crawls under way keep what they fetched, and the command
-    exits with one line and 130 or 143; the next run resumes where this one stopped."""
-    caught: list[signal.Signals] = []
-
-    async def main() -> RunReport:
-        task = asyncio.ensure_future(run)
-        loop = asyncio.get_running_loop()
-
-        def stop(sig: signal.Signals) -> None:
-            caught.append(sig)
-            task.cancel()
-
-        for sig in STOPPED:
-            loop.add_signal_handler(sig, stop, sig)
-        try:
-            return await task
-        finally:
-            for sig in STOPPED:
-                loop.remove_signal_handler(sig)
-
-    try:
-        return asyncio.run(main())
-    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
-        default = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
-        name = (caught or [default])[0]
-        click.echo(stopped_line("collect", name), err=True)
-        sys.exit(STOPPED[name])
+    run_collect(
+        from_options(config_path, data_dir),
+        targets,
+        seed_files,
+        full=full,
+        since=since,
+        until=until,
+        max_posts=max_posts,
+        across=across,
+        shard_text=shard_text,
+        dry_run=dry_run,
+        quiet=quiet,
+    )
 
 
 def _rate(text: str | None) -> tuple[int, int] | None:
@@ -345,42 +218,10 @@ def demo(data_dir: Path | None) -> None:
     """
     import tempfile
 
+    from fedithreads.cli.demo import print_demo
+
     if data_dir is not None:
-        _demo(data_dir, kept=True)
+        print_demo(data_dir, kept=True)
         return
     with tempfile.TemporaryDirectory(prefix="fedithreads-demo-") as temporary:
-        _demo(Path(temporary), kept=False)
-
-
-def _demo(target_dir: Path, *, kept: bool) -> None:
-    """Run the demo into ``target_dir`` and print what it did; exit 1 if incomplete."""
-    from fedithreads.cli.demo import run_demo
-
-    started = time.perf_counter()
-    settings = load_settings(None, data_dir=target_dir.resolve())
-    settings = settings.model_copy(update={"seeds_dir": target_dir / "seeds"})
-    run = run_demo(settings)
-    out = console()
-    out.print(f"collected from the replay server at {run.base_url} into {settings.data_dir}:")
-    for target in run.report.targets:
-        out.print("  " + target.summary())
-    snapshots = pipeline.load_snapshots((), target_dir.resolve())
-    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket)
-    out.print(summary_table(tables["thread_stats"]))
-    if kept:
-        write_tables(tables, target_dir.resolve() / "out")
-        out.print(f"tables written to {target_dir.resolve() / 'out'}/; the seed thread:\n")
-    else:
-        out.print("(a temporary data dir, removed at the end: give --data-dir DIR to keep it)")
-        out.print("the seed thread:\n")
-    seed = pipeline.find_thread(snapshots, run.seed_url)
-    print_lines(out, render_thread(seed, width=100))
-    out.print("\none thread across a federation of replay instances (collect --across):")
-    for target in run.across.targets:
-        out.print("  " + target.summary(), soft_wrap=True)
-    views = tables["federation"].filter(pl.col("ap_id") == run.across_ap_id)
-    out.print(federation_table(views))
-    elapsed = time.perf_counter() - started
-    out.print(f"demo done in {elapsed:.1f}s ({run.requests} HTTP requests to the server)")
-    if not (run.report.ok and run.across.ok):
-        sys.exit(1)
+        print_demo(Path(temporary), kept=False)

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fedithreads.core.forest import subtree_sums
+from fedithreads.core.forest import subtree_totals
+from fedithreads.core.keys import KeyIndex, name_codes, pack, widths
 
 THREAD = ["instance", "post_id"]
 TID = "_tid"
 """The column of thread numbers: each (instance, post_id) numbered 0, 1, … in order."""
 I64_MAX = 2**63 - 1
-_KEY = [TID, "_id", "_depth"]
 
 PathReader = Callable[[pl.DataFrame], pl.Series]
 """The paths of some comments, given their rows' ``instance`` and ``comment_id``, in order:
@@ -70,22 +70,24 @@ def build_nodes(
     ``child_count``, the thread columns and ``path``, or ``paths`` to read the orphans'
     paths from."""
     real = _comment_rows(comments, threads)
-    parent = _lookup(real, "_pid", real)
+    in_real = _Lookup(real)
+    parent = in_real.above(real, "_pid")
     orphan = real["_pid"].is_not_null() & parent.is_null()
     orphan_paths = (
         comments["path"].filter(orphan)
         if paths is None
         else paths(comments.select("instance", "comment_id").filter(orphan))
     )
-    named = _orphan_labels(real, orphan_paths, orphan)
+    named = _orphan_labels(real, orphan_paths, orphan, in_real)
     holders = _placeholders(named, start=real.height)
+    in_holders = _Lookup(holders)
     roots = real.height + holders.height
     post = pl.col(TID) + roots
     under = real["_row"].is_in(named.filter("_real")["_orow"].implode())
     comment_nodes = real.select(
         TID,
         "_id",
-        pl.coalesce(parent, _lookup(real, "_pid", holders), post).alias("_parent"),
+        pl.coalesce(parent, in_holders.above(real, "_pid"), post).alias("_parent"),
         "_depth",
         pl.lit(True).alias("_real"),
         (parent.is_not_null() | under).alias("_under_real"),
@@ -95,7 +97,7 @@ def build_nodes(
         TID,
         "_id",
         pl.coalesce(
-            _lookup(holders, "_prev", real), _lookup(holders, "_prev", holders), post
+            in_real.above(holders, "_prev"), in_holders.above(holders, "_prev"), post
         ).alias("_parent"),
         "_depth",
         pl.lit(False).alias("_real"),
@@ -109,11 +111,14 @@ def build_nodes(
 
 
 def _comment_rows(comments: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
-    """The comments as node rows: ``_row``, thread, id, parent id, depth, child_count."""
-    tid = comments.select(THREAD).join(threads, on=THREAD, how="left", maintain_order="left")
+    """The comments as node rows: ``_row``, thread, id, parent id, depth, child_count.
+    Each comment's thread is found by binary search on (instance number, post_id)."""
+    codes = name_codes("instance", threads["instance"].unique().sort())
+    index = KeyIndex(threads.select(codes, "post_id"), THREAD)
+    at = index.find(comments.select(codes, "post_id"))
     return pl.DataFrame(
         {
-            TID: tid[TID].cast(pl.Int64),
+            TID: threads[TID].cast(pl.Int64).gather(at),
             "_id": comments["comment_id"].cast(pl.Int64),
             "_pid": comments["parent_id"].cast(pl.Int64),
             "_depth": comments["depth"].cast(pl.Int64),
@@ -134,20 +139,27 @@ def _post_nodes(threads: int) -> pl.DataFrame:
     )
 
 
-def _lookup(rows: pl.DataFrame, label: str, among: pl.DataFrame) -> pl.Series:
-    """For each of ``rows``: the row in ``among`` of the node of its thread whose id is
-    ``rows[label]``, one level above it; null where there is none."""
-    wanted = rows.select(TID, pl.col(label).alias("_id"), pl.col("_depth") - 1)
-    found = wanted.join(
-        among.select(*_KEY, pl.col("_row").cast(pl.Int64).alias("_found")),
-        on=_KEY,
-        how="left",
-        maintain_order="left",
-    )
-    return found["_found"]
+class _Lookup:
+    """Nodes found by their thread and id (binary search on packed keys)."""
+
+    def __init__(self, among: pl.DataFrame) -> None:
+        self.among = among
+        self.index = KeyIndex(among, [TID, "_id"])
+
+    def above(self, rows: pl.DataFrame, label: str) -> pl.Series:
+        """For each of ``rows``: the row (``_row``) of the node of its thread whose id is
+        ``rows[label]``, one level above it; null where there is none."""
+        if self.among.is_empty():
+            return pl.repeat(None, rows.height, dtype=pl.Int64, eager=True)
+        at = self.index.find(rows.select(TID, label))
+        one_up = self.among["_depth"].gather(at) == rows["_depth"] - 1
+        found = self.among["_row"].cast(pl.Int64).gather(at)
+        return pl.select(pl.when(one_up).then(found)).to_series().alias("_found")
 
 
-def _orphan_labels(real: pl.DataFrame, paths: pl.Series, orphan: pl.Series) -> pl.DataFrame:
+def _orphan_labels(
+    real: pl.DataFrame, paths: pl.Series, orphan: pl.Series, in_real: _Lookup
+) -> pl.DataFrame:
     """One row per ancestor an orphan's path names: the orphan's row (``_orow``), the
     thread, the label (``_id``) and its depth, the label before it (``_prev``, null at
     top level), whether it was collected (``_real``) and whether a collected comment
@@ -165,7 +177,7 @@ def _orphan_labels(real: pl.DataFrame, paths: pl.Series, orphan: pl.Series) -> p
         .select("_orow", TID, "_id", pl.col("_d").alias("_depth"), "_prev")
         .with_row_index("_row")
     )
-    hit = _lookup(flat.with_columns(pl.col("_depth") + 1), "_id", real).is_not_null()
+    hit = in_real.above(flat.with_columns(pl.col("_depth") + 1), "_id").is_not_null()
     flat = flat.drop("_row").with_columns(hit.alias("_real"))
     above = pl.col("_real").cast(pl.Int64).cum_sum().over("_orow") - pl.col("_real").cast(pl.Int64)
     return flat.with_columns((above > 0).alias("_above"))
@@ -187,8 +199,7 @@ def shape(nodes: Nodes) -> pl.DataFrame:
     fedithreads.analysis.stats.thread_stats; saturating at the largest 64-bit integer)."""
     frame = nodes.frame
     is_root = pl.int_range(frame.height, eager=True) >= nodes.roots
-    sums = subtree_sums(frame["_parent"], {"_s": ~is_root, "_s_real": frame["_real"]})
-    body = frame.with_columns(sums["_s"], sums["_s_real"]).head(nodes.roots)
+    body = frame.with_columns(_subtree_sizes(frame, is_root)).head(nodes.roots)
     short = (
         pl.when(pl.col("_under_real"))
         .then(0)
@@ -199,29 +210,47 @@ def shape(nodes: Nodes) -> pl.DataFrame:
     big = pl.Int128
     per_thread = body.group_by(TID).agg(
         (pl.len() + 1).cast(pl.Int64).alias("_n"),
-        (pl.len() / pl.col("_parent").n_unique()).alias("mean_branching"),
+        # the distinct parents: the nodes with a reply (s > 1), and the post
+        (pl.len() / ((pl.col("_s") > 1).sum() + 1)).alias("mean_branching"),
         pl.col("_s").cast(big).sum().alias("_s1"),
         (pl.col("_s").cast(big) * pl.col("_s").cast(big)).sum().alias("_s2"),
         short.cast(big).sum().clip(upper_bound=I64_MAX).cast(pl.Int64).alias("_shortfall"),
     )
-    width = (
-        body.group_by(TID, "_depth")
-        .agg(pl.len().alias("_w"))
-        .group_by(TID)
-        .agg(pl.col("_w").max().cast(pl.Int64).alias("max_width"))
-    )
     n = pl.col("_n").cast(pl.Float64)
     wiener = (pl.col("_n").cast(big) * pl.col("_s1") - pl.col("_s2")).cast(pl.Float64)
     return (
-        per_thread.join(width, on=TID, how="left")
+        per_thread.join(_widths(body), on=TID, how="left")
         .with_columns((wiener / (n * (n - 1) / 2)).alias("structural_virality"))
         .with_columns(pl.col(TID).cast(pl.UInt32))
     )
 
 
-def bit_width(column: pl.Series) -> int | None:
-    """Bits holding every value of an integer column, or None if one is negative."""
-    low, high = column.cast(pl.Int64).min(), column.cast(pl.Int64).max()
-    if not isinstance(low, int) or not isinstance(high, int):
-        return 1  # all null
-    return None if low < 0 else max(1, high.bit_length())
+_HALF = 1 << 32
+
+
+def _subtree_sizes(frame: pl.DataFrame, is_root: pl.Series) -> list[pl.Series]:
+    """``_s`` (nodes in each node's subtree, itself included; the posts not counted)
+    and ``_s_real`` (the collected comments among them). Both are added up as one
+    Int64, ``_s`` in the high 32 bits (they fit: fewer nodes than 2³¹), which halves
+    the work of ``subtree_totals``."""
+    if frame.height >= _HALF // 2:
+        sums = subtree_totals(
+            frame["_parent"], frame["_depth"], {"_s": ~is_root, "_s_real": frame["_real"]}
+        )
+        return [sums["_s"], sums["_s_real"]]
+    both = (~is_root).cast(pl.Int64) * _HALF + frame["_real"].cast(pl.Int64)
+    packed = subtree_totals(frame["_parent"], frame["_depth"], {"_both": both})["_both"]
+    return [(packed // _HALF).alias("_s"), (packed % _HALF).alias("_s_real")]
+
+
+def _widths(body: pl.DataFrame) -> pl.DataFrame:
+    """``max_width`` per thread: the most nodes at one depth (counted on one packed key)."""
+    levels = body.select(TID, "_depth")
+    bits = widths(levels)
+    if bits is None:
+        counts = levels.group_by(TID, "_depth").agg(pl.len().alias("_w"))
+    else:
+        key = pack([TID, "_depth"], bits)
+        counts = levels.group_by(key.alias("_k")).agg(pl.len().alias("_w"))
+        counts = counts.select((pl.col("_k") // (1 << bits[1])).alias(TID), "_w")
+    return counts.group_by(TID).agg(pl.col("_w").max().cast(pl.Int64).alias("max_width"))

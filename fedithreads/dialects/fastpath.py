@@ -15,7 +15,6 @@ holds the two to it).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,7 +25,6 @@ from fedithreads.core.hosts import handle
 from fedithreads.core.records import CommentRecord, Provenance
 
 _I64 = 2**63 - 1
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 
 Id = Annotated[int, Meta(ge=0, le=_I64)]
 Score = Annotated[int, Meta(ge=-_I64, le=_I64)]
@@ -130,7 +128,22 @@ def _record(view: _View, prov: Provenance) -> CommentRecord:
     )
 
 
+_STAMP_LENGTHS = frozenset({20, 22, 23, 24, 25, 26, 27})
+"""``YYYY-MM-DDTHH:MM:SSZ``, or with a ``.`` and 1 to 6 digits before the ``Z``."""
+
+
 def _time(value: str) -> datetime:
-    if _STAMP.fullmatch(value) is None:
+    """The timestamp, strictly ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``: the separators are
+    checked here (a regular expression took 3× as long), the digits by ``fromisoformat``
+    (ASCII digits only, else a ValueError: the page goes to the models)."""
+    if not (
+        len(value) in _STAMP_LENGTHS
+        and value[-1] == "Z"
+        and value[10] == "T"
+        and value[4] == value[7] == "-"
+        and value[13] == value[16] == ":"
+        and (len(value) == 20 or value[19] == ".")
+        and value.isascii()
+    ):
         raise _Decline
     return datetime.fromisoformat(value)  # "Z": already UTC (datetime.UTC)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
+from fedithreads.formats import FORMATS
 from fedithreads.formats.convokit import write_corpus
 from fedithreads.formats.edges import write_edges
-
-FORMATS = ("convokit", "edges")
 
 
 def write_format(

@@ -88,8 +88,8 @@ def activity_frame(
     first, last = comments.select(pl.min("published"), pl.max("published").alias("last")).row(0)
     start = min(first, since) if since is not None else first
     width = choose_bucket((last - start).total_seconds(), base)
-    one_line = comments.lazy().with_columns(instance=pl.lit(""), post_id=pl.lit(0, pl.Int64))
-    frame = activity(one_line, bucket=width).collect().select(_BUCKETED)
+    one_line = comments.with_columns(instance=pl.lit(""), post_id=pl.lit(0, pl.Int64))
+    frame = activity(one_line, bucket=width).select(_BUCKETED)
     opening = _opening(start, width)
     if since is not None and opening["bucket_start"][0] < frame["bucket_start"][0]:
         frame = pl.concat([opening, frame])

@@ -153,16 +153,20 @@ def _sink_uploaded(frame: pl.LazyFrame, path: ObjectPath, row_group_size: int) -
 
 
 def move_atomic(source: Location, target: Location) -> None:
-    """Rename a finished file into place in its own directory, and sync the directory
-    (in object storage: a copy, whole, then the source deleted)."""
+    """Rename a finished file into place (its directory made if need be, on the same file
+    system), and sync both directories (in object storage: a copy, whole, then the
+    source deleted)."""
     if isinstance(source, ObjectPath) and isinstance(target, ObjectPath):
         source.replace(target)
         return
     if not (isinstance(source, Path) and isinstance(target, Path)):
         raise TypeError(f"cannot move {source} to {target}: one is local, one is not")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         source.replace(target)
         _fsync_dir(target.parent)
+        if source.parent != target.parent:
+            _fsync_dir(source.parent)
     except OSError as exc:
         raise cannot_write(target, exc) from None
 
@@ -214,15 +218,18 @@ def _fsync_dir(directory: Path) -> None:
 
 def stray_temporaries(data_dir: Location) -> list[Path]:
     """The temporary files a killed writer can have left: where atomic writes happen
-    (state.json at the top, manifests in ``runs/``, parts anywhere under ``tables/``);
+    (state.json at the top, manifests in ``runs/``, files anywhere under ``tables/`` and
+    ``staging/``);
     none in object storage, where no write goes through a temporary name."""
     if isinstance(data_dir, ObjectPath):
         return []
     found: list[Path] = []
-    for top in (data_dir, data_dir / "runs", data_dir / "tables"):
+    for top in (data_dir, data_dir / "runs", data_dir / "tables", data_dir / "staging"):
         if top.is_dir():
             pattern = f".*{TEMP_SUFFIX}"
-            found += top.rglob(pattern) if top.name == "tables" else top.glob(pattern)
+            found += (
+                top.glob(pattern) if top in (data_dir, data_dir / "runs") else top.rglob(pattern)
+            )
     return sorted(found)
 
 

@@ -32,7 +32,7 @@ from fedithreads.storage.lease import lease_held
 from fedithreads.storage.objects import Location, ObjectPath, glob
 from fedithreads.storage.quarantine import QUARANTINE_DIR
 from fedithreads.storage.raw import scan_raw
-from fedithreads.storage.tables import part_problem
+from fedithreads.storage.tables import STAGING_DIR, TABLES_DIR, part_problem
 
 REPAIR = "run `fedithreads repair`"
 
@@ -107,11 +107,13 @@ def check_data_dir(data_dir: Location, *, running: bool | None = None) -> CheckR
 
 
 def part_files(data_dir: Location) -> list[tuple[Location, str]]:
-    """Every finished Parquet file under ``tables/`` (parts of compacted runs too)."""
+    """Every finished Parquet file under ``tables/`` and ``staging/`` (parts of compacted
+    runs too)."""
     return [
         (p, table)
         for table in schema.SNAPSHOT_TABLES
-        for p in glob(data_dir / "tables" / table, "instance=*/*.parquet")
+        for root in (TABLES_DIR, STAGING_DIR)
+        for p in glob(data_dir / root / table, "instance=*/*.parquet")
         if not p.name.startswith(".")
     ]
 
@@ -161,10 +163,17 @@ def _missing(data_dir: Location, run: RunNote) -> Iterator[Problem]:
     for table, instances in wrote.items():
         for instance in sorted(instances):
             names = dict.fromkeys((host_dir(instance), safe_name(instance)))  # now, before
-            directories = [data_dir / "tables" / table / f"instance={n}" for n in names]
+            directories = [
+                data_dir / root / table / f"instance={n}"
+                for n in names
+                for root in (TABLES_DIR, STAGING_DIR)
+            ]
             if any(_holds(data_dir, d, run.name) for d in directories):
                 continue  # there, or repair moved it and said what was lost
-            target = directories[0] / f"{run.name}.parquet"
+            root = TABLES_DIR if run.finished else STAGING_DIR
+            target = (
+                data_dir / root / table / f"instance={host_dir(instance)}" / f"{run.name}.parquet"
+            )
             source = run.source.relative_to(data_dir)
             what = (
                 f"{source} says run {run.run_id} wrote {table} on {instance}, "

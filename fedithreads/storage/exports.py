@@ -42,30 +42,57 @@ PART = "part-0.parquet"
 def write_partitioned(tables: Mapping[str, pl.DataFrame], out: Path) -> list[Path]:
     """Write each table under ``out`` partitioned by instance (the layout above); the
     paths written. ``out`` must be new, empty, or a partitioned export of these tables."""
-    refuse_foreign(out, {name: frame.columns for name, frame in tables.items()})
-    written: list[Path] = []
+    writer = PartitionedWriter(out, {name: frame.columns for name, frame in tables.items()})
     for name, frame in tables.items():
-        written += write_table(frame, out, name)
-    return written
+        writer.add(name, frame)
+    return writer.close()
+
+
+class PartitionedWriter:
+    """A partitioned export written as its rows come, a table's instances one call or
+    several (``analyze --streaming --out``: each instance's rows once they are
+    computed): the files ``write_partitioned`` writes, the same checks before and the
+    same clean-up after (``close``)."""
+
+    def __init__(self, out: Path, tables: Mapping[str, Collection[str]]) -> None:
+        refuse_foreign(out, tables)
+        self.out = out
+        self.written: dict[str, list[Path]] = {name: [] for name in tables}
+        self.schemas: dict[str, pl.Schema] = {}
+
+    def add(self, name: str, frame: pl.DataFrame) -> None:
+        """Write ``frame``'s rows of table ``name``: a file per instance it holds (an
+        instance written before is replaced), or the table's one file."""
+        self.schemas.setdefault(name, frame.schema)
+        if PARTITION not in frame.columns:
+            path = self.out / f"{name}.parquet"
+            write_frame(frame, path)
+            self.written[name].append(path)
+            return
+        for (value,), rows in frame.partition_by(PARTITION, as_dict=True).items():
+            path = self.out / name / partition_dir(value) / PART
+            write_frame(rows, path)
+            self.written[name].append(path)
+
+    def close(self) -> list[Path]:
+        """Give every partitioned table without rows its file of columns, remove what the
+        previous export left that this one did not write; the paths written."""
+        for name, paths in self.written.items():
+            schema = self.schemas.get(name)
+            if schema is None or PARTITION not in schema:
+                continue
+            if not paths:
+                write_frame(pl.DataFrame(schema=schema), self.out / name / PART)
+                paths.append(self.out / name / PART)
+            remove_stale(self.out / name, keep=set(paths))
+        return [path for paths in self.written.values() for path in paths]
 
 
 def write_table(frame: pl.DataFrame, out: Path, name: str) -> list[Path]:
     """One table: a file per instance (or one with no rows), stale files removed after."""
-    if PARTITION not in frame.columns:
-        path = out / f"{name}.parquet"
-        write_frame(frame, path)
-        return [path]
-    root = out / name
-    written = []
-    for (value,), rows in frame.partition_by(PARTITION, as_dict=True).items():
-        path = root / partition_dir(value) / PART
-        write_frame(rows, path)
-        written.append(path)
-    if not written:
-        write_frame(frame, root / PART)
-        written.append(root / PART)
-    remove_stale(root, keep=set(written))
-    return written
+    writer = PartitionedWriter(out, {name: frame.columns})
+    writer.add(name, frame)
+    return writer.close()
 
 
 def partition_dir(value: object) -> str:

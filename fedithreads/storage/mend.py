@@ -38,7 +38,7 @@ from fedithreads.storage.rebuild import (
     posts_of,
     unavailable,
 )
-from fedithreads.storage.tables import KEYS, read_file, write_frame
+from fedithreads.storage.tables import KEYS, STAGING_DIR, TABLES_DIR, read_file, write_frame
 
 _THREAD_PART = re.compile(r"--thread-([0-9]+)$")
 
@@ -57,7 +57,12 @@ class Unit:
         self.moved = [quarantine(data_dir, p) for p in self.damaged]
 
     def directory(self, data_dir: Location) -> Location:
-        return data_dir / "tables" / self.table / f"instance={self.host_dir}"
+        """Where the unit's finished run has its file (``tables/``)."""
+        return data_dir / TABLES_DIR / self.table / f"instance={self.host_dir}"
+
+    def staging(self, data_dir: Location) -> Location:
+        """Where the unit's run in progress has its parts (``staging/``)."""
+        return data_dir / STAGING_DIR / self.table / f"instance={self.host_dir}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +139,7 @@ def _resumable(
         frame = _thread_rows(unit.table, rows, post_id)
     else:
         frame = _done_rows(unit.table, rows, run)
-    target = part if part is not None else _free_part(unit.directory(data_dir), unit.run)
+    target = part if part is not None else _free_part(unit.staging(data_dir), unit.run)
     return _less_present(frame, unit, data_dir), target
 
 
@@ -156,7 +161,11 @@ def _done_rows(table: str, rows: HostRows, run: RunNote) -> pl.DataFrame:
 
 def _less_present(frame: pl.DataFrame, unit: Unit, data_dir: Location) -> pl.DataFrame:
     """``frame`` without the rows the run's other files on the instance already hold."""
-    others = glob(unit.directory(data_dir), f"{unit.run}*.parquet")
+    others = [
+        p
+        for d in (unit.directory(data_dir), unit.staging(data_dir))
+        for p in glob(d, f"{unit.run}*.parquet")
+    ]
     if frame.is_empty() or not others:
         return frame
     keys = KEYS[unit.table]

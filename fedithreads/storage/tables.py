@@ -2,13 +2,17 @@
 
 Layout (DESIGN.md "Files on disk")::
 
-    <data_dir>/tables/<table>/instance=<host>/<run_id>.parquet
-    <data_dir>/tables/<table>/instance=<host>/<run_id>--<part>.parquet   (run under way)
+    <data_dir>/tables/<table>/instance=<host>/<run_id>.parquet            finished runs
+    <data_dir>/staging/<table>/instance=<host>/<run_id>--<part>.parquet   a run under way
 
 Every file is written atomically (fedithreads.storage.atomic). While a run is under way
-each finished thread is its own part file (rewritten, never duplicated, if the run is
-resumed); at the end of the run its parts are compacted into one file per instance. A
-scan ignores the parts of a run once its compacted file exists.
+each finished thread is its own part file in ``staging/`` (rewritten, never duplicated, if
+the run is resumed); at the end of the run its parts are compacted into one file per
+instance, published in ``tables/``. So ``tables/`` only ever holds whole runs: DuckDB,
+Spark or Polars reading ``tables/**/*.parquet`` never meet a part that a later step
+replaces, and neither do fedithreads' own scans (a killed run's rows appear when the run
+that resumes it finishes). Data dirs written before staging existed may hold parts in
+``tables/``; a scan ignores those of a run once its compacted file exists.
 
 Readers and the writer share the directory without a lock. A reader never sees a partial
 file, but a file it listed can vanish before it is read (compaction removes the parts it
@@ -31,10 +35,8 @@ import polars as pl
 from fedithreads.core import schema
 from fedithreads.errors import StoreError
 from fedithreads.storage.atomic import host_dir, move_atomic, safe_name, save_atomic, sink_atomic
+from fedithreads.storage.formats import FORMATS
 from fedithreads.storage.objects import Location, glob, polars_options, polars_source
-
-FORMATS = ("parquet", "csv", "jsonl")
-
 
 KEYS = {
     "posts": ["instance", "post_id", "run_id"],
@@ -74,12 +76,20 @@ def is_data_dir(path: Location) -> bool:
     return (path / "tables").is_dir() or (path / "runs").is_dir()
 
 
+TABLES_DIR = "tables"
+"""Where finished runs' files are: what every reader reads."""
+STAGING_DIR = "staging"
+"""Where a run under way writes its parts, until it compacts them into ``tables/``."""
+
+
 def part_path(
     data_dir: Location, table: str, instance: str, run_id: str, part: str | None
 ) -> Location:
-    """Where one instance's rows of a run go: ``<run>.parquet``, or a part of the run."""
+    """Where one instance's rows of a run go: ``tables/…/<run>.parquet``, or a part of the
+    run under ``staging/``."""
+    root = STAGING_DIR if part else TABLES_DIR
     name = safe_name(run_id) + (f"--{safe_name(part)}" if part else "")
-    return data_dir / "tables" / table / f"instance={host_dir(instance)}" / f"{name}.parquet"
+    return data_dir / root / table / f"instance={host_dir(instance)}" / f"{name}.parquet"
 
 
 def append_snapshots(
@@ -99,17 +109,19 @@ def append_snapshots(
 
 
 def compact_run(data_dir: Location, run_id: str) -> None:
-    """Merge a run's part files into ``<run_id>.parquet`` per instance, then drop them.
+    """Merge a run's part files (in ``staging/``) into ``tables/…/<run_id>.parquet`` per
+    instance, then drop them.
 
-    One part is simply renamed. Comment parts (one per thread) never share a row, so
+    One part is simply moved. Comment parts (one per thread) never share a row, so
     they are streamed together; post parts may (a listing and a post target name the
     same post), and a compacted file left with parts by a killed compaction may too:
     those are merged in memory keeping one row per key, the later part winning.
     """
     run = safe_name(run_id)
     for table in schema.SNAPSHOT_TABLES:
-        for directory in glob(data_dir / "tables" / table, "instance=*"):
-            parts = glob(directory, f"{run}--*.parquet")
+        for staged in glob(data_dir / STAGING_DIR / table, "instance=*"):
+            directory = data_dir / TABLES_DIR / table / staged.name
+            parts = glob(staged, f"{run}--*.parquet")
             target = directory / f"{run}.parquet"
             if not parts:
                 continue
@@ -134,16 +146,19 @@ def compact_run(data_dir: Location, run_id: str) -> None:
 def part_on_disk(data_dir: Location, table: str, run_id: str, part: str) -> bool:
     """Whether a part of a run is on disk: its own file, or the run's compacted file
     (which holds every part written before compaction) on any instance."""
-    root = data_dir / "tables" / table
     run = safe_name(run_id)
-    names = (f"{run}.parquet", f"{run}--{safe_name(part)}.parquet")
-    return any(any(root.glob(f"instance=*/{name}")) for name in names)
+    staged = data_dir / STAGING_DIR / table
+    compacted = data_dir / TABLES_DIR / table
+    return any(staged.glob(f"instance=*/{run}--{safe_name(part)}.parquet")) or any(
+        compacted.glob(f"instance=*/{run}.parquet")
+    )
 
 
 def table_files(data_dir: Location, table: str) -> list[Location]:
-    """The finished Parquet files of one table: no temporary files, and no part files
-    of a run that has been compacted."""
-    root = data_dir / "tables" / table
+    """The finished Parquet files of one table (``tables/``): no temporary files, and,
+    in a data dir of before ``staging/``, no part files of a run that has been
+    compacted."""
+    root = data_dir / TABLES_DIR / table
     if not root.is_dir():
         return []
     files = [p for p in root.glob("instance=*/*.parquet") if not p.name.startswith(".")]

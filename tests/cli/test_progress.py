@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from fedithreads.cli.run import bar_progress
+from fedithreads.cli.collecting import bar_progress
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
 from fedithreads.replay.data import ReplayDataset

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
+from polars.testing import assert_frame_equal
 
 from fedithreads.cli.main import main
 from fedithreads.core.schema import TABLES
@@ -226,6 +227,31 @@ def test_show_renders_the_seed_thread_with_the_seed_documents_facts() -> None:
     flat = " ".join(result.stdout.split())
     assert reply in flat
     assert "Chinese Foreign Minister Wang Yi says strengthening ties with North Korea" in flat
+
+
+def test_analyze_streaming_out_writes_every_table_partitioned_by_instance(
+    tmp_path: Path,
+) -> None:
+    """analyze --streaming --out DIR writes each table under DIR/<table>/instance=<host>/,
+    the same rows analyze --out writes in one file per table."""
+    whole = run("analyze", REPO / "fixtures", "--out", tmp_path / "whole")
+    parted = run("analyze", REPO / "fixtures", "--streaming", "--out", tmp_path / "parted")
+
+    assert whole.exit_code == 0, whole.stderr
+    assert parted.exit_code == 0, parted.stderr
+    for name in TABLES:
+        expected = pl.read_parquet(tmp_path / "whole" / f"{name}.parquet")
+        files = sorted((tmp_path / "parted" / name).glob("**/*.parquet"))
+        assert all(f.parent.name.startswith("instance=") for f in files if expected.height)
+        written = pl.concat([pl.read_parquet(f) for f in files])
+        order = [
+            c
+            for c in ("instance", "post_id", "comment_id", "kind", "id", "author_ap_id")
+            if c in expected
+        ]
+        assert_frame_equal(
+            written.sort(order, maintain_order=True), expected.sort(order, maintain_order=True)
+        )
 
 
 def test_analyze_of_all_fixtures_gives_identical_stats_for_one_thread_in_three_dialects(

@@ -8,11 +8,16 @@ import polars as pl
 import pytest
 
 from fedithreads.collect.batch import Finished, PartBatch
-from fedithreads.storage.tables import read_table, table_files
+from fedithreads.storage.tables import table_files
 from tests.factories import hand_thread
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.anyio
+
+
+def staged(data_dir: Path) -> list[Path]:
+    """The comments parts a run under way has written (``staging/``)."""
+    return sorted((data_dir / "staging" / "comments").glob("instance=*/*.parquet"))
 
 
 async def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -> None:
@@ -21,7 +26,7 @@ async def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -
     events: list[tuple[str, str, int]] = []
 
     def files() -> int:
-        return len(table_files(tmp_path, "comments"))
+        return len(staged(tmp_path))
 
     batch = PartBatch(
         tmp_path,
@@ -38,7 +43,8 @@ async def test_a_full_batch_is_announced_written_then_reported(tmp_path: Path) -
 
     assert [(e[0], e[2]) for e in events] == [("pending", 0), ("written", 1)]
     assert events[0][1] == events[1][1]
-    assert read_table(tmp_path, "comments").height == 6
+    assert sum(pl.read_parquet(p).height for p in staged(tmp_path)) == 6
+    assert table_files(tmp_path, "comments") == []  # a run's parts are published at its end
 
 
 async def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_path: Path) -> None:
@@ -61,5 +67,5 @@ async def test_an_old_batch_is_flushed_by_the_next_thread_and_at_the_end(tmp_pat
     await batch.flush()
 
     assert written == [["a/1", "a/2"], ["a/3"]]
-    assert read_table(tmp_path, "comments")["comment_id"].sort().to_list() == [1, 2]
-    assert pl.read_parquet(table_files(tmp_path, "comments")[0]).height == 2
+    (part,) = staged(tmp_path)
+    assert pl.read_parquet(part)["comment_id"].sort().to_list() == [1, 2]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fedithreads.core.forest import subtree_sums
+from fedithreads.core import forest
+from fedithreads.core.forest import subtree_sums, subtree_totals
 
 
 def test_a_hand_forest_gives_subtree_sizes_and_walk_positions() -> None:
@@ -97,3 +99,53 @@ def test_any_forest_agrees_with_a_plain_walk(
         assert sums["w"][v] == sum(weights[u] for u in subtree[v])
         rest = walked[position[v] : tree_end[root_of[v]]]
         assert sums["w_from"][v] == sum(weights[u] for u in rest)
+
+
+def _depths(parent: list[int | None]) -> list[int]:
+    """Each node's depth (a root's is 0); parents come before their children."""
+    depth: list[int] = []
+    for up in parent:
+        depth.append(0 if up is None else depth[up] + 1)
+    return depth
+
+
+@pytest.mark.parametrize("levels", [64, 2])
+@settings(max_examples=200, deadline=None)
+@given(case=forests())
+def test_level_totals_agree_with_the_tour(
+    case: tuple[list[int | None], list[int], list[int]], levels: int
+) -> None:
+    """Subtree totals added level by level equal the tour's subtree sums, also when the
+    trees go deeper than the levels added one at a time (the tour sums those)."""
+    parent, weights, _ = case
+    series = pl.Series(parent, dtype=pl.Int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(forest, "LEVELS", levels)
+        totals = subtree_totals(series, pl.Series(_depths(parent)), {"w": pl.Series(weights)})
+
+    assert totals["w"].to_list() == subtree_sums(series, {"w": pl.Series(weights)})["w"].to_list()
+
+
+def test_a_chain_deeper_than_the_levels_has_every_subtree_size() -> None:
+    """Node k of a 10,000-long chain holds 10,000 − k nodes, the levels below 64 summed
+    by the tour and handed up."""
+    n = 10_000
+    parent = pl.Series([None, *range(n - 1)], dtype=pl.Int64)
+
+    totals = subtree_totals(parent, pl.int_range(n, eager=True), {"n": pl.repeat(1, n, eager=True)})
+
+    assert totals["n"].to_list() == list(range(n, 0, -1))
+
+
+def test_each_weight_keeps_its_own_totals() -> None:
+    """Two weights over one forest come back as two different columns, each its own."""
+    parent = pl.Series([None, 0, 0, 1], dtype=pl.Int64)
+
+    totals = subtree_totals(
+        parent,
+        pl.Series([0, 1, 1, 2]),
+        {"n": pl.Series([1, 1, 1, 1]), "odd": pl.Series([0, 1, 0, 1])},
+    )
+
+    assert totals["n"].to_list() == [4, 2, 1, 1]
+    assert totals["odd"].to_list() == [2, 2, 0, 1]

@@ -88,7 +88,13 @@ def copy_of(data_dir: Path, where: Path) -> Path:
 
 
 def parts(data_dir: Path, table: str, pattern: str = "*.parquet") -> list[Path]:
-    return sorted((data_dir / "tables" / table).glob(f"instance=*/{pattern}"))
+    """A table's files: finished runs' (``tables/``) and a run's under way (``staging/``)."""
+    found = [
+        p
+        for root in ("tables", "staging")
+        for p in (data_dir / root / table).glob(f"instance=*/{pattern}")
+    ]
+    return sorted(found)
 
 
 def truncate(path: Path) -> None:

@@ -110,7 +110,7 @@ def test_state_naming_a_run_whose_files_are_gone_is_reported(
     (problem,) = report.problems
     assert problem.kind == "missing"
     assert problem.line(tmp_path).startswith(
-        f"tables/comments/{problem.path.parent.name}/{problem.run}.parquet: state.json says run"
+        f"staging/comments/{problem.path.parent.name}/{problem.run}.parquet: state.json says run"
     )
     assert "no file of it" in problem.what
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from fedithreads.collect.run import Collector
@@ -117,7 +118,8 @@ def test_a_killed_runs_listing_part_is_left_to_the_resumed_run(
 
     assert not listing.exists()
     assert any("lists the community again" in line for line in repaired.lines)
-    assert read_table(tmp_path, "posts")["post_id"].to_list() == [BIG]
+    (left,) = parts(tmp_path, "posts")  # the post target's part, in staging/
+    assert pl.read_parquet(left)["post_id"].to_list() == [BIG]
     assert check_data_dir(tmp_path).problems == []
 
 

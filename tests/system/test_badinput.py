@@ -18,7 +18,7 @@ from fedithreads.collect.targets import CommunityTarget, parse_target, target_ke
 from fedithreads.config import MAX_TOML_BYTES, load_settings
 from fedithreads.errors import ConfigError, UsageError
 from fedithreads.storage.atomic import host_dir, safe_name
-from fedithreads.storage.tables import append_snapshots, read_table
+from fedithreads.storage.tables import append_snapshots, compact_run, read_table, table_files
 from tests import factories
 
 TARGET = "https://lemmy.example/post/1"
@@ -334,8 +334,9 @@ def test_any_name_becomes_a_file_name_inside_its_directory(text: str) -> None:
 def test_community_names_and_hosts_stay_inside_the_data_dir(
     tmp_path: Path, host: str, community: str
 ) -> None:
-    """A post list of any accepted community on any accepted host lands in one file under
-    tables/posts/ of the data dir, in its instance's partition, and reads back."""
+    """A post list of any accepted community on any accepted host lands in one part under
+    staging/posts/ of the data dir, in its instance's partition, and, once the run is
+    compacted, in tables/posts/, and reads back."""
     scheme = "http" if host.startswith(("127.", "[::1]")) else "https"
     target = parse_target(f"{scheme}://{host}/c/{community}")
     assert isinstance(target, CommunityTarget)
@@ -343,8 +344,13 @@ def test_community_names_and_hosts_stay_inside_the_data_dir(
 
     (written,) = append_snapshots(tmp_path, "run1", "posts", frame, f"list-{target.name}")
 
-    assert written.resolve().is_relative_to((tmp_path / "tables" / "posts").resolve())
+    compact_run(tmp_path, "run1")
+
+    assert written.resolve().is_relative_to((tmp_path / "staging" / "posts").resolve())
     assert written.parent.name == f"instance={host_dir(target.host)}"
+    (published,) = table_files(tmp_path, "posts")
+    assert published.resolve().is_relative_to((tmp_path / "tables" / "posts").resolve())
+    assert published.parent.name == written.parent.name
     assert read_table(tmp_path, "posts")["instance"].to_list() == [target.host]
 
 

@@ -138,7 +138,7 @@ def test_a_run_killed_on_s3_is_resumed_once_its_lease_expires(s3: S3, tmp_path: 
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: any(root.glob("tables/comments/*/*--*.parquet")))
+        wait_for(lambda: any(root.glob("staging/comments/*/*--*.parquet")))
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=30)
         blocked = run("collect", target, "--data-dir", s3.url(), config=config)
@@ -154,7 +154,7 @@ def test_a_run_killed_on_s3_is_resumed_once_its_lease_expires(s3: S3, tmp_path: 
     (manifest,) = [json.loads(p.read_bytes()) for p in root.glob("runs/*.json")]
     assert manifest["resumed"] is True
     assert_same_current_tables(root, tmp_path / "clean")
-    assert not any(root.glob("tables/*/*/*--*.parquet")), "parts are compacted"
+    assert not any(root.glob("staging/*/*/*.parquet")), "parts are compacted"
     assert not (root / ".lock").exists()
 
 
@@ -384,3 +384,25 @@ def test_check_and_repair_mend_a_damaged_part_in_the_bucket(s3: S3, tmp_path: Pa
     for table in ("posts", "comments"):
         assert_frame_equal(after[table], before[table])
     assert (root / "quarantine" / part.relative_to(root)).read_bytes() == whole[: len(whole) // 2]
+
+
+def test_connect_and_sql_read_a_data_dir_in_the_bucket(s3: S3, tmp_path: Path) -> None:
+    """``fedithreads.connect("s3://…")`` and ``fedithreads sql --data-dir s3://…`` give the
+    latest snapshot of each comment of the bucket's tables."""
+    import fedithreads
+    from fedithreads.analysis.sql import query
+
+    config = write_config(tmp_path)
+    with ReplayServer(community(4), quirks=Quirks(published_rate_limit=QUICK)) as server:
+        target = f"{server.base_url}/c/technology@lemmy.world"
+        assert run("collect", target, "--data-dir", s3.url(), config=config).returncode == 0
+    expected = scan_table(data_dir(s3.url()), "comments").select("comment_id").collect()
+
+    con = fedithreads.connect(s3.url(), config=config)
+    printed = run(
+        "sql", "SELECT count(*) AS n FROM comments", "--format", "csv", "--data-dir", s3.url(),
+        config=config,
+    )  # fmt: skip
+
+    assert query(con, "SELECT count(*) AS n FROM comments").item() == expected.height > 0
+    assert printed.stdout.split() == ["n", str(expected.height)]

@@ -1,0 +1,204 @@
+"""Each instance's derived rows on their own: thread_stats, activity and vote_history, and,
+when asked, its current posts and comments.
+
+Every metric of a copy stays within its instance (threads, ids and paths never cross
+one), so the snapshot tables are analysed one instance at a time: each instance's rows
+are read (a data dir's hive partitions: only its files), ordered once by object and time
+(``snapshots.by_object``) and measured. Working on one instance at a time keeps each
+sort and group-by small, lets two instances be analysed at once on two cores (Polars
+releases the GIL while it computes), and bounds memory by the largest instance's rows.
+All tables are sorted by instance first, so the parts, taken in instance order, are
+exactly the rows one pass over everything would give.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import polars as pl
+
+from fedithreads.analysis.history import activity, history_rows
+from fedithreads.analysis.snapshots import (
+    COMMENT_COLUMNS,
+    POST_COLUMNS,
+    Ordered,
+    by_object,
+    in_table_order,
+    path_reader,
+)
+from fedithreads.analysis.stats import thread_stats
+from fedithreads.core import schema
+from fedithreads.core.treeshape import THREAD
+
+T = TypeVar("T")
+R = TypeVar("R")
+Sink = Callable[[str, pl.DataFrame], None]
+"""Takes a table's rows (its name, the rows) as soon as they are computed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One instance's rows of the derived tables, each conformed to its schema; with
+    ``tables``, its current posts and comments too (``None`` otherwise)."""
+
+    thread_stats: pl.DataFrame
+    activity: pl.DataFrame
+    vote_history: pl.DataFrame
+    posts: pl.DataFrame | None = None
+    comments: pl.DataFrame | None = None
+
+
+def instance_parts(
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    *,
+    bucket: str,
+    tables: Sequence[str] | None = None,
+    workers: int = 1,
+    sink: Sink | None = None,
+) -> Iterator[Part]:
+    """Each instance's Part, in the order of the instances' names (rows without one
+    first), ``workers`` instances analysed at a time (``tables`` and ``sink`` as for
+    ``instance_part``)."""
+    hosts = (
+        pl.concat([posts.select("instance"), comments.select("instance")])
+        .unique()
+        .sort("instance")
+        .collect(engine="streaming")["instance"]
+        .to_list()
+    )
+    if len(hosts) < 2:
+        yield instance_part(posts, comments, bucket=bucket, tables=tables, sink=sink)
+        return
+
+    def one(host: str | None) -> Part:
+        mine = pl.col("instance").eq_missing(host)
+        return instance_part(
+            posts.filter(mine), comments.filter(mine), bucket=bucket, tables=tables, sink=sink
+        )
+
+    yield from ordered_map(one, hosts, workers)
+
+
+def ordered_map(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``work`` of each item, in the items' order, at most ``workers`` under way (and
+    waiting to be taken) at once."""
+    if workers < 2:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="fedithreads-analysis") as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+            pending.append(pool.submit(work, item))
+        while pending:
+            yield pending.popleft().result()
+
+
+def instance_part(
+    posts: pl.LazyFrame,
+    comments: pl.LazyFrame,
+    *,
+    bucket: str,
+    tables: Sequence[str] | None = None,
+    sink: Sink | None = None,
+) -> Part:
+    """The derived rows of the snapshots ``posts`` and ``comments`` (one instance's, or
+    any with one pass over all), read once. With ``tables`` (comment columns), the
+    current posts (every column) and comments (those columns) are kept too. With a
+    ``sink``, activity, vote_history and those tables are handed to it as soon as each
+    is computed, and the Part holds thread_stats alone.
+
+    Memory is spent in stages: the snapshots are read with authors as integer codes and,
+    without ``tables``, without the comments' ap_ids; vote_history is built first (its
+    ap_ids read then), handed on, then the current rows are taken and the snapshots let
+    go before the thread statistics are computed."""
+    kept: dict[str, pl.DataFrame] = {}
+    emit = sink or kept.__setitem__
+    post_rows, comment_rows = _read(posts, comments, tables)
+    instances = pl.concat([post_rows["instance"], comment_rows["instance"]]).unique().sort()
+    post_order = by_object(_metric(post_rows, POST_COLUMNS), "post_id", instances)
+    ordered = COMMENT_COLUMNS if "ap_id" in comment_rows.columns else _COMMENT_METRICS
+    comment_order = by_object(_metric(comment_rows, ordered), "comment_id", instances)
+    newest = comment_order.newest()
+    if "ap_id" not in ordered:
+        comment_order = _with_ap_ids(comment_order, comments)
+    emit("vote_history", schema.conform(history_rows(post_order, comment_order), "vote_history"))
+    del comment_order
+    cur_posts = in_table_order(post_rows.filter(post_order.newest()), instances, THREAD)
+    cur_comments = in_table_order(comment_rows.filter(newest), instances, [*THREAD, "comment_id"])
+    del comment_rows, newest
+    if tables is not None:
+        emit("posts", cur_posts.drop(_AUTHOR))
+        emit("comments", cur_comments.select(tables))
+    cur_comments = _metric(cur_comments, _COMMENT_METRICS)
+    stats = thread_stats(
+        _metric(cur_posts, POST_COLUMNS), cur_comments, paths=path_reader(comments)
+    )
+    counts = activity(cur_comments, bucket=bucket, instances=instances)
+    emit("activity", schema.conform(counts, "activity"))
+    return Part(
+        schema.conform(
+            stats.with_columns(pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")),
+            "thread_stats",
+        ),
+        kept.get("activity", schema.empty("activity")),
+        kept.get("vote_history", schema.empty("vote_history")),
+        kept.get("posts"),
+        kept.get("comments"),
+    )
+
+
+_COMMENT_METRICS = [c for c in COMMENT_COLUMNS if c != "ap_id"]
+"""What thread_stats and activity read of comments."""
+
+
+def _read(
+    posts: pl.LazyFrame, comments: pl.LazyFrame, tables: Sequence[str] | None
+) -> list[pl.DataFrame]:
+    """The posts and comments snapshots, each in one chunk (gathers across chunks are
+    several times slower), with ``_author``: the authors as integer codes (``Enum``
+    positions of every author named, cast as the files are read: the strings are never
+    held unless ``tables`` asks for them)."""
+    names = pl.concat([posts.select("author_ap_id"), comments.select("author_ap_id")]).unique()
+    codes = pl.Enum(names.collect(engine="streaming")["author_ap_id"].drop_nulls().sort())
+    author = pl.col("author_ap_id").cast(codes).to_physical().alias(_AUTHOR)
+    if tables is None:
+        wanted = [
+            posts.select(*_without(POST_COLUMNS, "author_ap_id"), author),
+            comments.select(*_without(_COMMENT_METRICS, "author_ap_id"), author),
+        ]
+    else:
+        columns = list(dict.fromkeys([*COMMENT_COLUMNS, *tables]))
+        wanted = [posts.with_columns(author), comments.select(*columns, author)]
+    frames = pl.collect_all(wanted, engine="streaming")
+    return [frames.pop(0).rechunk() for _ in range(2)]
+
+
+def _without(columns: list[str], dropped: str) -> list[str]:
+    return [c for c in columns if c != dropped]
+
+
+def _with_ap_ids(order: Ordered, comments: pl.LazyFrame) -> Ordered:
+    """``order`` with its rows' ap_ids, read again from ``comments`` (in the same order:
+    their ids are checked)."""
+    again = comments.select("comment_id", "ap_id").collect(engine="streaming").rechunk()
+    if not again["comment_id"].equals(order.rows["comment_id"]):
+        raise RuntimeError("the comments were read in another order the second time")
+    return Ordered(order.rows.with_columns(again["ap_id"]), order.key, order.order)
+
+
+_AUTHOR = "_author"
+"""The column of authors' integer codes (beside ``author_ap_id`` when the tables need it)."""
+
+
+def _metric(rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The ``columns`` the metrics read, authors as their codes (no copy)."""
+    return rows.select(
+        pl.col(_AUTHOR).alias(c) if c == "author_ap_id" else pl.col(c) for c in columns
+    )
