@@ -291,8 +291,8 @@ def report(
     collections, completeness, and a sortable thread_stats table.
     """
     from fedithreads.analysis import pipeline
-    from fedithreads.core.units import check_duration
     from fedithreads.analysis.pseudonyms import pseudonym_key
+    from fedithreads.core.units import check_duration
     from fedithreads.report.build import PATHS_UP_TO, write_report
 
     key = pseudonym_key(os.environ) if pseudonymise else None
