@@ -21,6 +21,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from fedithreads.analysis.discussion import (
+    controversy,
+    discussion,
+    kth_published,
+    latency_tail,
+    replied_to_author,
+)
 from fedithreads.core.keys import name_codes
 from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
 
@@ -66,6 +73,29 @@ def thread_stats(
     * ``deleted`` / ``removed``: collected comments flagged so.
     * ``op_replies``: comments by the post's author.
 
+    Measures of discussion from the literature (fedithreads.analysis.discussion):
+
+    * ``h_index``: the largest h such that depth h holds at least h collected comments; 0
+      without comments (Gómez, Kaltenbrunner & López 2008, "Statistical analysis of the
+      social network and discussion threads in Slashdot").
+    * ``reciprocity``: of the distinct ordered pairs of authors (A, B), A ≠ B, where A
+      wrote a comment answering B (B being the post's author at top level), the share
+      whose reverse (B, A) is such a pair too; a comment whose parent was not collected,
+      or whose author is unknown, makes no pair. Null when there is no pair.
+    * ``reentry_authors``: authors with two contributions or more to the thread, the
+      post counting as one of its author's: those who came back.
+    * ``root_reply_share``: top_level / comments_collected, the replies to the root
+      against those deeper down. Null without comments.
+    * ``p90_reply_latency_seconds``: the 90th percentile of the latencies
+      ``median_reply_latency_seconds`` takes (linear interpolation between the two
+      nearest ranks).
+    * ``time_to_half_seconds`` / ``time_to_90pct_seconds``: from the post's publication
+      to that of the ⌈0.5·n⌉-th / ⌈0.9·n⌉-th collected comment in time (n =
+      comments_collected). Null without a post row or comments.
+    * ``controversy``: Lemmy's controversy rank of the post's current votes, as its
+      database computes it: (up + down) ^ (min(up, down) / max(up, down)), 0 when either
+      is 0: many votes, evenly split, rank highest.
+
     ``posts`` and ``comments`` hold current rows (one per id; see ``current``), with at
     least the columns the formulas read; ``path`` only for orphans (comments whose parent
     was not collected), read by ``paths`` when the rows leave it out. ``instances``: the
@@ -74,7 +104,9 @@ def thread_stats(
     threads = _threads(posts, comments, instances)
     post_rows = _by_thread(posts, threads)
     nodes = build_nodes(comments, threads, paths)
-    counts = _comment_counts(_reply_facts(post_rows, comments, nodes, threads.height))
+    replies = _reply_facts(post_rows, comments, nodes, threads.height)
+    answered = replied_to_author(replies, nodes.parent_comment)
+    counts = _comment_counts(replies).join(discussion(replies, answered), on=TID, how="left")
     return _finish(
         threads.join(post_rows, on=TID, how="left")
         .join(counts, on=TID, how="left")
@@ -100,7 +132,7 @@ def _threads(
 _ZERO_IF_NONE = (
     *("comments_collected", "comments_visible", "orphans", "authors", "top_level"),
     *("comment_score", "comment_upvotes", "comment_downvotes", "deleted", "removed"),
-    *("op_replies", "_shortfall", "max_width"),
+    *("op_replies", "_shortfall", "max_width", "h_index", "reentry_authors"),
 )
 """Counts and sums of a thread without comments: 0 (a sum that overflowed stays null)."""
 
@@ -134,6 +166,10 @@ def _finish(joined: pl.DataFrame) -> pl.DataFrame:
             ],
             _seconds(pl.col("_first") - pl.col("published")).alias("first_reply_seconds"),
             _seconds(pl.col("_last") - pl.col("published")).alias("lifespan_seconds"),
+            _seconds(pl.col("_half") - pl.col("published")).alias("time_to_half_seconds"),
+            _seconds(pl.col("_ninety") - pl.col("published")).alias("time_to_90pct_seconds"),
+            (pl.col("top_level") / pl.col("comments_collected")).alias("root_reply_share"),
+            controversy("post_upvotes", "post_downvotes").alias("controversy"),
         )
         .with_columns(
             pl.max_horizontal(
@@ -187,6 +223,9 @@ def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:
         _sum64("upvotes").alias("comment_upvotes"),
         _sum64("downvotes").alias("comment_downvotes"),
         latency.median().alias("median_reply_latency_seconds"),
+        latency_tail(latency).alias("p90_reply_latency_seconds"),
+        kth_published(0.5).alias("_half"),
+        kth_published(0.9).alias("_ninety"),
         pl.col("published").min().alias("_first"),
         pl.col("published").max().alias("_last"),
         pl.col("collected_at").max().alias("_last_collected"),

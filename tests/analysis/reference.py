@@ -149,6 +149,7 @@ def thread_stats(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(
             (pl.col("_has_post").fill_null(False) & (pl.col("missing") == 0)).alias("complete")
         )
+        .join(discussion(posts, comments), on=THREAD, how="left")
         .sort(THREAD)
     )
 
@@ -350,3 +351,112 @@ def vote_history(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
         .unique(["instance", "kind", "id", "collected_at"], keep="last", maintain_order=True)
         .sort("instance", "kind", "id", "collected_at")
     )
+
+
+def discussion(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+    """The measures of discussion (formulas: fedithreads.analysis.stats.thread_stats),
+    each by joins on ids: one row per thread that has a post or a comment."""
+    threads = pl.concat([posts.select(THREAD), comments.select(THREAD)]).unique()
+    parts = [
+        _h_index(comments),
+        _reciprocity(posts, comments),
+        _reentry(posts, comments),
+        _timing(posts, comments),
+        _controversy(posts),
+    ]
+    out = threads
+    for part in parts:
+        out = out.join(part, on=THREAD, how="left")
+    return out.with_columns(pl.col("h_index", "reentry_authors").fill_null(0))
+
+
+def _h_index(comments: pl.LazyFrame) -> pl.LazyFrame:
+    at_depth = comments.group_by(*THREAD, "depth").agg(pl.len().alias("n"))
+    return (
+        at_depth.filter(pl.col("n") >= pl.col("depth"))
+        .group_by(THREAD)
+        .agg(pl.col("depth").max().cast(pl.Int64).alias("h_index"))
+    )
+
+
+def _edges(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+    """Distinct (thread, replier, replied-to) author pairs, self-replies left out."""
+    parents = comments.select(
+        *THREAD, pl.col("comment_id").alias("parent_id"), pl.col("author_ap_id").alias("_to")
+    )
+    ops = posts.select(*THREAD, pl.col("author_ap_id").alias("_op"))
+    return (
+        comments.select(*THREAD, "parent_id", pl.col("author_ap_id").alias("_from"))
+        .join(parents, on=[*THREAD, "parent_id"], how="left")
+        .join(ops, on=THREAD, how="left")
+        .with_columns(
+            pl.when(pl.col("parent_id").is_null()).then(pl.col("_op")).otherwise("_to").alias("_to")
+        )
+        .filter(pl.col("_to").is_not_null() & (pl.col("_from") != pl.col("_to")))
+        .select(*THREAD, "_from", "_to")
+        .unique()
+    )
+
+
+def _reciprocity(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+    edges = _edges(posts, comments)
+    reverse = edges.select(*THREAD, pl.col("_to").alias("_from"), pl.col("_from").alias("_to"))
+    answered = edges.join(
+        reverse.with_columns(pl.lit(True).alias("_back")), on=[*THREAD, "_from", "_to"], how="left"
+    )
+    return answered.group_by(THREAD).agg(
+        (pl.col("_back").is_not_null().sum() / pl.len()).alias("reciprocity")
+    )
+
+
+def _reentry(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+    contributions = pl.concat(
+        [posts.select(*THREAD, "author_ap_id"), comments.select(*THREAD, "author_ap_id")]
+    )
+    return (
+        contributions.drop_nulls("author_ap_id")
+        .group_by(*THREAD, "author_ap_id")
+        .agg(pl.len().alias("n"))
+        .group_by(THREAD)
+        .agg((pl.col("n") >= 2).sum().alias("reentry_authors"))
+    )
+
+
+def _timing(posts: pl.LazyFrame, comments: pl.LazyFrame) -> pl.LazyFrame:
+    """Root share, the 90th percentile of reply latency, and the times to half and 90 %."""
+    published = comments.select(
+        *THREAD, pl.col("comment_id").alias("parent_id"), pl.col("published").alias("_parent_at")
+    )
+    post_at = posts.select(*THREAD, pl.col("published").alias("_post_at"))
+    rows = (
+        comments.select(*THREAD, "parent_id", "published", "depth")
+        .join(published, on=[*THREAD, "parent_id"], how="left")
+        .join(post_at, on=THREAD, how="left")
+        .with_columns(
+            pl.when(pl.col("parent_id").is_null())
+            .then(pl.col("_post_at"))
+            .otherwise("_parent_at")
+            .alias("_replied_to")
+        )
+    )
+    seconds = (pl.col("published") - pl.col("_replied_to")).dt.total_microseconds() / 1e6
+    since_post = (pl.col("published") - pl.col("_post_at")).dt.total_microseconds() / 1e6
+    ordered = since_post.sort()
+    n = pl.len()
+    return rows.group_by(THREAD).agg(
+        ((pl.col("depth") == 1).sum() / n).alias("root_reply_share"),
+        seconds.quantile(0.9, "linear").alias("p90_reply_latency_seconds"),
+        ordered.get(((n * 0.5).ceil() - 1).cast(pl.UInt32)).alias("time_to_half_seconds"),
+        ordered.get(((n * 0.9).ceil() - 1).cast(pl.UInt32)).alias("time_to_90pct_seconds"),
+    )
+
+
+def _controversy(posts: pl.LazyFrame) -> pl.LazyFrame:
+    up = pl.col("upvotes").cast(pl.Float64)
+    down = pl.col("downvotes").cast(pl.Float64)
+    rank = (
+        pl.when((up > 0) & (down > 0))
+        .then((up + down).pow(pl.min_horizontal(up, down) / pl.max_horizontal(up, down)))
+        .otherwise(0.0)
+    )
+    return posts.select(*THREAD, rank.alias("controversy"))
