@@ -4,12 +4,14 @@
 
 On the 1M-comment corpus (``bench/corpus.py``, generated into ``--dir`` if needed, as
 ``bench/analysis_bench.py`` does), each round runs ``pipeline.analyze`` in fresh child
-processes three ways, alternating so that a busy machine weighs on all alike: as it is
+processes four ways, alternating so that a busy machine weighs on all alike: as it is
 ("all"); without the measures of discussion in thread_stats ("no-metrics": h-index,
 reciprocity, re-entry, root share, p90 latency, times to 50/90 %, controversy, their
-functions replaced by nulls); and without those nor the authors table ("neither"). Prints
-the medians of wall time, CPU time and peak RSS (VmHWM) and the ratios. Target (issue
-17): the metrics cost < 20 % more, all / no-metrics < 1.20 in wall and CPU time.
+functions replaced by nulls); without the plain text columns ("no-text": content_text,
+body_text); and without any of these nor the authors table ("before", the analysis as
+it was before issue 17). Prints the medians of wall time, CPU time and peak RSS (VmHWM)
+and the ratio of "all" to each. Target (issue 17): the metrics cost < 20 % more,
+all / no-metrics < 1.20 in wall and CPU time.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ def _child(mode: str, data_dir: Path) -> dict[str, Any]:
     import polars as pl
 
     from fedithreads.analysis import pipeline, stats
+    from fedithreads.analysis.plaintext import TEXT_OF
     from fedithreads.core import schema
     from fedithreads.core.treeshape import TID
 
-    if mode in ("no-metrics", "neither"):
+    if mode in ("no-metrics", "before"):
         measures = {"h_index": pl.Int64, "reciprocity": pl.Float64, "reentry_authors": pl.Int64}
         stats.replied_to_author = lambda replies, rows: None
         stats.discussion = lambda replies, answered: pl.DataFrame(
@@ -49,7 +52,11 @@ def _child(mode: str, data_dir: Path) -> dict[str, Any]:
         stats.kth_published = lambda share: pl.lit(None, schema.TS)
         stats.latency_tail = lambda latency: pl.lit(None, pl.Float64)
         stats.controversy = lambda up, down: pl.lit(None, pl.Float64)
-    if mode == "neither":
+    if mode in ("no-text", "before"):
+        pipeline.with_plain_text = lambda rows, table: rows.with_columns(
+            pl.lit(None, pl.String).alias(TEXT_OF[table][1])
+        )
+    if mode == "before":
         pipeline.authors_table = lambda posts, comments: schema.empty("authors")
     snapshots = pipeline.load_snapshots([data_dir], data_dir)
     started, cpu = time.perf_counter(), time.process_time()
@@ -62,6 +69,7 @@ def _child(mode: str, data_dir: Path) -> dict[str, Any]:
         "rss_mb": kib / 1024,
         "authors": tables["authors"].height,
         "h_index": tables["thread_stats"]["h_index"].sum(),
+        "texts": tables["comments"]["content_text"].count(),
     }
 
 
@@ -86,25 +94,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     root = args.dir or Path(os.environ.get("FEDITHREADS_BENCH_DIR", "/tmp/fedithreads-bench"))
     data_dir = corpus.ensure_corpus(root, SMALL)
-    runs: dict[str, list[dict[str, Any]]] = {"neither": [], "no-metrics": [], "all": []}
+    modes = ("all", "no-metrics", "no-text", "before")
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     for _ in range(args.rounds):
-        for mode in runs:
+        for mode in modes:
             runs[mode].append(measure(mode, data_dir))
     assert runs["all"][0]["h_index"]
     assert not runs["no-metrics"][0]["h_index"]
-    print(f"pipeline.analyze, 1M comments, medians of {args.rounds} rounds")
-    print(f"{'measure':<9}{'all':>11}{'no-metrics':>12}{'neither':>11}{'metrics':>9}{'both':>7}")
+    assert runs["all"][0]["texts"]
+    assert not runs["no-text"][0]["texts"]
+    print(f"pipeline.analyze, 1M comments, medians of {args.rounds} rounds; all / each")
+    print(f"{'measure':<9}" + "".join(f"{m:>18}" for m in modes))
     passed = True
     for key, unit in (("seconds", "s"), ("cpu", "s"), ("rss_mb", "MB")):
-        every, bare, none = (
-            statistics.median(r[key] for r in runs[m]) for m in ("all", "no-metrics", "neither")
-        )
-        ratio = every / bare
-        passed &= key == "rss_mb" or ratio < 1.2
-        print(
-            f"{key:<9}{every:>9.2f}{unit:>2}{bare:>10.2f}{unit:>2}{none:>9.2f}{unit:>2}"
-            f"{ratio:>8.2f}×{every / none:>6.2f}×"
-        )
+        median = {m: statistics.median(r[key] for r in runs[m]) for m in modes}
+        cells = [f"{median[m]:.2f}{unit} {median['all'] / median[m]:.2f}×" for m in modes]
+        passed &= key == "rss_mb" or median["all"] / median["no-metrics"] < 1.2
+        print(f"{key:<9}" + "".join(f"{c:>18}" for c in cells))
     print(f"metrics (all / no-metrics) < 1.20× in time: {'pass' if passed else 'MISS'}")
     return 0
 

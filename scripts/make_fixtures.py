@@ -207,6 +207,7 @@ def seed_thread(path: Path) -> tuple[PostRecord, CommentRecord]:
         removed=False,
         locked=False,
         nsfw=False,
+        language_id=0,  # Lemmy's "undetermined", as the page served it
         featured=False,
         comments=1,
         score=23,
@@ -233,6 +234,7 @@ def seed_thread(path: Path) -> tuple[PostRecord, CommentRecord]:
         deleted=False,
         removed=False,
         distinguished=False,
+        language_id=0,
         score=9,
         upvotes=9,
         downvotes=0,

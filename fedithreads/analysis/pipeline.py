@@ -23,6 +23,7 @@ from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.moderation import current_actions, with_removals
 from fedithreads.analysis.parts import instance_parts
+from fedithreads.analysis.plaintext import with_plain_text
 from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
 from fedithreads.core import schema
@@ -209,9 +210,11 @@ def _with_paths(
 
 
 def _removals(rows: pl.DataFrame, actions: pl.DataFrame, table: str) -> pl.DataFrame:
-    """The current rows of ``table`` with the removal columns, as ``TABLES`` writes them."""
+    """The current rows of ``table`` with their plain text and the removal columns, as
+    ``TABLES`` writes them."""
     stored = schema.conform(rows, table)
-    return schema.conform(with_removals(stored, actions, table), table, schema.TABLES)
+    written = with_plain_text(with_removals(stored, actions, table), table)
+    return schema.conform(written, table, schema.TABLES)
 
 
 _POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")

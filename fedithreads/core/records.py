@@ -61,6 +61,8 @@ class PostRecord:
     instance, a bot account, the account deleted. Columns of the posts and comments
     tables (``schema.CREATOR_COLUMNS``), which the authors table is built from; not part
     of the snapshot's identity (records compare without them)."""
+    language_id: int | None = None
+    """The site's number of the language it is written in (``None``: not given)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,9 @@ class CommentRecord:
     author_banned: bool | None = field(default=None, compare=False)
     author_bot: bool | None = field(default=None, compare=False)
     author_deleted: bool | None = field(default=None, compare=False)
-    """As ``PostRecord``'s: the creator's flags where the page showed them."""
+    language_id: int | None = None
+    """As ``PostRecord``'s: the creator's flags where the page showed them, and the
+    language (``schema.LANGUAGE_COLUMN``)."""
 
 
 CREATOR_FLAGS = ("author_banned", "author_bot", "author_deleted")

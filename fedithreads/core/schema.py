@@ -30,6 +30,7 @@ POSTS: dict[str, pl.DataType] = {
     "removed": pl.Boolean(),
     "locked": pl.Boolean(),
     "nsfw": pl.Boolean(),
+    "language_id": pl.Int64(),
     "comments": pl.Int64(),
     "score": pl.Int64(),
     "upvotes": pl.Int64(),
@@ -61,6 +62,7 @@ COMMENTS: dict[str, pl.DataType] = {
     "deleted": pl.Boolean(),
     "removed": pl.Boolean(),
     "distinguished": pl.Boolean(),
+    "language_id": pl.Int64(),
     "score": pl.Int64(),
     "upvotes": pl.Int64(),
     "downvotes": pl.Int64(),
@@ -75,7 +77,11 @@ CREATOR_COLUMNS = ("author_bot", "author_banned", "author_deleted")
 """The author's flags as the page showed them (null: not shown): a bot account, banned
 from the instance, the account deleted (``core.records.CREATOR_FLAGS``)."""
 
-LATER_COLUMNS = frozenset(CREATOR_COLUMNS)
+LANGUAGE_COLUMN = "language_id"
+"""The site's number of the language a post or comment was written in, as the API gives
+it (Lemmy: 0 is "undetermined"; PieFed numbers its own); null where the page did not say."""
+
+LATER_COLUMNS = frozenset((*CREATOR_COLUMNS, LANGUAGE_COLUMN))
 """Columns of posts and comments that part files written before they existed lack: such
 files are read with them null, and are no damage (``storage.tables``)."""
 
@@ -247,9 +253,20 @@ REMOVAL: dict[str, pl.DataType] = {"removal_reason": pl.String(), "removed_at": 
 """What ``analyze`` joins onto a removed post or comment from the moderation log: the
 reason and time of the removal the log holds for it (null where it holds none)."""
 
+
+def _beside(columns: dict[str, pl.DataType], after: str, added: str) -> dict[str, pl.DataType]:
+    """``columns`` with a String column ``added`` right after ``after``."""
+    out: dict[str, pl.DataType] = {}
+    for name, dtype in columns.items():
+        out[name] = dtype
+        if name == after:
+            out[added] = pl.String()
+    return out
+
+
 TABLES: dict[str, dict[str, pl.DataType]] = {
-    "posts": {**POSTS, **REMOVAL},
-    "comments": {**COMMENTS, **REMOVAL},
+    "posts": {**_beside(POSTS, "body", "body_text"), **REMOVAL},
+    "comments": {**_beside(COMMENTS, "content", "content_text"), **REMOVAL},
     "thread_stats": THREAD_STATS,
     "activity": ACTIVITY,
     "vote_history": VOTE_HISTORY,
@@ -259,7 +276,9 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "authors": AUTHORS,
 }
 """Every table ``analyze`` and ``export`` write, in the order commands write and print
-them: posts and comments as snapshots are, with the removal's reason and time."""
+them: posts and comments as snapshots are, with the plain text beside the Markdown
+(``body_text``, ``content_text``: fedithreads.analysis.plaintext) and the removal's
+reason and time."""
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     **TABLES,

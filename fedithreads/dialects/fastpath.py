@@ -43,6 +43,7 @@ class _Comment(Struct):
     deleted: bool | None = None
     removed: bool | None = None
     distinguished: bool | None = None
+    language_id: Id | None = None
     updated_at: Any = UNSET
     """Present only on other shapes (the models would read it when ``updated`` is missing)."""
 
@@ -125,6 +126,7 @@ def _record(view: _View, prov: Provenance) -> CommentRecord:
         creator.banned,
         creator.bot_account,
         creator.deleted,
+        c.language_id,
     )
 
 

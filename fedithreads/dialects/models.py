@@ -99,6 +99,7 @@ class Post(PostCountFields):
     nsfw: Flag = False
     pinned_community: Flag = False
     pinned_instance: Flag = False
+    language_id: Id | None = None
     ap_id: str
 
 
@@ -123,6 +124,7 @@ class Comment(CommentCountFields):
     deleted: Flag = False
     removed: Flag = False
     distinguished: Flag = False
+    language_id: Id | None = None
     ap_id: str
     path: str
 

@@ -108,6 +108,7 @@ def _comments(
                 deleted=c.deleted,
                 removed=c.removed,
                 distinguished=c.distinguished,
+                language_id=served_language(prov.dialect),
                 score=c.up - down,
                 upvotes=c.up,
                 downvotes=down,
@@ -148,6 +149,7 @@ def _post(
         removed=False,
         locked=False,
         nsfw=False,
+        language_id=served_language(prov.dialect),
         featured=False,
         comments=sum(1 for c in comments if not (c.deleted or c.removed)),
         score=plan.post_up - down,
@@ -159,6 +161,12 @@ def _post(
         collected_at=prov.collected_at,
         run_id=prov.run_id,
     )
+
+
+def served_language(dialect: str) -> int:
+    """The language number of every synthetic post and comment: Lemmy's 0
+    ("undetermined"); on PieFed 1, as piefed.social's saved responses show."""
+    return 1 if dialect == "piefed" else 0
 
 
 def generate_thread(

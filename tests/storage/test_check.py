@@ -221,17 +221,19 @@ def test_a_data_dir_written_with_the_old_host_names_checks_clean(dirty: Path) ->
     assert report.problems == []
 
 
-def test_a_part_written_before_the_creator_flags_reads_with_them_null(dirty: Path) -> None:
-    """A part from before posts and comments had the ``author_*`` flags is no damage:
-    check finds nothing, and the table reads with the flags null, the rest as it was."""
+def test_a_part_written_before_the_later_columns_reads_with_them_null(dirty: Path) -> None:
+    """A part from before posts and comments had the ``author_*`` flags and
+    ``language_id`` is no damage: check finds nothing, and the table reads with those
+    columns null, the rest as it was."""
+    later = sorted(schema.LATER_COLUMNS)
     (part,) = parts(dirty, "comments")
     before = read_table(dirty, "comments")
-    pl.read_parquet(part).drop(schema.CREATOR_COLUMNS).write_parquet(part)
+    pl.read_parquet(part).drop(later).write_parquet(part)
 
     report = check_data_dir(dirty)
     after = read_table(dirty, "comments")
 
     assert report.problems == []
-    assert before.select(schema.CREATOR_COLUMNS).null_count().row(0) == (0, 0, 0)
-    assert after.select(schema.CREATOR_COLUMNS).null_count().row(0) == (before.height,) * 3
-    assert_frame_equal(after.drop(schema.CREATOR_COLUMNS), before.drop(schema.CREATOR_COLUMNS))
+    assert before.select(later).null_count().row(0) == (0,) * len(later)
+    assert after.select(later).null_count().row(0) == (before.height,) * len(later)
+    assert_frame_equal(after.drop(later), before.drop(later))

@@ -69,7 +69,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "community": "id name title removed:false published deleted:false nsfw:false actor_id "
         'local hidden:false posting_restricted_to_mods:false instance_id visibility:"Public"@v194',
         "post": "id name url? body? creator_id community_id removed locked published updated? "
-        "deleted nsfw ap_id local language_id:0 featured_community featured_local:false",
+        "deleted nsfw ap_id local language_id? featured_community featured_local:false",
         "post_counts": "id=counts_id@v18 post_id comments score upvotes downvotes published "
         "newest_comment_time_necro=newest_comment_time@v18 newest_comment_time@nct "
         "featured_community@v18 featured_local:false@v18 hot_rank:0@v18 "
@@ -78,7 +78,7 @@ SHAPES: dict[str, dict[str, str]] = {
         f"{_V3_VIEW_FLAGS} counts subscribed:{_NS} saved:false read:false hidden:false@v194 "
         "creator_blocked:false unread_comments=comments",
         "comment": "id creator_id post_id content removed published updated? deleted ap_id "
-        "local path distinguished language_id:0",
+        "local path distinguished language_id?",
         "comment_counts": "id=counts_id@v18 comment_id score upvotes downvotes published "
         "child_count hot_rank:0@v18",
         "comment_view": "comment creator post community counts "
@@ -122,13 +122,13 @@ SHAPES: dict[str, dict[str, str]] = {
         f"comments {_ACTIVE} subscribers_local report_count:0 unresolved_report_count:0 "
         "local_removed:false",
         "post": "id name url? body? creator_id community_id removed locked "
-        "published_at=published updated_at=updated? deleted nsfw ap_id local language_id:0 "
+        "published_at=published updated_at=updated? deleted nsfw ap_id local language_id? "
         "featured_community featured_local:false newest_comment_time_at=newest_comment? "
         "comments score upvotes downvotes report_count:0 unresolved_report_count:0 "
         "federation_pending:false",
         "post_view": f"post creator community {_V4_VIEW_FLAGS}",
         "comment": "id creator_id post_id content removed published_at=published "
-        "updated_at=updated? deleted ap_id local path distinguished language_id:0 score "
+        "updated_at=updated? deleted ap_id local path distinguished language_id? score "
         "upvotes downvotes child_count report_count:0 unresolved_report_count:0 "
         "federation_pending:false locked:false",
         "comment_view": f"comment creator post community {_V4_VIEW_FLAGS}",
@@ -170,7 +170,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "removed:false actor_id local hidden:false instance_id ap_domain",
         "post": "id user_id=creator_id community_id title=name deleted=pf_deleted "
         "sticky=featured_community instance_sticky:false emoji_reactions:null published "
-        "ap_id local language_id:1 removed locked nsfw ai_generated:false body=pf_body? "
+        "ap_id local language_id? removed locked nsfw ai_generated:false body=pf_body? "
         'edited_at=updated? post_type url? cross_posts:[] tags:"" flair:""',
         "post_counts": "post_id comments score upvotes downvotes published "
         "newest_comment_time cross_posts:0",
@@ -178,7 +178,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "read:false hidden:false unread_comments=comments my_vote:0 activity_alert:false "
         f"{_PF_VIEW_FLAGS} flair_list:[] creator community",
         "comment": "id user_id=creator_id post_id body=content deleted=pf_deleted "
-        "answer:false emoji_reactions:null published ap_id local language_id:1 distinguished "
+        "answer:false emoji_reactions:null published ap_id local language_id? distinguished "
         "locked:false removed repliesEnabled:true path updated?",
         "comment_counts": "comment_id score upvotes downvotes published child_count",
         "comment_view": f"comment counts banned_from_community:false subscribed:{_NS} "
