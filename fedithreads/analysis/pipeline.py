@@ -53,6 +53,8 @@ class Snapshots:
     """What ``collect --across`` asked other instances (none for fixture sources)."""
     moderation: pl.LazyFrame = field(default_factory=lambda: schema.empty("moderation").lazy())
     """The moderation log entries read (data dirs' table, saved modlog answers)."""
+    languages: pl.LazyFrame = field(default_factory=lambda: schema.empty("languages").lazy())
+    """The languages the instances' /site listed (data dirs' table)."""
 
 
 def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
@@ -70,6 +72,7 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
     comments = [scan_table(d, "comments") for d in data_dirs]
     asked = [schema.empty("resolutions").lazy(), *(scan_table(d, "resolutions") for d in data_dirs)]
     logged = [schema.empty("moderation").lazy(), *(scan_table(d, "moderation") for d in data_dirs)]
+    listed = [schema.empty("languages").lazy(), *(scan_table(d, "languages") for d in data_dirs)]
     rejected: tuple[Rejected, ...] = ()
     if fixtures:
         captures = load_captures(fixtures)
@@ -89,6 +92,7 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
         tuple(data_dirs),
         pl.concat(asked),
         pl.concat(logged),
+        pl.concat(listed),
     )
 
 
@@ -126,14 +130,15 @@ def analyze(
         posts = _concat([p.posts for p in parts], "posts")
         comments = _concat([p.comments for p in parts], "comments")
         actions = current_actions(snapshots.moderation)
+        codes = language_codes(snapshots.languages)
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(
                 (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
             )
             comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
     return {
-        "posts": _removals(posts, actions, "posts"),
-        "comments": _removals(comments, actions, "comments"),
+        "posts": _as_written(posts, actions, codes, "posts"),
+        "comments": _as_written(comments, actions, codes, "comments"),
         "thread_stats": metrics.thread_stats,
         "activity": metrics.activity,
         "vote_history": metrics.vote_history,
@@ -157,6 +162,7 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
     )
     with naming_damage(snapshots.data_dirs):
         actions = current_actions(snapshots.moderation)
+        codes = language_codes(snapshots.languages)
 
         held: dict[str, pl.DataFrame] = {}
 
@@ -166,7 +172,7 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
             elif table == "comments":  # every author's rows are within one instance
                 writer.add("authors", authors_table(held.pop("posts"), rows))
             current = table in ("posts", "comments")
-            writer.add(table, _removals(rows, actions, table) if current else rows)
+            writer.add(table, _as_written(rows, actions, codes, table) if current else rows)
 
         parts = instance_parts(
             snapshots.posts,
@@ -209,12 +215,25 @@ def _with_paths(
     return comments.join(paths.drop("post_id"), on=key, how="left", maintain_order="left")
 
 
-def _removals(rows: pl.DataFrame, actions: pl.DataFrame, table: str) -> pl.DataFrame:
-    """The current rows of ``table`` with their plain text and the removal columns, as
-    ``TABLES`` writes them."""
+def _as_written(
+    rows: pl.DataFrame, actions: pl.DataFrame, codes: pl.DataFrame, table: str
+) -> pl.DataFrame:
+    """The current rows of ``table`` as ``TABLES`` writes them: with their plain text,
+    language code (``codes``: ``language_codes``) and the removal columns."""
     stored = schema.conform(rows, table)
-    written = with_plain_text(with_removals(stored, actions, table), table)
-    return schema.conform(written, table, schema.TABLES)
+    removals = with_removals(stored, actions, table)
+    coded = removals.join(codes, on=LANGUAGE_KEY, how="left", maintain_order="left")
+    return schema.conform(with_plain_text(coded, table), table, schema.TABLES)
+
+
+LANGUAGE_KEY = ["instance", "language_id"]
+
+
+def language_codes(languages: pl.LazyFrame) -> pl.DataFrame:
+    """Per (instance, language_id): the code (``language``) of the instance's latest list
+    naming that number."""
+    latest = languages.sort("collected_at", maintain_order=True).unique(LANGUAGE_KEY, keep="last")
+    return latest.select(*LANGUAGE_KEY, pl.col("code").alias("language")).collect()
 
 
 _POST_URL = re.compile(r"^(?:https?://)?(?P<host>[^/\s]+)/post/(?P<id>[0-9]+)/?$")

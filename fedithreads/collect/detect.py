@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
+
+import polars as pl
 
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.ratelimit import Rate
 from fedithreads.collect.tasks import cancel_and_wait
+from fedithreads.core import schema
 from fedithreads.core.hosts import host_of
 from fedithreads.dialects import API_ROOTS
 from fedithreads.dialects.common import Model, validate
-from fedithreads.dialects.meta import NodeInfo, NodeInfoLinks, PiefedSite, V3Site, V4Site
+from fedithreads.dialects.meta import (
+    Languages,
+    NodeInfo,
+    NodeInfoLinks,
+    PiefedSite,
+    V3Site,
+    V4Site,
+)
 from fedithreads.errors import FetchError, ParseError, ServerError
 
 DIRECT_NODEINFO = "/nodeinfo/2.1"
@@ -43,10 +54,22 @@ class Server:
     dialect: str
     rate: Rate | None
     page_ceiling: int | None
+    languages: Languages = ()
+    """The languages its ``/site`` lists (none before ``/site`` is read)."""
 
     @property
     def api(self) -> str:
         return self.base_url + API_ROOTS[self.dialect]
+
+
+def languages_frame(servers: Sequence[Server], collected_at: datetime, run_id: str) -> pl.DataFrame:
+    """The rows of the ``languages`` table: each server's listed languages."""
+    rows = [
+        (s.host, number, code, name, collected_at, run_id)
+        for s in servers
+        for number, code, name in s.languages
+    ]
+    return pl.DataFrame(rows, schema=schema.LANGUAGES, orient="row")
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -115,6 +138,12 @@ class Detector:
             raise
         return server if server.version else None
 
+    def found(self) -> list[Server]:
+        """The hosts detected so far (those whose detection failed or is under way left
+        out), in the order they were first asked for."""
+        done = [f for f in self._found.values() if f.done() and not f.cancelled()]
+        return [f.result() for f in done if f.exception() is None]
+
     def start(self, base_url: str) -> None:
         """Begin detecting a host that will be asked later, without waiting for it."""
         self._start(base_url)
@@ -142,7 +171,9 @@ class Detector:
         if rate is not None:
             self.client.adopt_published_rate(early.host, rate)
         ceiling = known_page_ceiling(early.dialect, version)
-        return replace(early, version=version, rate=rate, page_ceiling=ceiling)
+        return replace(
+            early, version=version, rate=rate, page_ceiling=ceiling, languages=site.languages()
+        )
 
     async def _sight(self, base_url: str) -> Server:
         host = host_of(base_url)

@@ -26,7 +26,7 @@ from fedithreads.analysis.frames import build_tables
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
-from fedithreads.collect.detect import Detector
+from fedithreads.collect.detect import Detector, Server, languages_frame
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.lists import list_target
 from fedithreads.collect.modlog import read_modlog
@@ -82,6 +82,8 @@ class Collector:
         self.progress = progress or (lambda _what, _n: None)
         self.data_dir = open_data_dir(settings)
         self.books: Location = self.data_dir
+        self.servers: list[Server] = []
+        """The hosts detected in this run (once it has asked every target)."""
         if shard is not None:
             self.books = shard_dir(self.data_dir, shard.index, shard.count)
 
@@ -143,6 +145,7 @@ class Collector:
         await batch.flush()
         if self.views.resolutions:
             append_snapshots(self.data_dir, run.run_id, "resolutions", self.views.frame())
+        self._write_languages(run.run_id)
         self.ledger.save()  # every written thread recorded before compacting
         compact_run(self.data_dir, run.run_id)
         shutil.rmtree(spool_root(self.data_dir) / safe_name(run.run_id), True)
@@ -151,6 +154,12 @@ class Collector:
         state.run = None
         self.ledger.save()
         return report
+
+    def _write_languages(self, run_id: str) -> None:
+        """The languages each host detected lists on its /site, as one part of the run."""
+        found = languages_frame(self.servers, self.now(), run_id)
+        if not found.is_empty():
+            append_snapshots(self.data_dir, run_id, "languages", found, "site")
 
     async def _targets(
         self, client: Client, run_id: str, targets: Sequence[Target]
@@ -174,6 +183,7 @@ class Collector:
             raise
         await self.views.stop()  # lookups sent early for targets that failed
         await detector.stop()  # hosts started for targets that failed before asking
+        self.servers = detector.found()
         return list(done)
 
     async def dry_run(self, targets: Sequence[Target]) -> DryRun:

@@ -249,24 +249,40 @@ AUTHORS: dict[str, pl.DataType] = {
 """One row per (instance, author) of the current posts and comments; the columns are
 described in ``fedithreads.analysis.authors``."""
 
+LANGUAGES: dict[str, pl.DataType] = {
+    "instance": pl.String(),
+    "language_id": pl.Int64(),
+    "code": pl.String(),
+    "name": pl.String(),
+    "collected_at": TS,
+    "run_id": pl.String(),
+}
+"""The languages each instance's ``/site`` listed in a run (``all_languages``): the
+instance's number for each, its ISO 639 code (``und``: undetermined) and name. ``analyze``
+reads a post's or comment's ``language`` (the code) here, by its ``language_id``."""
+
 REMOVAL: dict[str, pl.DataType] = {"removal_reason": pl.String(), "removed_at": TS}
 """What ``analyze`` joins onto a removed post or comment from the moderation log: the
 reason and time of the removal the log holds for it (null where it holds none)."""
 
 
-def _beside(columns: dict[str, pl.DataType], after: str, added: str) -> dict[str, pl.DataType]:
-    """``columns`` with a String column ``added`` right after ``after``."""
+def _beside(columns: dict[str, pl.DataType], added: dict[str, str]) -> dict[str, pl.DataType]:
+    """``columns`` with String columns inserted: ``added`` maps a column to the one
+    that follows it."""
     out: dict[str, pl.DataType] = {}
     for name, dtype in columns.items():
         out[name] = dtype
-        if name == after:
-            out[added] = pl.String()
+        if name in added:
+            out[added[name]] = pl.String()
     return out
 
 
 TABLES: dict[str, dict[str, pl.DataType]] = {
-    "posts": {**_beside(POSTS, "body", "body_text"), **REMOVAL},
-    "comments": {**_beside(COMMENTS, "content", "content_text"), **REMOVAL},
+    "posts": {**_beside(POSTS, {"body": "body_text", "language_id": "language"}), **REMOVAL},
+    "comments": {
+        **_beside(COMMENTS, {"content": "content_text", "language_id": "language"}),
+        **REMOVAL,
+    },
     "thread_stats": THREAD_STATS,
     "activity": ACTIVITY,
     "vote_history": VOTE_HISTORY,
@@ -277,19 +293,21 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
 }
 """Every table ``analyze`` and ``export`` write, in the order commands write and print
 them: posts and comments as snapshots are, with the plain text beside the Markdown
-(``body_text``, ``content_text``: fedithreads.analysis.plaintext) and the removal's
-reason and time."""
+(``body_text``, ``content_text``: fedithreads.analysis.plaintext), the ``language`` code
+after ``language_id`` (from the instance's latest ``languages``; null where none was
+collected or it lacks the number) and the removal's reason and time."""
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     **TABLES,
     "posts": POSTS,
     "comments": COMMENTS,
     "resolutions": RESOLUTIONS,
+    "languages": LANGUAGES,
 }
 """The snapshot tables of the data dir (posts, comments, resolutions, moderation) and the
 derived ones, each as it is stored."""
 
-SNAPSHOT_TABLES = ("posts", "comments", "resolutions", "moderation")
+SNAPSHOT_TABLES = ("posts", "comments", "resolutions", "moderation", "languages")
 """Tables collect appends to; the others are derived from them by analysis."""
 
 

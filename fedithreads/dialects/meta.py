@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fedithreads.dialects.common import Model
 
 NODEINFO_SCHEMAS = (
@@ -37,6 +39,25 @@ class NodeInfo(Model):
     software: Software
 
 
+Languages = tuple[tuple[int, str, str], ...]
+"""A site's languages (``all_languages``) as (id, ISO 639 code, name); ``und`` is
+"undetermined"."""
+
+
+def _listed(languages: Any) -> Languages:
+    """The well-formed entries of a site's ``all_languages``. The list is read leniently,
+    entry by entry: a language the site lists oddly is left out, never a reason to
+    refuse the host (the rate limit and version on the same document matter more)."""
+    found = []
+    for entry in languages if isinstance(languages, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        number, code, name = entry.get("id"), entry.get("code"), entry.get("name")
+        if isinstance(number, int) and not isinstance(number, bool) and isinstance(code, str):
+            found.append((number, code, name if isinstance(name, str) else ""))
+    return tuple(found)
+
+
 class V3RateLimit(Model):
     message: int = 0
     message_per_second: int = 0  # despite the name: the interval in seconds (§3.1)
@@ -60,6 +81,10 @@ class V3Site(Model):
 
     version: str | None = None
     site_view: _V3SiteView | None = None
+    all_languages: Any = None
+
+    def languages(self) -> Languages:
+        return _listed(self.all_languages)
 
     def message_limit(self) -> tuple[int, int] | None:
         rl = self.site_view.local_site_rate_limit if self.site_view else None
@@ -73,6 +98,10 @@ class V4Site(Model):
 
     version: str | None = None
     site_view: _V4SiteView | None = None
+    all_languages: Any = None
+
+    def languages(self) -> Languages:
+        return _listed(self.all_languages)
 
     def message_limit(self) -> tuple[int, int] | None:
         rl = self.site_view.local_site_rate_limit if self.site_view else None
@@ -81,10 +110,19 @@ class V4Site(Model):
         return rl.message_max_requests, rl.message_interval_seconds
 
 
+class _PiefedSiteObject(Model):
+    all_languages: Any = None
+
+
 class PiefedSite(Model):
-    """``GET /api/alpha/site``: PieFed publishes no read limit."""
+    """``GET /api/alpha/site``: PieFed publishes no read limit; its languages are in
+    ``site`` (UNVERIFIED against a live instance: read if there)."""
 
     version: str | None = None
+    site: _PiefedSiteObject | None = None
+
+    def languages(self) -> Languages:
+        return _listed(self.site.all_languages) if self.site else ()
 
     def message_limit(self) -> tuple[int, int] | None:
         return None

@@ -43,6 +43,7 @@ KEYS = {
     "comments": ["instance", "comment_id", "run_id"],
     "resolutions": ["instance", "ap_id", "run_id"],
     "moderation": ["instance", "action", "log_id", "run_id"],
+    "languages": ["instance", "language_id", "run_id"],
 }
 """One row per key in a snapshot table: one snapshot per object per run."""
 

@@ -250,6 +250,9 @@ class Contexts:
             "public_key": f"-----BEGIN PUBLIC KEY-----\n{key}\n-----END PUBLIC KEY-----\n",
             "version": self.server_version,
             "admins": [],
+            "all_languages": [  # the one language the synthetic threads are written in
+                {"id": 1 if self.dialect == "piefed" else 0, "code": "und", "name": "Undetermined"}
+            ],
             "downvotes": self.downvotes,
             "vote_mode": "all" if self.downvotes else "disable",
             "register_limit": 10 if self.version >= (0, 19, 11) else 3,

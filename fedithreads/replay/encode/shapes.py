@@ -95,7 +95,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "person_view": "person counts is_admin:false",
         "person_counts": "id=counts_id@v18 person_id post_count comment_count",
         "person_content": "person_view site? moderates:[] comments posts",
-        "site": "site_view admins version all_languages:[] discussion_languages:[] "
+        "site": "site_view admins version all_languages discussion_languages:[] "
         "taglines:[] custom_emojis:[] blocked_urls:[]@v19",
         "site_view": "site local_site local_site_rate_limit counts",
         "site_object": "id:1 name published icon actor_id last_refreshed_at=published "
@@ -138,7 +138,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "comment_list": "items=views next_page? prev_page?",
         "post_list": "items=views next_page? prev_page?",
         "person_content": "items next_page? prev_page?",
-        "site": "site_view admins version all_languages:[] discussion_languages:[] "
+        "site": "site_view admins version all_languages discussion_languages:[] "
         "oauth_providers:[] admin_oauth_providers:[] blocked_urls:[] active_plugins:[] "
         "captcha_enabled:false",
         "site_view": "site local_site local_site_rate_limit instance",
@@ -198,7 +198,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "person_content": "comments moderates:[] person_view posts",
         "site": "version admins site",
         "site_object": 'enable_downvotes=downvotes icon registration_mode:"Open" name '
-        "actor_id user_count=users all_languages:[]",
+        "actor_id user_count=users all_languages",
     },
 }
 
