@@ -35,7 +35,7 @@ from fedithreads.core.treeshape import TID, build_nodes
 from fedithreads.errors import SourceError, UsageError
 from fedithreads.storage.exports import PartitionedWriter
 from fedithreads.storage.objects import Location
-from fedithreads.storage.sources import load_captures
+from fedithreads.storage.sources import Capture, load_captures
 from fedithreads.storage.tables import is_data_dir, naming_damage, scan_table
 
 
@@ -78,6 +78,7 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
         captures = load_captures(fixtures)
         actions = [a for c in captures for page in c.pages for a in page.actions]
         logged.append(moderation_frame(actions).lazy())
+        listed.append(_listed_languages(captures))
         tables = build_tables(
             [r for c in captures for page in c.pages for r in page.posts],
             [r for c in captures for page in c.pages for r in page.comments],
@@ -187,6 +188,17 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
         writer.add("moderation", actions)
     writer.close()
     return stats
+
+
+def _listed_languages(captures: Sequence[Capture]) -> pl.LazyFrame:
+    """The languages of the saved ``/site`` answers, as the collector writes them."""
+    rows = [
+        (c.prov.instance, number, code, name, c.prov.collected_at, c.prov.run_id)
+        for c in captures
+        for page in c.pages
+        for number, code, name in page.languages
+    ]
+    return pl.DataFrame(rows, schema=schema.LANGUAGES, orient="row").lazy()
 
 
 def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:

@@ -152,3 +152,5 @@ class Page:
     actions: tuple[ModAction, ...] = ()
     not_utf8: int = 0
     """Bytes of the body that were not UTF-8, each read as U+FFFD (the page is kept)."""
+    languages: tuple[tuple[int, str, str], ...] = ()
+    """A ``/site`` answer's languages: (id, code, name)."""

@@ -17,6 +17,7 @@ from fedithreads.core.records import Page, Provenance
 from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, modlog, piefed
 from fedithreads.dialects.common import Model, validate
 from fedithreads.dialects.mapping import page_records
+from fedithreads.dialects.meta import listed_languages
 from fedithreads.dialects.models import Models
 from fedithreads.errors import ParseError
 
@@ -43,9 +44,12 @@ _MODELS: dict[tuple[str, str], type[Model]] = {
 
 
 class Site(Model):
-    """``GET /site`` of any dialect: only the version matters here."""
+    """``GET /site`` of any dialect: the version and the languages it lists (Lemmy at
+    the top level, PieFed under ``site``; read leniently, see ``meta.site_languages``)."""
 
     version: str | None = None
+    all_languages: Any = None
+    site: Any = None
 
 
 class _CommunityId(Model):
@@ -84,7 +88,9 @@ def parse_page(
             return dataclasses.replace(page, not_utf8=bad)
     if endpoint == "site":
         site = validate(Site, document, dialect=dialect, endpoint=endpoint, source=source)
-        return Page(endpoint=endpoint, server_version=site.version)
+        listed = site.site.get("all_languages") if isinstance(site.site, dict) else None
+        languages = listed_languages(site.all_languages or listed)
+        return Page(endpoint=endpoint, server_version=site.version, languages=languages)
     if dialect == lemmy_v3.DIALECT and endpoint == "comment/list":
         fast = (
             fastpath.comment_list_v3(document, prov) if isinstance(document, bytes | str) else None

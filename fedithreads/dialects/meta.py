@@ -44,7 +44,7 @@ Languages = tuple[tuple[int, str, str], ...]
 "undetermined"."""
 
 
-def _listed(languages: Any) -> Languages:
+def listed_languages(languages: Any) -> Languages:
     """The well-formed entries of a site's ``all_languages``. The list is read leniently,
     entry by entry: a language the site lists oddly is left out, never a reason to
     refuse the host (the rate limit and version on the same document matter more)."""
@@ -84,7 +84,7 @@ class V3Site(Model):
     all_languages: Any = None
 
     def languages(self) -> Languages:
-        return _listed(self.all_languages)
+        return listed_languages(self.all_languages)
 
     def message_limit(self) -> tuple[int, int] | None:
         rl = self.site_view.local_site_rate_limit if self.site_view else None
@@ -101,7 +101,7 @@ class V4Site(Model):
     all_languages: Any = None
 
     def languages(self) -> Languages:
-        return _listed(self.all_languages)
+        return listed_languages(self.all_languages)
 
     def message_limit(self) -> tuple[int, int] | None:
         rl = self.site_view.local_site_rate_limit if self.site_view else None
@@ -122,7 +122,7 @@ class PiefedSite(Model):
     site: _PiefedSiteObject | None = None
 
     def languages(self) -> Languages:
-        return _listed(self.site.all_languages) if self.site else ()
+        return listed_languages(self.site.all_languages) if self.site else ()
 
     def message_limit(self) -> tuple[int, int] | None:
         return None

@@ -119,8 +119,7 @@ def _capture(where: Path, docs: list[Document], meta: dict[str, Any], run_id: st
             d.body, dialect=dialect, endpoint=d.endpoint, prov=prov, source=str(d.path)
         )
         for d in docs
-        if d.endpoint != "site"
-    )
+    )  # a /site answer gives no records, only its languages
     return Capture(where, prov, pages)
 
 

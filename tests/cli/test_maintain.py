@@ -37,7 +37,7 @@ def test_check_on_a_clean_dir_prints_one_line_and_exits_0(pristine: Path) -> Non
     result = run("check", "--data-dir", pristine)
 
     assert result.exit_code == 0
-    assert result.stdout == f"data dir {pristine}: 3 files checked, no problems\n"
+    assert result.stdout == f"data dir {pristine}: 4 files checked, no problems\n"
     assert result.stderr == ""
 
 
@@ -49,7 +49,7 @@ def test_check_on_a_damaged_dir_names_the_file_and_exits_1(damaged: Path) -> Non
     problem, summary = result.stdout.splitlines()
     assert problem.startswith("tables/comments/instance=")
     assert "not a readable Parquet file" in problem
-    assert summary.endswith("3 files checked, 1 problem(s)")
+    assert summary.endswith("4 files checked, 1 problem(s)")
 
 
 def test_check_during_a_run_says_so_and_does_not_fail(pristine: Path) -> None:

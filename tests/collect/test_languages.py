@@ -96,3 +96,20 @@ def test_without_a_list_the_code_is_null_and_the_latest_list_wins(tmp_path: Path
     codes = pipeline.language_codes(rows.lazy()).sort("language_id")
 
     assert codes.rows() == [("a.example", 0, "und"), ("a.example", 37, "en")]
+
+
+def test_saved_responses_take_their_codes_from_a_saved_site_answer() -> None:
+    """analyze of the fixtures: a capture with its /site answer (the big thread on three
+    instances, the seed thread) gets the codes it lists; one without (a real capture of
+    comment pages alone) keeps its numbers and has no code."""
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+
+    comments = pipeline.analyze(pipeline.load_snapshots([fixtures], None), bucket="1h")["comments"]
+
+    coded = comments.group_by("instance").agg(pl.col("language").unique()).sort("instance")
+    got = dict(zip(coded["instance"], coded["language"].to_list(), strict=True))
+    assert got["lemmy.ca"] == got["lemmy.ml"] == got["piefed.social"] == ["und"]
+    assert got["lemmygrad.ml"] == ["und"]
+    assert got["test1.lemmy.ddenis.info"] == [None]
+    real = comments.filter(pl.col("instance") == "test1.lemmy.ddenis.info")
+    assert real["language_id"].to_list() == [0]

@@ -46,14 +46,14 @@ def kinds(report: CheckReport) -> list[tuple[str, str]]:
 
 def test_a_freshly_collected_dir_checks_clean(pristine: Path) -> None:
     """Every part and raw file is read, and none has a problem."""
-    files = parts(pristine, "posts") + parts(pristine, "comments")
+    files = parts(pristine, "posts") + parts(pristine, "comments") + parts(pristine, "languages")
     files += list((pristine / "raw").glob("*/*/*.jsonl.gz"))
 
     report = check_data_dir(pristine)
 
     assert report.problems == []
-    assert report.checked == len(files) == 3
-    assert report.summary() == f"data dir {pristine}: 3 files checked, no problems"
+    assert report.checked == len(files) == 4
+    assert report.summary() == f"data dir {pristine}: 4 files checked, no problems"
 
 
 @pytest.mark.parametrize(
@@ -217,7 +217,7 @@ def test_a_data_dir_written_with_the_old_host_names_checks_clean(dirty: Path) ->
 
     report = check_data_dir(dirty)
 
-    assert renamed == 2  # posts and comments of the replay server's host
+    assert renamed == 3  # posts, comments and languages of the replay server's host
     assert report.problems == []
 
 

@@ -287,7 +287,7 @@ def test_the_data_dir_grows_with_the_data_not_with_the_threads_crawled(observed:
 
     assert crawls > 5 * RUNS  # without compaction, each crawl (or batch) kept its own part
     assert {k: files for k, (files, _) in last.items() if k != "state.json"} == dict.fromkeys(
-        ("raw", "runs", "tables/comments", "tables/posts"), RUNS
+        ("raw", "runs", "tables/comments", "tables/languages", "tables/posts"), RUNS
     )
     for table in ("posts", "comments"):  # bytes: files × a one-row file (footer, schema,
         # statistics) + rows × run 1's bytes per row beyond it; ±25 % for text edits lengthen

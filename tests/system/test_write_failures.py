@@ -55,7 +55,7 @@ def test_a_write_failing_mid_run_is_one_line_keeps_what_was_written_and_resumes(
     settings = settings_for(tmp_path)
     with ReplayServer(dataset, quirks=Quirks(published_rate_limit=QUICK)) as server:
         target = f"{server.base_url}/c/technology@lemmy.world"
-        monkeypatch.setattr(os, "fsync", failing_after(14, code, os.fsync))
+        monkeypatch.setattr(os, "fsync", failing_after(16, code, os.fsync))
         with pytest.raises(StoreError) as caught:
             collect(settings, target)
         monkeypatch.undo()
