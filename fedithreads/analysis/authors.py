@@ -3,7 +3,9 @@
 For each (instance, author_ap_id) among the authors of the instance's current posts and
 comments (deleted and removed ones included: the server still names their author):
 
-- ``author``: the handle ``name@host`` (the latest snapshot's); ``host``: its host, the
+- ``author``: the handle ``name@host`` (the latest snapshot's); ``display_name``: the
+  name shown beside it, as the latest snapshot giving one has it (null if none did);
+  ``host``: its host, the
   author's home instance; ``local``: whether that is the instance the rows come from.
 - ``bot``, ``banned``, ``deleted``: the author's flags as the latest snapshot that showed
   them says (a bot account; banned from the instance, as the instance's API says: Lemmy
@@ -56,7 +58,8 @@ def _written(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
     received = pl.zeros(comments.height, pl.UInt32, eager=True).scatter(
         under_comments["row"], under_comments["len"]
     )
-    columns = [*AUTHOR, "author", "post_id", "published", "collected_at", *_FLAGS.values()]
+    columns = [*AUTHOR, "author", "author_display_name", "post_id", "published", "collected_at"]
+    columns += _FLAGS.values()
     of_posts = posts.select(*columns, pl.lit(True).alias("_post"), pl.lit(False).alias("_gives"))
     return pl.concat(
         [
@@ -82,6 +85,7 @@ def _latest(flag: str) -> pl.Expr:
 
 _PER_AUTHOR = [
     pl.col("author").get(pl.col("collected_at").arg_max()),
+    pl.col("author_display_name").sort_by("collected_at").drop_nulls().last().alias("display_name"),
     *(_latest(column).alias(name) for name, column in _FLAGS.items()),
     pl.col("published").min().alias("first_seen"),
     pl.col("published").max().alias("last_seen"),

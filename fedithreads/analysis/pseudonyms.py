@@ -41,6 +41,8 @@ KEY_ENV = "FEDITHREADS_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
 
 HANDLE_COLUMNS = ("author", "moderator")
+DISPLAY_NAME_COLUMNS = ("author_display_name", "display_name")
+"""Display names: emptied (null), since no pseudonym can stand for what a person typed."""
 ACTOR_COLUMNS = {"author_ap_id": "author", "moderator_ap_id": "moderator", "person_ap_id": None}
 """Actor URL columns, each with the handle column its rows pair it with (or none)."""
 
@@ -122,6 +124,8 @@ def _table(frame: pl.DataFrame, names: Pseudonyms, actor: Callable[[str], str]) 
     for column in frame.iter_columns():
         if column.dtype != pl.String:
             columns.append(column)
+        elif column.name in DISPLAY_NAME_COLUMNS:  # a name typed freely: nothing kept
+            columns.append(pl.Series(column.name, [None] * column.len(), pl.String))
         elif column.name in HANDLE_COLUMNS:
             columns.append(_each_distinct(column, names.handle))
         elif column.name in ACTOR_COLUMNS:

@@ -63,6 +63,9 @@ class PostRecord:
     of the snapshot's identity (records compare without them)."""
     language_id: int | None = None
     """The site's number of the language it is written in (``None``: not given)."""
+    author_display_name: str | None = field(default=None, compare=False)
+    """The name the creator shows beside the handle, where the page gave one (not part
+    of the snapshot's identity, as the flags)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,9 @@ class CommentRecord:
     author_bot: bool | None = field(default=None, compare=False)
     author_deleted: bool | None = field(default=None, compare=False)
     language_id: int | None = None
-    """As ``PostRecord``'s: the creator's flags where the page showed them, and the
-    language (``schema.LANGUAGE_COLUMN``)."""
+    author_display_name: str | None = field(default=None, compare=False)
+    """As ``PostRecord``'s: the creator's flags where the page showed them, the
+    language (``schema.LANGUAGE_COLUMN``) and the creator's display name."""
 
 
 CREATOR_FLAGS = ("author_banned", "author_bot", "author_deleted")

@@ -21,6 +21,7 @@ POSTS: dict[str, pl.DataType] = {
     "author_bot": pl.Boolean(),
     "author_banned": pl.Boolean(),
     "author_deleted": pl.Boolean(),
+    "author_display_name": pl.String(),
     "title": pl.String(),
     "url": pl.String(),
     "body": pl.String(),
@@ -56,6 +57,7 @@ COMMENTS: dict[str, pl.DataType] = {
     "author_bot": pl.Boolean(),
     "author_banned": pl.Boolean(),
     "author_deleted": pl.Boolean(),
+    "author_display_name": pl.String(),
     "content": pl.String(),
     "published": TS,
     "updated": TS,
@@ -81,7 +83,7 @@ LANGUAGE_COLUMN = "language_id"
 """The site's number of the language a post or comment was written in, as the API gives
 it (Lemmy: 0 is "undetermined"; PieFed numbers its own); null where the page did not say."""
 
-LATER_COLUMNS = frozenset((*CREATOR_COLUMNS, LANGUAGE_COLUMN))
+LATER_COLUMNS = frozenset((*CREATOR_COLUMNS, LANGUAGE_COLUMN, "author_display_name"))
 """Columns of posts and comments that part files written before they existed lack: such
 files are read with them null, and are no damage (``storage.tables``)."""
 
@@ -233,6 +235,7 @@ AUTHORS: dict[str, pl.DataType] = {
     "instance": pl.String(),
     "author_ap_id": pl.String(),
     "author": pl.String(),
+    "display_name": pl.String(),
     "host": pl.String(),
     "local": pl.Boolean(),
     "bot": pl.Boolean(),

@@ -54,6 +54,7 @@ class _Creator(Struct):
     banned: bool | None = None
     bot_account: bool | None = None
     deleted: bool | None = None
+    display_name: str | None = None
 
 
 class _Counts(Struct):
@@ -127,6 +128,7 @@ def _record(view: _View, prov: Provenance) -> CommentRecord:
         creator.bot_account,
         creator.deleted,
         c.language_id,
+        creator.display_name or None,
     )
 
 

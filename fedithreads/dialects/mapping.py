@@ -8,7 +8,7 @@ settled when the document was read, except which counts win (``own_counts_first`
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 from fedithreads.core.hosts import handle
 from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
@@ -84,10 +84,25 @@ def post_record(view: PostView, prov: Provenance) -> PostRecord:
     )
 
 
-def creator_flags(creator: Person, view_banned: bool | None) -> dict[str, bool | None]:
-    """A record's ``author_*`` flags: the person's, the view's ban where it keeps it (v4)."""
+class CreatorFields(TypedDict):
+    """What a record keeps of its creator beyond the handle."""
+
+    author_banned: bool | None
+    author_bot: bool | None
+    author_deleted: bool | None
+    author_display_name: str | None
+
+
+def creator_flags(creator: Person, view_banned: bool | None) -> CreatorFields:
+    """A record's ``author_*`` fields: the person's flags (the view's ban where it keeps
+    it, v4) and display name."""
     banned = view_banned if view_banned is not None else creator.banned
-    return {"author_banned": banned, "author_bot": creator.bot, "author_deleted": creator.deleted}
+    return {
+        "author_banned": banned,
+        "author_bot": creator.bot,
+        "author_deleted": creator.deleted,
+        "author_display_name": creator.display_name or None,
+    }
 
 
 def comment_record(view: CommentView, prov: Provenance) -> CommentRecord:

@@ -79,6 +79,7 @@ class Person(Model):
     banned: Flag = None
     bot: Flag = None
     deleted: Flag = None
+    display_name: str | None = None
 
 
 class Community(Model):
@@ -217,7 +218,7 @@ def build_models(d: Dialect) -> Models:
         built[base] = model = _derive(base, aliases, built)
         return model
 
-    derive(Person, name=d.person_name, ap_id=d.actor_id, bot=d.bot)
+    derive(Person, name=d.person_name, ap_id=d.actor_id, bot=d.bot, display_name=d.display_name)
     derive(Community, ap_id=d.actor_id)
     times = {"published": d.published, "updated": d.updated}
     pins = {"pinned_community": d.pinned_community, "pinned_instance": d.pinned_instance}

@@ -26,6 +26,8 @@ class Dialect:
     """A person's or community's actor URL."""
     bot: Keys = ("bot_account",)
     """Whether a person is a bot account."""
+    display_name: Keys = ("display_name",)
+    """The name a person shows beside their handle (optional)."""
     title: Keys = ("name", "title")
     content: Keys = ("content", "body")
     """A comment's text."""

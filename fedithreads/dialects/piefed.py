@@ -15,6 +15,7 @@ NAMES = Dialect(
     "piefed",
     person_name=("user_name", "name"),
     bot=("bot", "bot_account"),
+    display_name=("title", "display_name"),
     title=("title", "name"),
     content=("body", "content"),
     updated=("edited_at", "updated", "updated_at"),

@@ -122,3 +122,23 @@ def test_each_instance_has_its_own_rows() -> None:
         ("a.example", 8),
         ("b.example", 8),
     ]
+
+
+def test_the_display_name_is_the_latest_one_a_page_gave() -> None:
+    """alice showed "Alice" on day 1 and "Alice B." on day 2, then no name on day 3 (a
+    page that did not say): "Alice B."; bob never showed one: null."""
+    day = timedelta(days=1)
+    comments = [
+        comment(1, "0.1", collected_at=T0 + day, author_display_name="Alice"),
+        comment(2, "0.2", collected_at=T0 + 2 * day, author_display_name="Alice B."),
+        comment(3, "0.3", collected_at=T0 + 3 * day),
+        comment(4, "0.4", author="bob"),
+    ]
+    posts, rows = tables([], comments)
+
+    table = authors_table(posts, rows)
+
+    assert by_author(table, "display_name") == {
+        "alice@a.example": ("Alice B.",),
+        "bob@a.example": (None,),
+    }

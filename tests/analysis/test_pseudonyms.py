@@ -141,3 +141,17 @@ def test_a_missing_or_short_key_is_a_usage_error_naming_the_variable(
     assert says in str(caught.value)
     assert "s3cr3t" not in str(caught.value)
     assert caught.value.exit_code == 2
+
+
+def test_display_names_are_emptied() -> None:
+    """A display name is free text a person typed: no pseudonym stands for it, so every
+    display name column is null after pseudonymising."""
+    tables = hand_tables()
+    named = tables["comments"].with_columns(pl.lit("Alice Real-Name").alias("author_display_name"))
+    tables = {**tables, "comments": named, "authors": authors_table(tables["posts"], named)}
+
+    out = pseudonymise(tables, KEY)
+
+    assert tables["authors"]["display_name"].drop_nulls().len() > 0
+    assert out["comments"]["author_display_name"].null_count() == out["comments"].height
+    assert out["authors"]["display_name"].null_count() == out["authors"].height

@@ -70,3 +70,41 @@ def test_the_fast_path_reads_the_same_flags_as_the_models() -> None:
     assert fast is not None
     assert [astuple(c) for c in fast] == [astuple(c) for c in slow]
     assert flags(fast[0]) == (True, True, True)
+
+
+@pytest.mark.parametrize(
+    ("name", "dialect", "endpoint", "key"),
+    [
+        ("post-list__lemmy-0.18-sanitized.json", "lemmy-v3", "post/list", "display_name"),
+        ("comment-list__test-instance.json", "lemmy-v3", "comment/list", "display_name"),
+        ("comment-list__handmade-v4-shape.json", "lemmy-v4", "comment/list", "display_name"),
+        ("comment-list__piefed-social-top.json", "piefed", "comment/list", "title"),
+        ("post__piefed-social.json", "piefed", "post", "title"),
+    ],
+)
+def test_the_creators_display_name_is_kept_where_the_page_gives_one(
+    name: str, dialect: str, endpoint: str, key: str
+) -> None:
+    """Lemmy's ``display_name`` (absent for most people), PieFed's ``title``: each
+    record has its creator's, None where the document has none."""
+    doc = load(name)
+    views = doc.get("posts") or doc.get("comments") or doc.get("items") or [doc["post_view"]]
+    expected = [v["creator"].get(key) or None for v in views]
+
+    page = parse(doc, dialect, endpoint)
+
+    got = [r.author_display_name for r in (*page.posts, *page.comments)]
+    assert got == expected
+    assert any(expected)
+
+
+def test_the_fast_path_keeps_the_display_name_as_the_models_do() -> None:
+    """The 0.19 comment page on the fast path: the same display names as the models."""
+    doc = load("comment-list__test-instance.json")
+
+    fast = fastpath.comment_list_v3(json.dumps(doc).encode(), PROV)
+    slow = parse(doc, "lemmy-v3", "comment/list").comments
+
+    assert fast is not None
+    assert [c.author_display_name for c in fast] == [c.author_display_name for c in slow]
+    assert [c.author_display_name for c in fast] == ["Mod One"]
