@@ -93,6 +93,11 @@ def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
         from tests.analysis import reference
 
         reference.analyze(posts, comments).thread_stats.write_parquet(out)
+    elif kind == "into":  # `analyze --streaming --out`: every table written as it comes
+        stats = pipeline.analyze_into(
+            pipeline.load_snapshots([data_dir], data_dir), out.with_suffix(".d"), bucket="1h"
+        )
+        extra["threads"] = stats.height
     elif kind == "duckdb":
         duckdb_subset.thread_subset(data_dir).write_parquet(out)
     elif kind == "baseline":

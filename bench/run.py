@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,6 +48,15 @@ def analysis_rows(full: bool, huge: bool) -> list[Row]:
     return list(analysis_bench.run_all(full=full, huge=huge))
 
 
+def section(name: str, rows: Callable[[], list[Row]]) -> list[Row]:
+    """A section's rows, or one failed row saying why: the others' rows are kept."""
+    try:
+        return list(rows())
+    except Exception as exc:  # a bench section's failure is one of the results
+        print(f"{name} benchmarks failed: {exc}", file=sys.stderr)
+        return [(f"{name} benchmarks", "failed", str(exc).splitlines()[0], "", "run", False)]
+
+
 def markdown(rows: list[Row]) -> str:
     lines = [
         "| measure | ours | baseline / floor | ratio | target | pass |",
@@ -63,18 +73,20 @@ def main(argv: list[str]) -> int:
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
     started = time.perf_counter()
     rows: list[Row] = []
-    if only in (None, "startup"):
-        rows += startup_bench.run_all(full=full)
-    if only in (None, "collect"):
-        rows += collect_bench.run_all(full=full)
-    if only in (None, "federation"):
-        rows += federation_bench.run_all(full=full, show_timeline="--timeline" in argv)
-    if only in (None, "resume"):
-        rows += resume_bench.run_all(full=full)
-    if only in (None, "storage"):
-        rows += storage_rows(full)
-    if only in (None, "analysis"):
-        rows += analysis_rows(full, "--huge" in argv)
+    huge = "--huge" in argv
+    sections: dict[str, Callable[[], list[Row]]] = {
+        "startup": lambda: startup_bench.run_all(full=full),
+        "collect": lambda: collect_bench.run_all(full=full),
+        "federation": lambda: federation_bench.run_all(
+            full=full, show_timeline="--timeline" in argv
+        ),
+        "resume": lambda: resume_bench.run_all(full=full),
+        "storage": lambda: storage_rows(full),
+        "analysis": lambda: analysis_rows(full, huge),
+    }
+    for name, measure in sections.items():
+        if only in (None, name):
+            rows += section(name, measure)
     if "--markdown" in argv:
         print(markdown(rows))
     else:
