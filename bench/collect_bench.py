@@ -519,16 +519,16 @@ def bench_memory(tmp: Path) -> list[Row]:
             f"{growth:.0f} MB",
             f"{small:.0f} → {large:.0f} MB",
             "",
-            "< 50 MB (both)",
-            worst < 50,
+            "< 15 MB (both)",
+            worst < 15,
         ),
         (
             "the same, sampled every 10 ms",
             f"{seen:.0f} MB",
             f"{small_seen:.0f} → {large_seen:.0f} MB",
             "",
-            "< 50 MB (both)",
-            worst < 50,
+            "< 15 MB (both)",
+            worst < 15,
         ),
     ]
 

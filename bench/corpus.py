@@ -56,6 +56,11 @@ INSTANCES = (
     ("beehaw.org", 12, False, "0.19.5"),
     ("lemmygrad.ml", 10, False, "0.19.3"),
 )
+# the 100-instance corpus (``Spec(instances=100)``) adds 94 more, sharing threads evenly
+ALL_INSTANCES = (
+    *INSTANCES,
+    *((f"lemmy{k:02d}.example", 1, True, "0.19.11") for k in range(len(INSTANCES), 100)),
+)
 AUTHOR_HOSTS = (
     *(host for host, *_ in INSTANCES),
     "feddit.org",
@@ -80,10 +85,19 @@ class Spec:
     comments: int
     threads: int
     seed: int = 20260105
+    instances: int = len(INSTANCES)
 
     @property
     def name(self) -> str:
-        return f"corpus-{self.comments}c-{self.threads}t-s{self.seed}-v{LAYOUT}"
+        spread = "" if self.instances == len(INSTANCES) else f"-{self.instances}i"
+        return f"corpus-{self.comments}c-{self.threads}t{spread}-s{self.seed}-v{LAYOUT}"
+
+    def hosts(self) -> tuple[list[str], list[int]]:
+        """The instances' names and shares of threads: the six of ``INSTANCES`` with their
+        shares, or the first ``instances`` of ``ALL_INSTANCES`` sharing evenly."""
+        chosen = ALL_INSTANCES[: self.instances]
+        even = self.instances != len(INSTANCES)
+        return [h for h, *_ in chosen], [1 if even else s for _, s, *_ in chosen]
 
 
 # --- randomness: SplitMix64 of (seed, stream, row), as Polars expressions ---------------
@@ -125,8 +139,7 @@ def _thread_sizes(rng: random.Random, total: int, threads: int) -> list[int]:
 def plan_threads(spec: Spec) -> pl.DataFrame:
     """One row per thread: instance, size, depth limit, time, post id, fates."""
     rng = random.Random(spec.seed)
-    hosts = [h for h, *_ in INSTANCES]
-    shares = [s for _, s, *_ in INSTANCES]
+    hosts, shares = spec.hosts()
     rows = []
     for t, n in enumerate(_thread_sizes(rng, spec.comments, spec.threads)):
         limit = min(MAX_DEPTH, 2 + int(14 * rng.random() ** 1.5))
@@ -159,7 +172,7 @@ def plan_threads(spec: Spec) -> pl.DataFrame:
 
 
 def _instance_base(column: str, low: int, step: int) -> pl.Expr:
-    bases = {host: low + i * step for i, (host, *_) in enumerate(INSTANCES)}
+    bases = {host: low + i * step for i, (host, *_) in enumerate(ALL_INSTANCES)}
     return pl.col(column).replace_strict(bases, return_dtype=pl.Int64)
 
 
@@ -375,7 +388,7 @@ def _author_cols(index: str) -> list[pl.Expr]:
 
 
 def _provenance(run_id: str) -> list[pl.Expr]:
-    versions = {host: v for host, *_, v in INSTANCES}
+    versions = {host: v for host, *_, v in ALL_INSTANCES}
     return [
         pl.lit("lemmy-v3").alias("dialect"),
         pl.col("instance").replace_strict(versions, return_dtype=pl.String).alias("server_version"),
@@ -387,7 +400,7 @@ def comment_rows(
     comments: pl.DataFrame, collected: pl.DataFrame, texts: pl.Series, run_id: str
 ) -> pl.DataFrame:
     """Comments (already filtered to one snapshot) as comments-table rows."""
-    downvotes = {host: d for host, _, d, _ in INSTANCES}
+    downvotes = {host: d for host, _, d, _ in ALL_INSTANCES}
     down_on = pl.col("instance").replace_strict(downvotes, return_dtype=pl.Boolean)
     vote = pl.col("vote")
     up = (pl.col("_up") * vote).floor().cast(pl.Int64).clip(lower_bound=1)
@@ -436,7 +449,7 @@ def post_rows(
     counts = comments.group_by("thread").agg(
         visible.sum().cast(pl.Int64).alias("comments"), pl.col("at_us").max().alias("newest_us")
     )
-    downvotes = {host: d for host, _, d, _ in INSTANCES}
+    downvotes = {host: d for host, _, d, _ in ALL_INSTANCES}
     down_on = pl.col("instance").replace_strict(downvotes, return_dtype=pl.Boolean)
     up = (pl.col("post_up") * pl.col("vote")).floor().cast(pl.Int64)
     communities = [f"{c}@{h}" for c, h in _COMMUNITIES]
@@ -594,8 +607,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=Spec.seed)
+    parser.add_argument("--instances", type=int, default=len(INSTANCES), help="at most 100")
     args = parser.parse_args(argv)
-    path = ensure_corpus(args.out, Spec(args.comments, args.threads, args.seed))
+    path = ensure_corpus(args.out, Spec(args.comments, args.threads, args.seed, args.instances))
     print(path)
     return 0
 

@@ -2,7 +2,8 @@
 
     python bench/run.py            # sizes that finish in minutes on a 2-core machine
     python bench/run.py --full     # the big sizes (10M comments, 10,000-comment threads…)
-    python bench/run.py --only collect|federation|resume|storage|analysis
+    python bench/run.py --huge     # also 100M comments (generated, ~4 GB, deleted after)
+    python bench/run.py --only startup|collect|federation|resume|storage|analysis
     python bench/run.py --markdown # the table as Markdown, for docs/benchmarks.md
     python bench/run.py --timeline # also each federation host's request timeline
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -21,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import collect_bench
 import federation_bench
 import resume_bench
+import startup_bench
 
 Row = tuple[str, str, str, str, str, bool]
 
@@ -35,14 +38,23 @@ def storage_rows(full: bool) -> list[Row]:
     return list(storage_bench.run_all(full=full))
 
 
-def analysis_rows(full: bool) -> list[Row]:
+def analysis_rows(full: bool, huge: bool) -> list[Row]:
     try:
         import analysis_bench
     except ImportError as exc:  # pandas missing: say how to get it
         return [
             ("analysis benchmarks", "not run", str(exc), "", "pip install -e '.[bench]'", False)
         ]
-    return list(analysis_bench.run_all(full=full))
+    return list(analysis_bench.run_all(full=full, huge=huge))
+
+
+def section(name: str, rows: Callable[[], list[Row]]) -> list[Row]:
+    """A section's rows, or one failed row saying why: the others' rows are kept."""
+    try:
+        return list(rows())
+    except Exception as exc:  # a bench section's failure is one of the results
+        print(f"{name} benchmarks failed: {exc}", file=sys.stderr)
+        return [(f"{name} benchmarks", "failed", str(exc).splitlines()[0], "", "run", False)]
 
 
 def markdown(rows: list[Row]) -> str:
@@ -61,16 +73,20 @@ def main(argv: list[str]) -> int:
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
     started = time.perf_counter()
     rows: list[Row] = []
-    if only in (None, "collect"):
-        rows += collect_bench.run_all(full=full)
-    if only in (None, "federation"):
-        rows += federation_bench.run_all(full=full, show_timeline="--timeline" in argv)
-    if only in (None, "resume"):
-        rows += resume_bench.run_all(full=full)
-    if only in (None, "storage"):
-        rows += storage_rows(full)
-    if only in (None, "analysis"):
-        rows += analysis_rows(full)
+    huge = "--huge" in argv
+    sections: dict[str, Callable[[], list[Row]]] = {
+        "startup": lambda: startup_bench.run_all(full=full),
+        "collect": lambda: collect_bench.run_all(full=full),
+        "federation": lambda: federation_bench.run_all(
+            full=full, show_timeline="--timeline" in argv
+        ),
+        "resume": lambda: resume_bench.run_all(full=full),
+        "storage": lambda: storage_rows(full),
+        "analysis": lambda: analysis_rows(full, huge),
+    }
+    for name, measure in sections.items():
+        if only in (None, name):
+            rows += section(name, measure)
     if "--markdown" in argv:
         print(markdown(rows))
     else:

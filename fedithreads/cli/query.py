@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import polars as pl
 
 from fedithreads.cli.common import (
     SOURCES,
@@ -16,6 +16,9 @@ from fedithreads.cli.common import (
     settings_options,
 )
 from fedithreads.errors import UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FORMATS = ("table", "csv", "jsonl")
 
@@ -60,6 +63,8 @@ def sql(
 
 def write_result(result: pl.DataFrame, fmt: str) -> None:
     """The result on stdout: every row and column as text, or as CSV or JSON lines."""
+    import polars as pl  # here, not above: `--help` of every command must not load Polars
+
     if fmt == "csv":
         sys.stdout.write(result.write_csv())
     elif fmt == "jsonl":
