@@ -45,7 +45,7 @@ def _child(mode: str, data_dir: Path) -> dict[str, Any]:
 
     if mode in ("no-metrics", "before"):
         measures = {"h_index": pl.Int64, "reciprocity": pl.Float64, "reentry_authors": pl.Int64}
-        stats.replied_to_author = lambda replies, rows: None
+        stats.answered_authors = lambda comments, of_post, rows: None
         stats.discussion = lambda replies, answered: pl.DataFrame(
             schema={TID: pl.UInt32, **measures}
         )

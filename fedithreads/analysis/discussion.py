@@ -16,18 +16,11 @@ import polars as pl
 from fedithreads.core.treeshape import TID
 
 
-def replied_to_author(replies: pl.DataFrame, parent_row: pl.Series) -> pl.Series:
-    """Per comment of ``replies`` (in order): the author it answers, the post's author
-    (``_op``) at top level; null where the parent was not collected."""
-    top = replies["parent_id"].is_null()
-    parents = replies["author_ap_id"].gather(parent_row)
-    return pl.select(pl.when(top).then(replies["_op"]).otherwise(parents)).to_series()
-
-
 def discussion(replies: pl.DataFrame, answered: pl.Series) -> pl.DataFrame:
     """Per thread number with comments: ``h_index``, ``reciprocity`` and
     ``reentry_authors``. ``replies``: one row per current comment with ``TID``, depth,
-    author_ap_id and ``_op``; ``answered``: whom each answers (``replied_to_author``)."""
+    author_ap_id and ``_op``; ``answered``: whom each answers
+    (fedithreads.analysis.replies.answered_authors)."""
     return (
         _h_index(replies)
         .join(_reciprocity(replies, answered), on=TID, how="left")

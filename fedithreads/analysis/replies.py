@@ -48,10 +48,16 @@ def parent_authors(
     of_post = comments.select(THREAD_KEY).join(
         post_authors, on=THREAD_KEY, how="left", maintain_order="left"
     )["author_ap_id"]
-    of_comment = comments["author_ap_id"].gather(rows)
+    return answered_authors(comments, of_post, rows).alias("parent_author_ap_id")
+
+
+def answered_authors(comments: pl.DataFrame, of_post: pl.Series, rows: pl.Series) -> pl.Series:
+    """Per comment: the author of what it answers: of its parent comment (the row
+    ``rows`` gives, null for an orphan) or, at top level, ``of_post`` (per comment, the
+    author of its thread's post; null where the post was not collected)."""
     top = comments["parent_id"].is_null()
-    answered = pl.select(pl.when(top).then(of_post).otherwise(of_comment)).to_series()
-    return answered.alias("parent_author_ap_id")
+    of_comment = comments["author_ap_id"].gather(rows)
+    return pl.select(pl.when(top).then(of_post).otherwise(of_comment)).to_series()
 
 
 def replied_to(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:

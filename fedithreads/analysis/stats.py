@@ -26,8 +26,8 @@ from fedithreads.analysis.discussion import (
     discussion,
     kth_published,
     latency_tail,
-    replied_to_author,
 )
+from fedithreads.analysis.replies import answered_authors
 from fedithreads.core.keys import name_codes
 from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
 
@@ -105,7 +105,7 @@ def thread_stats(
     post_rows = _by_thread(posts, threads)
     nodes = build_nodes(comments, threads, paths)
     replies = _reply_facts(post_rows, comments, nodes, threads.height)
-    answered = replied_to_author(replies, nodes.parent_comment)
+    answered = answered_authors(replies, replies["_op"], nodes.parent_comment)
     counts = _comment_counts(replies).join(discussion(replies, answered), on=TID, how="left")
     return _finish(
         threads.join(post_rows, on=TID, how="left")
