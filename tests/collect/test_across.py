@@ -397,8 +397,10 @@ def test_copies_of_a_post_on_its_home_instance_are_looked_up_before_the_post_arr
 def test_a_post_named_on_a_mirror_is_looked_up_again_by_its_real_ap_id(tmp_path: Path) -> None:
     """A target naming a mirror's copy: the early lookup by the mirror's URL finds nothing,
     is dropped, and each other host is asked once more by the real ap_id; every copy is
-    still collected whole."""
-    with ReplayFederation(3, 0.1, seed=47, comments=40) as fed:
+    still collected whole. (The target's host answers slowly, so that the early lookup
+    surely leaves before its post names the real ap_id, however loaded the machine.)"""
+    slow = Quirks(latency_seconds=0.3)
+    with ReplayFederation(3, 0.1, seed=47, comments=40, quirks=[Quirks(), slow, Quirks()]) as fed:
         home, first, second = fed.members
         report = across(settings_for(tmp_path), first.post_url(), second.key)
         asked = lookups(second)
