@@ -10,7 +10,6 @@ the collector wrote.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TypeVar
@@ -64,7 +63,7 @@ R = TypeVar("R", PostRecord, CommentRecord)
 
 def frame_records(frame: pl.DataFrame, kind: type[R]) -> list[R]:
     """Table rows back into records (columns the record lacks, like depth, are dropped)."""
-    names = {f.name for f in fields(kind)}
+    names = set(kind.__struct_fields__)
     rows = frame.iter_rows(named=True)
     return [kind(**{k: v for k, v in row.items() if k in names}) for row in rows]
 
