@@ -80,8 +80,18 @@ def _column(
     values = list(map(attrgetter(field), records))
     if dtype == schema.TS:
         try:
-            micros = [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
+            micros = _micros(values)
         except TypeError:  # a naive datetime: let Polars convert it
             return pl.Series(field, values, dtype=dtype)
         return pl.Series(field, micros, dtype=pl.Int64).cast(dtype)
     return pl.Series(field, values, dtype=dtype)
+
+
+def _micros(values: list[datetime | None]) -> list[int | None]:
+    """Microseconds since the epoch of aware timestamps; a value repeated throughout (a
+    page's ``collected_at``) is converted once."""
+    distinct = set(values) if values and values[0] == values[-1] else values
+    if len(distinct) * 8 <= len(values):
+        known = {v: None if v is None else (v - _EPOCH) // _MICROSECOND for v in distinct}
+        return list(map(known.__getitem__, values))
+    return [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
