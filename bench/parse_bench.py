@@ -9,11 +9,18 @@ second of the process, with Polars limited to one thread (``POLARS_MAX_THREADS=1
 by the caller before Polars is imported), best of a few repeats. The baseline, measured
 alternately in the same process on the same page bytes, is ``json.loads`` alone: decoding
 the pages into Python objects, no validation, no records, no tables.
+
+``python bench/parse_bench.py`` runs this section alone (in a child process with
+``POLARS_MAX_THREADS=1``) and prints the two figures and their ratio; ``bench/run.py`` runs
+it as one row of the analysis benchmarks.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -79,3 +86,22 @@ def throughput(repeats: int = 3) -> dict[str, float]:
         "per_second": total / best,
         "json_per_second": total / best_json,
     }
+
+
+def main() -> int:
+    """Print ours, the baseline and the ratio; exit 1 when slower than ``json.loads``."""
+    if os.environ.get("POLARS_MAX_THREADS") != "1":  # Polars reads it once, on import
+        env = {**os.environ, "POLARS_MAX_THREADS": "1"}
+        return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
+    report = throughput()
+    ratio = report["per_second"] / report["json_per_second"]
+    print(
+        f"parse + normalise: {report['per_second']:,.0f} comments/s; "
+        f"json.loads alone: {report['json_per_second']:,.0f} comments/s; "
+        f"ratio {ratio:.2f}× (target ≥ 1×: {'met' if ratio >= 1 else 'missed'})"
+    )
+    return 0 if ratio >= 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

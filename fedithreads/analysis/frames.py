@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TypeVar
 
 import polars as pl
@@ -35,6 +36,10 @@ R = TypeVar("R", PostRecord, CommentRecord)
 
 def latest_per_run(records: Iterable[R], id_field: str) -> list[R]:
     """Keep one record per (instance, id, run_id): the latest, ties to the later arrival."""
+    records = list(records)
+    keys = list(map(attrgetter("instance", id_field, "run_id"), records))
+    if len(set(keys)) == len(keys):  # each seen once (the usual case): nothing to choose
+        return records
     best: dict[tuple[str, int, str], R] = {}
     for r in records:
         key = (r.instance, getattr(r, id_field), r.run_id)

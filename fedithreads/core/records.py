@@ -8,8 +8,12 @@ where and when it was seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
+from typing import Any, ClassVar
+
+from msgspec import Struct
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +27,36 @@ class Provenance:
     run_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class PostRecord:
+_UNCOMPARED = frozenset({"author_banned", "author_bot", "author_deleted", "author_display_name"})
+"""Fields that are not part of a snapshot's identity: records that differ only in them
+compare equal and hash alike (the creator's flags and display name as one page showed
+them)."""
+
+
+class _Snapshot(Struct, frozen=True, gc=False):
+    """A record: immutable, hashable, equal by the value of its fields but
+    ``_UNCOMPARED``.
+
+    A ``msgspec.Struct`` rather than a frozen dataclass because parsing builds one per
+    comment: a frozen dataclass sets each field through ``object.__setattr__``, which made
+    building the records a third of parsing a page (docs/benchmarks.md). ``gc=False``: a
+    record holds only scalars, strings and datetimes, never a cycle. Copy with
+    ``msgspec.structs.replace``; the fields are ``__struct_fields__``.
+    """
+
+    _identity: ClassVar[Any]
+    """The compared fields of a record as a tuple (set for each kind below)."""
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return bool(self._identity(self) == self._identity(other))
+
+    def __hash__(self) -> int:
+        return hash(self._identity(self))
+
+
+class PostRecord(_Snapshot, frozen=True, gc=False):
     """A post snapshot. ``post_id`` is local to ``instance``; ``ap_id`` is global."""
 
     instance: str
@@ -54,22 +86,21 @@ class PostRecord:
     run_id: str
     featured: bool = False
     """Pinned in its community or instance (kept for crawling; not a table column)."""
-    author_banned: bool | None = field(default=None, compare=False)
-    author_bot: bool | None = field(default=None, compare=False)
-    author_deleted: bool | None = field(default=None, compare=False)
+    author_banned: bool | None = None
+    author_bot: bool | None = None
+    author_deleted: bool | None = None
     """The creator's flags as the page showed them (``None``: not shown): banned from the
     instance, a bot account, the account deleted. Columns of the posts and comments
     tables (``schema.CREATOR_COLUMNS``), which the authors table is built from; not part
     of the snapshot's identity (records compare without them)."""
     language_id: int | None = None
     """The site's number of the language it is written in (``None``: not given)."""
-    author_display_name: str | None = field(default=None, compare=False)
+    author_display_name: str | None = None
     """The name the creator shows beside the handle, where the page gave one (not part
     of the snapshot's identity, as the flags)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CommentRecord:
+class CommentRecord(_Snapshot, frozen=True, gc=False):
     """A comment snapshot. ``path`` holds ``instance``-local ids: ``0.<ancestors>.<id>``.
 
     ``content`` is ``None`` when the server blanked it (deleted or removed on Lemmy 0.19.4+,
@@ -99,14 +130,17 @@ class CommentRecord:
     server_version: str | None
     collected_at: datetime
     run_id: str
-    author_banned: bool | None = field(default=None, compare=False)
-    author_bot: bool | None = field(default=None, compare=False)
-    author_deleted: bool | None = field(default=None, compare=False)
+    author_banned: bool | None = None
+    author_bot: bool | None = None
+    author_deleted: bool | None = None
     language_id: int | None = None
-    author_display_name: str | None = field(default=None, compare=False)
+    author_display_name: str | None = None
     """As ``PostRecord``'s: the creator's flags where the page showed them, the
     language (``schema.LANGUAGE_COLUMN``) and the creator's display name."""
 
+
+for _kind in (PostRecord, CommentRecord):
+    _kind._identity = attrgetter(*(f for f in _kind.__struct_fields__ if f not in _UNCOMPARED))
 
 CREATOR_FLAGS = ("author_banned", "author_bot", "author_deleted")
 """The creator's flags every post and comment record carries."""

@@ -10,7 +10,6 @@ the collector wrote.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TypeVar
@@ -64,7 +63,7 @@ R = TypeVar("R", PostRecord, CommentRecord)
 
 def frame_records(frame: pl.DataFrame, kind: type[R]) -> list[R]:
     """Table rows back into records (columns the record lacks, like depth, are dropped)."""
-    names = {f.name for f in fields(kind)}
+    names = set(kind.__struct_fields__)
     rows = frame.iter_rows(named=True)
     return [kind(**{k: v for k, v in row.items() if k in names}) for row in rows]
 
@@ -81,8 +80,18 @@ def _column(
     values = list(map(attrgetter(field), records))
     if dtype == schema.TS:
         try:
-            micros = [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
+            micros = _micros(values)
         except TypeError:  # a naive datetime: let Polars convert it
             return pl.Series(field, values, dtype=dtype)
         return pl.Series(field, micros, dtype=pl.Int64).cast(dtype)
     return pl.Series(field, values, dtype=dtype)
+
+
+def _micros(values: list[datetime | None]) -> list[int | None]:
+    """Microseconds since the epoch of aware timestamps; a value repeated throughout (a
+    page's ``collected_at``) is converted once."""
+    distinct = set(values) if values and values[0] == values[-1] else values
+    if len(distinct) * 8 <= len(values):
+        known = {v: None if v is None else (v - _EPOCH) // _MICROSECOND for v in distinct}
+        return list(map(known.__getitem__, values))
+    return [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]

@@ -79,8 +79,10 @@ def parse_page(
 
     Bytes that are not UTF-8 (a server's bad byte in one comment) are read as U+FFFD and
     counted in ``Page.not_utf8``, rather than losing the whole page."""
+    utf8_checked = False
     if isinstance(document, bytes) and not document.isascii():
         document, bad = utf8_text(document)
+        utf8_checked = True
         if bad:
             page = parse_page(
                 document, dialect=dialect, endpoint=endpoint, prov=prov, source=source
@@ -93,7 +95,9 @@ def parse_page(
         return Page(endpoint=endpoint, server_version=site.version, languages=languages)
     if dialect == lemmy_v3.DIALECT and endpoint == "comment/list":
         fast = (
-            fastpath.comment_list_v3(document, prov) if isinstance(document, bytes | str) else None
+            fastpath.comment_list_v3(document, prov, utf8_checked=utf8_checked)
+            if isinstance(document, bytes | str)
+            else None
         )
         if fast is not None:
             return Page(endpoint=endpoint, comments=fast)

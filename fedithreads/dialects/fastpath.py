@@ -86,10 +86,15 @@ class _Decline(Exception):
     """The page is not in the canonical shape: leave it to the models."""
 
 
-def comment_list_v3(body: bytes | str, prov: Provenance) -> tuple[CommentRecord, ...] | None:
-    """The records of a canonical 0.19 comment list, or ``None`` to use the models."""
+def comment_list_v3(
+    body: bytes | str, prov: Provenance, *, utf8_checked: bool = False
+) -> tuple[CommentRecord, ...] | None:
+    """The records of a canonical 0.19 comment list, or ``None`` to use the models.
+
+    ``utf8_checked``: the caller has already found ``body`` to be valid UTF-8 (decoding a
+    page costs more than msgspec's typed decode of it, so it is done once)."""
     try:
-        if isinstance(body, bytes) and not body.isascii():
+        if isinstance(body, bytes) and not utf8_checked and not body.isascii():
             body.decode()  # msgspec checks only the strings it builds; the models, all
         page = _DECODER.decode(body)
         return tuple([_record(view, prov) for view in page.comments])
@@ -142,10 +147,8 @@ def _time(value: str) -> datetime:
     (ASCII digits only, else a ValueError: the page goes to the models)."""
     if not (
         len(value) in _STAMP_LENGTHS
+        and value[4:17:3] == "--T::"  # the separators at 4, 7, 10, 13 and 16
         and value[-1] == "Z"
-        and value[10] == "T"
-        and value[4] == value[7] == "-"
-        and value[13] == value[16] == ":"
         and (len(value) == 20 or value[19] == ".")
         and value.isascii()
     ):

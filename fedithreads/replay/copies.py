@@ -24,6 +24,8 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from msgspec.structs import replace as restruct
+
 from fedithreads.core.records import CommentRecord
 from fedithreads.synth.generate import SynthThread, comment_id, plan_thread, render_thread
 from fedithreads.synth.plan import Author, ThreadPlan
@@ -108,10 +110,12 @@ def held_copy(
     for c in held:
         up, down = _votes(c.upvotes, c.downvotes, holder, rng)
         comments.append(
-            replace(c, child_count=below[c.comment_id], upvotes=up, downvotes=down, score=up - down)
+            restruct(
+                c, child_count=below[c.comment_id], upvotes=up, downvotes=down, score=up - down
+            )
         )
     up, down = _votes(plan.post_up, plan.post_down, holder, rng)
-    post = replace(
+    post = restruct(
         full.post,
         comments=sum(1 for c in held if not (c.deleted or c.removed)),
         newest_comment_time=max((c.published for c in held), default=None),
@@ -140,7 +144,7 @@ def rehost(thread: SynthThread, hosts: Mapping[str, str]) -> SynthThread:
     """``thread`` with every stand-in host renamed as ``hosts`` says, in instance keys,
     ap_ids, actor URLs and ``name@host`` handles."""
     p = thread.post
-    post = replace(
+    post = restruct(
         p,
         instance=hosts.get(p.instance, p.instance),
         ap_id=url(p.ap_id, hosts),
@@ -155,7 +159,7 @@ def rehost(thread: SynthThread, hosts: Mapping[str, str]) -> SynthThread:
 
 
 def _rehost_comment(c: CommentRecord, hosts: Mapping[str, str]) -> CommentRecord:
-    return replace(
+    return restruct(
         c,
         instance=hosts.get(c.instance, c.instance),
         ap_id=url(c.ap_id, hosts),

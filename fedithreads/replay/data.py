@@ -13,10 +13,11 @@ deletions move counts: an edit or a vote changes no ``comments``, ``child_count`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from msgspec.structs import replace
 
 from fedithreads.core.records import CommentRecord, ModAction, PostRecord
 from fedithreads.replay.arrivals import reply_record

@@ -14,11 +14,12 @@ A style is a space-separated set of the words ``bold``, ``dim``, ``italic``,
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
+
+import msgspec
 
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.tree import Node, Thread
@@ -270,5 +271,5 @@ def thread_tree(
 def _jsonable(record: PostRecord | CommentRecord | None) -> dict[str, Any] | None:
     if record is None:
         return None
-    fields = dataclasses.asdict(record)
+    fields = msgspec.structs.asdict(record)
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
+from msgspec.structs import replace
 
 from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.frames import build_tables

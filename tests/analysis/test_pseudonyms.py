@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import replace
 
 import polars as pl
 import pytest
+from msgspec.structs import replace
 
 from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.frames import build_tables

@@ -13,13 +13,13 @@ import json
 import socket
 import threading
 from contextlib import suppress
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from msgspec.structs import replace
 
 from fedithreads.analysis.pipeline import analyze, load_snapshots
 from fedithreads.collect.instances import read_across

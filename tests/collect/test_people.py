@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from msgspec.structs import replace as restruct
 
 from fedithreads.cli.main import main
 from fedithreads.replay.data import ReplayDataset
@@ -36,9 +37,9 @@ def thread(i: int, community: str = "technology@lemmy.world") -> SynthThread:
 def by(who: bool, t: SynthThread, comment: int | None = None) -> SynthThread:
     """``t`` with its post (or its ``comment``-th comment) written by WHO."""
     if comment is None:
-        return replace(t, post=replace(t.post, author=WHO, author_ap_id=WHO_URL))
+        return replace(t, post=restruct(t.post, author=WHO, author_ap_id=WHO_URL))
     comments = list(t.comments)
-    comments[comment] = replace(comments[comment], author=WHO, author_ap_id=WHO_URL)
+    comments[comment] = restruct(comments[comment], author=WHO, author_ap_id=WHO_URL)
     return replace(t, comments=tuple(comments))
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
+from msgspec.structs import replace
 
 from fedithreads.collect.spool import Spool
 from fedithreads.core.schema import COMMENTS

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
+from msgspec.structs import replace as restruct
 
 from fedithreads.cli.main import main
 from fedithreads.replay.data import ReplayDataset
@@ -30,7 +31,7 @@ def hourly_community(pinned: tuple[int, ...] = ()) -> ReplayDataset:
             comment_id_base=5_000_000 + i * 10, start=START + timedelta(hours=i),
         )  # fmt: skip
         if 1000 + i in pinned:
-            thread = replace(thread, post=replace(thread.post, featured=True))
+            thread = replace(thread, post=restruct(thread.post, featured=True))
         threads.append(thread)
     return ReplayDataset.from_threads(threads)
 

@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from msgspec.structs import astuple
 
 from fedithreads.core.records import Provenance
-from fedithreads.dialects import parse_page
+from fedithreads.dialects import fastpath, parse_page
+from tests.dialects.test_fastpath import PROV as FAST_PROV
+from tests.dialects.test_fastpath import via_models
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 PROV = Provenance("lemmy.ca", "lemmy-v3", "0.19.20", datetime(2026, 1, 1, tzinfo=UTC), "r")
@@ -39,3 +42,21 @@ def test_a_bad_byte_in_one_comment_is_read_as_u_fffd_and_counted(bad: bytes) -> 
     assert first.content == "\ufffd" * replaced + (clean.comments[0].content or "")
     assert rest == list(clean.comments[1:])
     assert clean.not_utf8 == 0
+
+
+def test_a_valid_page_with_text_beyond_ascii_is_read_whole_by_the_fast_path() -> None:
+    """UTF-8 text (as Lemmy writes it, unescaped) is checked once by ``parse_page`` and the
+    fast path then reads the page: the records are the models' own, text intact."""
+    doc = json.loads((FIXTURES / "lemmy-v3/big-thread/comment-list__page-01.json").read_bytes())
+    doc["comments"][0]["comment"]["content"] = "Grüße, 東京 ✓"
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    assert not body.isascii()
+
+    page = parse_page(body, dialect="lemmy-v3", endpoint="comment/list", prov=FAST_PROV, source="p")
+
+    expected = via_models(body)
+    assert fastpath.comment_list_v3(body, FAST_PROV) == expected
+    assert page.comments == expected
+    assert [astuple(c) for c in page.comments] == [astuple(c) for c in expected]
+    assert page.comments[0].content == "Grüße, 東京 ✓"
+    assert page.not_utf8 == 0

@@ -4,10 +4,10 @@ keeps them, read off real responses, the same through the fast path and the mode
 from __future__ import annotations
 
 import json
-from dataclasses import astuple
 from typing import Any
 
 import pytest
+from msgspec.structs import astuple
 
 from fedithreads.core.records import CREATOR_FLAGS, CommentRecord, PostRecord
 from fedithreads.dialects import fastpath

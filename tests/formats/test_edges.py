@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import polars as pl
+from msgspec.structs import replace
 from polars.testing import assert_frame_equal
 
 from fedithreads.formats.edges import write_edges

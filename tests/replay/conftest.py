@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import httpx
+from msgspec.structs import replace
 
 from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
 from fedithreads.dialects import parse_page

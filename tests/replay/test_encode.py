@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from fedithreads.core.records import CommentRecord, Page, PostRecord, Provenance
 from fedithreads.dialects import parse_page

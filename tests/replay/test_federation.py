@@ -6,10 +6,10 @@ import gc
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import astuple
 
 import httpx
 import pytest
+from msgspec.structs import astuple
 
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.replay.copies import stand_ins

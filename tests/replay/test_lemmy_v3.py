@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec.structs import replace as restruct
 
 from fedithreads.core.records import CommentRecord
 from fedithreads.replay.data import ReplayDataset
@@ -131,7 +132,7 @@ def test_local_default_listing_hides_remote_community_comments() -> None:
     thread = make_thread(n_comments=40)
     dataset = dataset_of(thread)
     with serving(dataset, quirks=Quirks(default_listing="Local")) as (server, client):
-        local_post = replace(
+        local_post = restruct(
             thread.post, post_id=1, community_ap_id=f"http://{server.instance}/c/home"
         )
         dataset.add_post(local_post)
@@ -187,7 +188,7 @@ def test_v3_repeat_pages_quirk_returns_page_one_forever() -> None:
 
 def with_text_on_deleted(thread_comments: tuple[CommentRecord, ...]) -> list[CommentRecord]:
     """The comments, deleted ones still holding text (as a 0.19.3 server leaks it)."""
-    return [replace(c, content="secret") if c.deleted or c.removed else c for c in thread_comments]
+    return [restruct(c, content="secret") if c.deleted or c.removed else c for c in thread_comments]
 
 
 @pytest.mark.parametrize(("version", "leaked"), [("0.19.20", False), ("0.19.3", True)])
@@ -219,7 +220,7 @@ def test_post_list_cursor_chain_ends_with_an_empty_page() -> None:
     """``post/list`` sends ``P<hex id>`` on every non-empty page; featured posts come first;
     following the cursor visits each post once and ends on an empty page."""
     threads = [make_thread(seed, n_comments=3) for seed in range(1, 8)]
-    threads[4] = replace(threads[4], post=replace(threads[4].post, featured=True))
+    threads[4] = replace(threads[4], post=restruct(threads[4].post, featured=True))
     dataset = dataset_of(*threads)
     pages: list[list[int]] = []
     with serving(dataset) as (_, client):

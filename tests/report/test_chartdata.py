@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
 import pytest
+from msgspec.structs import replace
 
 from fedithreads.analysis import pipeline
 from fedithreads.report import chartdata

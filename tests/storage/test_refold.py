@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
+
+from msgspec.structs import replace
 
 from fedithreads.core.records import CommentRecord, Page
 from fedithreads.storage.refold import Listing, ListingKey, thread_rows

@@ -12,9 +12,11 @@ turns it into the dialect's body.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
+
+import msgspec
 
 from fedithreads.core.hosts import host_of
 from fedithreads.core.records import CommentRecord, PostRecord
@@ -156,7 +158,7 @@ class Api:
         blanks it)."""
         gone = comment.deleted or comment.removed
         if gone and comment.content is not None and self.blanks_deleted():
-            return replace(comment, content=None)
+            return msgspec.structs.replace(comment, content=None)
         return comment
 
     def cross_posts(self, post: PostRecord) -> list[PostRecord]:
