@@ -22,7 +22,6 @@ from datetime import datetime
 
 import httpx
 
-from fedithreads.analysis.frames import build_tables
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
@@ -47,9 +46,9 @@ from fedithreads.collect.targets import (
 )
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
+from fedithreads.collect.warmup import warm_up
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
-from fedithreads.core.rows import moderation_frame
 from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import safe_name, spool_root
@@ -236,6 +235,7 @@ class Collector:
             sleep=self.sleep,
             now=self.now,
             archive=self._archiver(archive) if self.settings.keep_raw else None,
+            on_first_request=warm_up,  # what reading the answers needs, while they come
         )
 
     @staticmethod
@@ -328,6 +328,9 @@ class Collector:
     async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
         """The threads a community, an instance or a person lists: their posts written as
         one part, then each thread run (and its copies, ``--across``)."""
+        from fedithreads.analysis.frames import build_tables  # Polars: after the first requests
+        from fedithreads.core.rows import moderation_frame
+
         max_pages = self.settings.limits.max_pages
         listed = await list_target(api, target, max_pages=max_pages)
         outcome.error = listed.error
