@@ -28,6 +28,10 @@ import collect_bench as cb
 
 Row = cb.Row
 LATENCY = 0.1
+PACE = 0.9
+"""``limits.rate_fraction`` by default: the collector asks for 90 % of a published limit
+(at 100 % this server refuses some requests as rate-limited, and their retries cost more
+than the margin), so the floor of its own pace is 1.11 × the server's."""
 
 
 def command() -> list[str]:
@@ -148,12 +152,14 @@ def thread_rows(tmp: Path, n: int = 10_000) -> list[Row]:
             truth = s.truth[0][900001]
         requests = len(s.logs[0])
         floor = cb.floor_seconds(requests, 60, LATENCY, concurrency)
+        pace = cb.floor_seconds(requests, 60 * PACE, LATENCY, concurrency)
         complete = cb.collected(tmp / f"e2e-{version}") == truth
         rows.append(
             (
                 f"(a) {n} comments, {label}, process start to exit: wall vs floor",
                 f"{seconds:.2f}s",
-                f"{floor:.2f}s ({requests} requests)",
+                f"{floor:.2f}s ({requests} requests; {pace:.2f}s at our pace, "
+                f"{seconds / pace:.2f}×)",
                 f"{seconds / floor:.2f}",
                 "≤ 1.2, complete",
                 seconds <= 1.2 * floor and complete,

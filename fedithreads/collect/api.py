@@ -19,7 +19,6 @@ from typing import Any
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
-from fedithreads.dialects import community_id, parse_page, resolved_post, utf8_text
 from fedithreads.errors import ParseError
 
 LIMIT = 50
@@ -84,6 +83,8 @@ class ThreadApi:
             run_id=self.run_id,
         )
 
+        from fedithreads.dialects import parse_page  # the models load with the first answer
+
         def parse(fetched: Fetched) -> Page:
             prov = replace(base, collected_at=fetched.fetched_at)
             page = parse_page(
@@ -106,6 +107,8 @@ class ThreadApi:
     async def fetch_resolved_post(self, url: str) -> PostRecord:
         """``GET /resolve_object?q=url``: a post this server already knows (anonymous
         callers cannot make it fetch unknown objects, reference §2.7)."""
+        from fedithreads.dialects import resolved_post, utf8_text
+
         parse_post = self._parser("post")
 
         def parse(fetched: Fetched) -> PostRecord:
@@ -194,6 +197,8 @@ class ThreadApi:
     async def fetch_community_id(self, name: str) -> int:
         """``GET /community?name=``: the server's local id of a community (the modlog
         filters by it)."""
+        from fedithreads.dialects import community_id
+
         dialect = self.server.dialect
 
         def parse(fetched: Fetched) -> int:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from fedithreads.collect.ledger import Finished
 from fedithreads.core.records import CommentRecord
-from fedithreads.core.rows import comments_frame
 from fedithreads.core.units import Clock
 from fedithreads.storage.objects import Location
 from fedithreads.storage.tables import append_snapshots
@@ -57,6 +56,8 @@ class PartBatch:
         self._items, self._rows = [], []
         part = f"batch-{secrets.token_hex(6)}"
         if rows:
+            from fedithreads.core.rows import comments_frame  # Polars: not before it is used
+
             self.on_pending(part, items)
             frame = comments_frame(rows, sort=False)
             await asyncio.to_thread(

@@ -128,8 +128,12 @@ class Client:
         archive: Callable[[str, Fetched], None] | None = None,
         environ: Mapping[str, str] = os.environ,
         deadline: Deadline = asyncio.timeout,
+        on_first_request: Callable[[], object] | None = None,
     ) -> None:
+        """``on_first_request`` is called once, soon after the first request is handed to
+        its connection (the collector loads what reading answers needs meanwhile)."""
         self.settings = settings
+        self._on_first_request = on_first_request
         self.policy = RetryPolicy(
             settings.retry.max_attempts,
             settings.retry.max_total_seconds,
@@ -266,6 +270,9 @@ class Client:
 
     async def _receive(self, host: str, url: str) -> tuple[int, httpx.Headers, bytes]:
         assert self._open, "use `async with Client(...)`"
+        if self._on_first_request is not None:  # after this task's next step: on its way
+            asyncio.get_running_loop().call_soon(self._on_first_request)
+            self._on_first_request = None
         keepalive = self.limiter(host).concurrency  # idle: as many as may be in flight
         return await self.connections.receive(url, self._auth(host, url), keepalive)
 

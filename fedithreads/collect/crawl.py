@@ -32,13 +32,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fedithreads.collect.api import LIMIT, Listing, ThreadApi, Token
 from fedithreads.collect.resume import Earlier
 from fedithreads.core.records import CommentRecord, Page, PostRecord
 from fedithreads.errors import FetchError
 from fedithreads.verdict.assess import Completeness
-from fedithreads.verdict.columns import Columns
+
+if TYPE_CHECKING:
+    from fedithreads.verdict.columns import Columns
 
 OTHER_SORTS = ("top", "hot", "controversial")
 TREE_SORTS = ("old", "new", "top", "hot", "controversial")
@@ -103,7 +106,7 @@ class ThreadCrawler:
     reused: int = 0
     seen_at: dict[int, datetime] = field(default_factory=dict)
     """When the snapshot kept of each comment was collected (the latest wins)."""
-    columns: Columns = field(default_factory=Columns)
+    columns: Columns = field(default_factory=lambda: _columns())
     strategy: list[str] = field(default_factory=list)
     requests: int = 0
 
@@ -296,6 +299,14 @@ class ThreadCrawler:
         if self.sink is not None:
             self.sink(kept, replaced)
         return len(fresh) - len(replaced)
+
+
+def _columns() -> Columns:
+    """A crawl's running verdict; verdict.columns (and Polars with it) loads with the first
+    crawl, after the run's first requests have left."""
+    from fedithreads.verdict.columns import Columns
+
+    return Columns()
 
 
 def _pages_expected(expected: int, run: _Run, counts_visible_only: bool) -> int:

@@ -13,34 +13,29 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
-
-import polars as pl
 
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.ratelimit import Rate
 from fedithreads.collect.tasks import cancel_and_wait
-from fedithreads.core import schema
 from fedithreads.core.hosts import host_of
-from fedithreads.dialects import API_ROOTS
-from fedithreads.dialects.common import Model, validate
-from fedithreads.dialects.meta import (
-    Languages,
-    NodeInfo,
-    NodeInfoLinks,
-    PiefedSite,
-    V3Site,
-    V4Site,
-)
 from fedithreads.errors import FetchError, ParseError, ServerError
 
+if TYPE_CHECKING:  # the dialect models load when the first answer is read (issue 16)
+    import polars as pl
+
+    from fedithreads.dialects.common import Model
+    from fedithreads.dialects.meta import (
+        Languages,
+        NodeInfo,
+        NodeInfoLinks,
+        PiefedSite,
+        V3Site,
+        V4Site,
+    )
+
 DIRECT_NODEINFO = "/nodeinfo/2.1"
-_SITE_MODELS: dict[str, type[V3Site | V4Site | PiefedSite]] = {
-    "lemmy-v3": V3Site,
-    "lemmy-v4": V4Site,
-    "piefed": PiefedSite,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +54,17 @@ class Server:
 
     @property
     def api(self) -> str:
+        from fedithreads.dialects import API_ROOTS
+
         return self.base_url + API_ROOTS[self.dialect]
 
 
 def languages_frame(servers: Sequence[Server], collected_at: datetime, run_id: str) -> pl.DataFrame:
     """The rows of the ``languages`` table: each server's listed languages."""
+    import polars as pl
+
+    from fedithreads.core import schema
+
     rows = [
         (s.host, number, code, name, collected_at, run_id)
         for s in servers
@@ -188,7 +189,7 @@ class Detector:
         missing (Lemmy 0.18), the document ``/.well-known/nodeinfo`` names."""
         try:
             return await self.client.get(
-                base_url, DIRECT_NODEINFO, {}, _parser(NodeInfo, "nodeinfo")
+                base_url, DIRECT_NODEINFO, {}, _parser(_nodeinfo, "nodeinfo")
             )
         except FetchError as exc:
             if exc.kind not in ("not_found", "redirect", "refused"):
@@ -196,7 +197,7 @@ class Detector:
         except ParseError:
             pass
         links = await self.client.get(
-            base_url, "/.well-known/nodeinfo", {}, _parser(NodeInfoLinks, "nodeinfo")
+            base_url, "/.well-known/nodeinfo", {}, _parser(_nodeinfo_links, "nodeinfo")
         )
         href = links.href()
         if href is None:
@@ -209,13 +210,17 @@ class Detector:
             shown = href if len(href) <= 80 else href[:79] + "…"
             raise ServerError(f"{host_of(base_url)}: nodeinfo points to another host ({shown!r})")
         path = urlsplit(href).path
-        return await self.client.get(base_url, path, {}, _parser(NodeInfo, "nodeinfo"))
+        return await self.client.get(base_url, path, {}, _parser(_nodeinfo, "nodeinfo"))
 
     async def _site(self, base_url: str, dialect: str) -> V3Site | V4Site | PiefedSite:
-        model = _SITE_MODELS[dialect]
+        from fedithreads.dialects import API_ROOTS
+
         try:
             return await self.client.get(
-                base_url, API_ROOTS[dialect] + "/site", {}, _parser(model, "site", dialect)
+                base_url,
+                API_ROOTS[dialect] + "/site",
+                {},
+                _parser(lambda: _site_model(dialect), "site", dialect),
             )
         except FetchError as exc:
             if dialect == "piefed" and exc.error and "not enabled" in exc.error:
@@ -226,7 +231,7 @@ class Detector:
             raise
 
 
-M = TypeVar("M", bound=Model)
+M = TypeVar("M", bound="Model")
 
 
 def _retrieved(future: asyncio.Future[Server]) -> None:
@@ -235,10 +240,41 @@ def _retrieved(future: asyncio.Future[Server]) -> None:
         future.exception()
 
 
-def _parser(model: type[M], endpoint: str, dialect: str = "nodeinfo") -> Callable[[Fetched], M]:
-    """Validate a fetched body as ``model``; bad JSON raises the retryable ParseError."""
+def _parser(
+    model: Callable[[], type[M]], endpoint: str, dialect: str = "nodeinfo"
+) -> Callable[[Fetched], M]:
+    """Validate a fetched body as the model ``model()`` gives (the models are imported when
+    the first answer is read, not before the first request); bad JSON raises the retryable
+    ParseError."""
 
     def parse(fetched: Fetched) -> M:
-        return validate(model, fetched.body, dialect=dialect, endpoint=endpoint, source=fetched.url)
+        from fedithreads.dialects.common import validate
+
+        return validate(
+            model(), fetched.body, dialect=dialect, endpoint=endpoint, source=fetched.url
+        )
 
     return parse
+
+
+def _nodeinfo() -> type[NodeInfo]:
+    from fedithreads.dialects.meta import NodeInfo
+
+    return NodeInfo
+
+
+def _nodeinfo_links() -> type[NodeInfoLinks]:
+    from fedithreads.dialects.meta import NodeInfoLinks
+
+    return NodeInfoLinks
+
+
+def _site_model(dialect: str) -> type[V3Site | V4Site | PiefedSite]:
+    from fedithreads.dialects.meta import PiefedSite, V3Site, V4Site
+
+    models: dict[str, type[V3Site | V4Site | PiefedSite]] = {
+        "lemmy-v3": V3Site,
+        "lemmy-v4": V4Site,
+        "piefed": PiefedSite,
+    }
+    return models[dialect]

@@ -23,13 +23,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fedithreads.collect.api import Listing, Token
 from fedithreads.core.records import Page
-from fedithreads.storage.answers import read_run
 from fedithreads.storage.atomic import host_dir, safe_name
 from fedithreads.storage.objects import Location
-from fedithreads.storage.refold import ListingKey, thread_listings
+
+if TYPE_CHECKING:  # the archive's readers load when a resumed run reads it
+    from fedithreads.storage.refold import ListingKey
 
 Earlier = Callable[[Listing, Token], Page | None]
 """(listing, token) → the page an earlier attempt received for it (``ThreadPages.page``)."""
@@ -51,6 +53,8 @@ class ThreadPages:
 
 def listing_key(listing: Listing) -> ListingKey:
     """The key the raw archive's answers of ``listing`` are grouped under."""
+    from fedithreads.storage.refold import ListingKey
+
     post_id = listing.post_id if listing.parent_id is None else None
     return ListingKey(post_id, listing.parent_id, listing.sort, listing.max_depth)
 
@@ -84,6 +88,9 @@ class EarlierPages:
     def _read(self, host: str) -> dict[int, ThreadPages]:
         """Every thread's append-only pages, later attempts' winning; nothing when the
         archive cannot be read (the threads are then crawled from their first page)."""
+        from fedithreads.storage.answers import read_run
+        from fedithreads.storage.refold import thread_listings
+
         try:
             raw = read_run(self.data_dir, host_dir(host), safe_name(self.run_id), self.run_id)
         except OSError:

@@ -22,7 +22,6 @@ from datetime import datetime
 
 import httpx
 
-from fedithreads.analysis.frames import build_tables
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
@@ -47,9 +46,9 @@ from fedithreads.collect.targets import (
 )
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
+from fedithreads.collect.warmup import warm_up
 from fedithreads.config import Settings
 from fedithreads.core.records import PostRecord
-from fedithreads.core.rows import moderation_frame
 from fedithreads.core.units import Clock, Sleep, utcnow
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import safe_name, spool_root
@@ -236,6 +235,7 @@ class Collector:
             sleep=self.sleep,
             now=self.now,
             archive=self._archiver(archive) if self.settings.keep_raw else None,
+            on_first_request=warm_up,  # what reading the answers needs, while they come
         )
 
     @staticmethod
@@ -327,29 +327,52 @@ class Collector:
 
     async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
         """The threads a community, an instance or a person lists: their posts written as
-        one part, then each thread run (and its copies, ``--across``)."""
+        one part (in a worker thread, while the moderation log is read: its file writes
+        need not hold the round trips up), then each thread run (and its copies,
+        ``--across``)."""
         max_pages = self.settings.limits.max_pages
         listed = await list_target(api, target, max_pages=max_pages)
         outcome.error = listed.error
         posts = listed.posts
-        frame = build_tables(posts, []).posts
-        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, listing_part(target))
+        writing = asyncio.ensure_future(
+            asyncio.to_thread(self._write_posts, posts, listing_part(target))
+        )
         try:
-            actions = await read_modlog(api, target, posts, max_pages=max_pages)
-        except StoreError:
-            raise
-        except FedithreadsError as exc:
-            outcome.error = outcome.error or f"the moderation log could not be read: {exc}"
-        else:
-            log = moderation_frame(actions)
-            part = f"modlog-{listing_part(target)}"
-            append_snapshots(self.data_dir, self.ledger.run_id, "moderation", log, part)
+            await self._read_modlog(api, target, posts, outcome)
+        finally:
+            await writing  # written (or failed) before anything else is
         self.progress("threads", len(posts))
         threads = asyncio.gather(*(self.threads.run(api, p, with_post=False) for p in posts))
         views = asyncio.gather(*(self._views(p, target) for p in posts))
         crawled, copies = await asyncio.gather(threads, views)
         outcome.threads = list(crawled)
         outcome.views = [v for post_views in copies for v in post_views]
+
+    def _write_posts(self, posts: list[PostRecord], part: str) -> None:
+        from fedithreads.analysis.frames import build_tables  # Polars: after the first requests
+
+        frame = build_tables(posts, []).posts
+        append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+    async def _read_modlog(
+        self, api: ThreadApi, target: ListingTarget, posts: list[PostRecord], outcome: TargetOutcome
+    ) -> None:
+        """The listing's moderation log, written as one part; a failure to read it is the
+        target's error (its threads are collected all the same)."""
+        from fedithreads.core.rows import moderation_frame
+
+        max_pages = self.settings.limits.max_pages
+        try:
+            actions = await read_modlog(api, target, posts, max_pages=max_pages)
+        except StoreError:
+            raise
+        except FedithreadsError as exc:
+            outcome.error = outcome.error or f"the moderation log could not be read: {exc}"
+            return
+        log = moderation_frame(actions)
+        part = f"modlog-{listing_part(target)}"
+        run_id = self.ledger.run_id
+        await asyncio.to_thread(append_snapshots, self.data_dir, run_id, "moderation", log, part)
 
 
 def listing_part(target: ListingTarget) -> str:

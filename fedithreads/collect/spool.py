@@ -10,6 +10,8 @@ the thread is done, the spilled rows are streamed into the thread's part file: o
 per comment (where a comment came again with newer counts, its latest batch), rejected
 paths left out. Memory stays at one buffer, whatever the thread's size. A thread that
 never filled the buffer is handed back whole (``buffered``), to be written with others.
+Polars loads with the first spill, not with the module (a run's first requests leave
+before it).
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord
-from fedithreads.core.rows import comments_frame
 from fedithreads.storage.atomic import save_atomic, sink_atomic
 from fedithreads.storage.objects import Location
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _BATCH = "_batch"
 
@@ -58,6 +60,10 @@ class Spool:
     def _spill(self) -> None:
         if not self._buffer:
             return
+        import polars as pl
+
+        from fedithreads.core.rows import comments_frame
+
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{len(self._files):05d}.arrow"
         batches = pl.Series(_BATCH, self._batch_of, dtype=pl.UInt32)
@@ -71,6 +77,10 @@ class Spool:
         self._spill()
         if not self._files:
             return None
+        import polars as pl
+
+        from fedithreads.core import schema
+
         rows = pl.scan_ipc(self._files).filter(~pl.col("comment_id").is_in(sorted(drop)))
         if self._latest:
             keep = pl.DataFrame(

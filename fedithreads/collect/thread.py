@@ -26,7 +26,6 @@ from fedithreads.collect.state import ThreadSeen
 from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.config import Settings
 from fedithreads.core.records import CommentRecord, PostRecord
-from fedithreads.core.rows import posts_frame
 from fedithreads.core.units import Now, duration_seconds
 from fedithreads.errors import FedithreadsError, StoreError
 from fedithreads.storage.atomic import safe_name, spool_root
@@ -207,6 +206,8 @@ class ThreadRunner:
 
     def _write_post(self, post: PostRecord) -> None:
         """The post row of a thread that a target named (communities list theirs)."""
+        from fedithreads.core.rows import posts_frame  # Polars: not before it is used
+
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)

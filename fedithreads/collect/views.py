@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.detect import Detector, Server
@@ -34,10 +32,12 @@ from fedithreads.collect.instances import Instance, instance_of
 from fedithreads.collect.outcome import ViewOutcome
 from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.collect.thread import ThreadRunner
-from fedithreads.core import schema
 from fedithreads.core.records import PostRecord
 from fedithreads.core.units import Now
 from fedithreads.errors import FedithreadsError, FetchError, StoreError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Ask = Callable[[ThreadApi], Awaitable[PostRecord]]
 AskEarly = Callable[[str, Ask], Awaitable[tuple[ThreadApi, PostRecord]]]
@@ -187,6 +187,10 @@ class Views:
 
     def frame(self) -> pl.DataFrame:
         """The resolutions asked so far, in the table's schema."""
+        import polars as pl
+
+        from fedithreads.core import schema
+
         if not self.resolutions:
             return schema.empty("resolutions")
         return pl.DataFrame(self.resolutions, schema=schema.RESOLUTIONS)
@@ -222,6 +226,8 @@ def _naming(host: str, exc: Exception, what: str | None = None) -> str:
 
 def known_copies(resolutions: pl.LazyFrame) -> dict[tuple[str, str], int]:
     """(instance, ap_id) → local post id, where the latest answer found the post."""
+    import polars as pl
+
     latest = (
         resolutions.sort("collected_at")
         .unique(["instance", "ap_id"], keep="last")

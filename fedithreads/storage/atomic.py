@@ -20,15 +20,17 @@ import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
-
-import polars as pl
+from typing import IO, TYPE_CHECKING
 
 from fedithreads.errors import StoreError
 from fedithreads.storage.objects import Location, ObjectPath
+
+if TYPE_CHECKING:
+    import polars as pl
 
 TEMP_SUFFIX = ".tmp"
 
@@ -172,8 +174,12 @@ def move_atomic(source: Location, target: Location) -> None:
 
 
 def _is_io_error(exc: BaseException) -> bool:
-    """A Polars writer error that is really the file system's (``os error 28``)."""
-    return isinstance(exc, pl.exceptions.PolarsError) and "os error" in str(exc)
+    """A Polars writer error that is really the file system's (``os error 28``); with
+    Polars not yet loaded, no error can be one of its own."""
+    polars = sys.modules.get("polars")
+    if polars is None:
+        return False
+    return isinstance(exc, polars.exceptions.PolarsError) and "os error" in str(exc)
 
 
 _WHY = {

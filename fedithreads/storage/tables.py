@@ -14,6 +14,9 @@ replaces, and neither do fedithreads' own scans (a killed run's rows appear when
 that resumes it finishes). Data dirs written before staging existed may hold parts in
 ``tables/``; a scan ignores those of a run once its compacted file exists.
 
+Polars and the table schemas are imported by the functions that use them, not with the
+module: a collector's first requests leave before Polars has loaded (issue 16).
+
 Readers and the writer share the directory without a lock. A reader never sees a partial
 file, but a file it listed can vanish before it is read (compaction removes the parts it
 merged): ``read_table`` lists and reads again when that happens, and scanners that hold a
@@ -29,14 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from fedithreads.core import schema
 from fedithreads.errors import StoreError
 from fedithreads.storage.atomic import host_dir, move_atomic, safe_name, save_atomic, sink_atomic
 from fedithreads.storage.formats import FORMATS
 from fedithreads.storage.objects import Location, glob, polars_options, polars_source
+
+if TYPE_CHECKING:
+    import polars as pl
 
 KEYS = {
     "posts": ["instance", "post_id", "run_id"],
@@ -101,6 +105,8 @@ def append_snapshots(
     With ``part``, the rows go to the run's part file of that name (replacing an earlier
     write of the same part); ``compact_run`` later merges the parts.
     """
+    from fedithreads.core import schema
+
     written: list[Location] = []
     for (instance,), rows in frame.partition_by("instance", as_dict=True).items():
         path = part_path(data_dir, table, str(instance), run_id, part)
@@ -118,6 +124,8 @@ def compact_run(data_dir: Location, run_id: str) -> None:
     same post), and a compacted file left with parts by a killed compaction may too:
     those are merged in memory keeping one row per key, the later part winning.
     """
+    from fedithreads.core import schema
+
     run = safe_name(run_id)
     for table in schema.SNAPSHOT_TABLES:
         for staged in glob(data_dir / STAGING_DIR / table, "instance=*"):
@@ -176,6 +184,8 @@ def table_files(data_dir: Location, table: str) -> list[Location]:
 
 def scan_table(data_dir: Location, table: str) -> pl.LazyFrame:
     """All runs of one table as a LazyFrame in the table's schema (empty if none)."""
+    from fedithreads.core import schema
+
     files = table_files(data_dir, table)
     if not files:
         return schema.empty(table).lazy()
@@ -190,6 +200,10 @@ def scan_files(
     With ``types`` of a table that gained columns (``schema.LATER_COLUMNS``), a column a
     file lacks is read as nulls, so that files written before are read in today's schema
     (Polars cannot limit this to those columns: ``check`` reports a file lacking others)."""
+    import polars as pl
+
+    from fedithreads.core import schema
+
     later = types is not None and not schema.LATER_COLUMNS.isdisjoint(types)
     return pl.scan_parquet(
         [polars_source(f) for f in files],
@@ -202,6 +216,8 @@ def scan_files(
 
 def read_file(path: Location, columns: list[str] | None = None) -> pl.DataFrame:
     """One Parquet file of a data dir, read now."""
+    import polars as pl
+
     return pl.read_parquet(
         polars_source(path), columns=columns, storage_options=polars_options(path)
     )
@@ -227,9 +243,12 @@ def read_table(data_dir: Location, table: str) -> pl.DataFrame:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-READ_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
-"""What reading a damaged Parquet file raises (a truncated file, garbage bytes, a file
-of another schema): Polars' errors, a panic of its reader, the file system's."""
+def read_failures() -> tuple[type[BaseException], ...]:
+    """What reading a damaged Parquet file raises (a truncated file, garbage bytes, a file
+    of another schema): Polars' errors, a panic of its reader, the file system's."""
+    import polars as pl
+
+    return (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
 
 
 def part_problem(path: Location, table: str) -> str | None:
@@ -242,7 +261,7 @@ def part_problem(path: Location, table: str) -> str | None:
         read_file(path)
     except FileNotFoundError:
         raise
-    except READ_FAILURES as exc:
+    except read_failures() as exc:
         return f"damaged data ({_cause(exc)})"
     return None
 
@@ -250,6 +269,8 @@ def part_problem(path: Location, table: str) -> str | None:
 def schema_mismatch(found: dict[str, pl.DataType], table: str) -> str | None:
     """How a file's columns differ from ``table``'s schema, or ``None``; a file written
     before a column was added may lack it (``schema.LATER_COLUMNS``)."""
+    from fedithreads.core import schema
+
     expected = schema.SCHEMAS[table]
     missing = [c for c in expected if c not in found and c not in schema.LATER_COLUMNS]
     extra = [c for c in found if c not in expected]
@@ -270,6 +291,8 @@ def _cause(exc: BaseException) -> str:
 def find_damage(data_dirs: Sequence[Location]) -> tuple[Location, str] | None:
     """The first damaged file a scan of ``data_dirs`` reads, and what is wrong with it:
     every footer and schema first, then every page; ``None`` if all read."""
+    from fedithreads.core import schema
+
     files = [(p, t) for d in data_dirs for t in schema.SNAPSHOT_TABLES for p in table_files(d, t)]
     for only_footer in (True, False):
         for path, table in files:
@@ -283,13 +306,15 @@ def find_damage(data_dirs: Sequence[Location]) -> tuple[Location, str] | None:
 
 
 def _footer_problem(path: Location, table: str) -> str | None:
+    import polars as pl
+
     try:
         found = pl.scan_parquet(
             polars_source(path), storage_options=polars_options(path)
         ).collect_schema()
     except FileNotFoundError:
         raise
-    except READ_FAILURES as exc:
+    except read_failures() as exc:
         return f"not a readable Parquet file ({_cause(exc)})"
     return schema_mismatch(dict(found), table)
 
@@ -303,7 +328,7 @@ def naming_damage(data_dirs: Sequence[Location]) -> Iterator[None]:
         yield
     except FileNotFoundError:
         raise
-    except READ_FAILURES:
+    except read_failures():
         found = find_damage(data_dirs)
         if found is None:
             raise

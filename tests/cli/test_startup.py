@@ -1,9 +1,12 @@
-"""What `fedithreads --help` loads: the click group and the commands' options, nothing heavy."""
+"""What the command line loads: `--help` the click group and the commands' options, nothing
+heavy; `collect` what it needs for its first request, the rest while the answers come."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("polars", "pydantic", "duckdb", "httpx", "msgspec", "fedithreads.analysis")
 
@@ -32,3 +35,53 @@ def test_version_is_read_from_the_installed_metadata_when_asked() -> None:
     )
 
     assert done.stdout.strip() == f"fedithreads, version {version('fedithreads')}"
+
+
+FIRST_REQUEST = """
+import json, os, sys
+
+import httpx
+
+LATER = ("polars", "fedithreads.dialects", "fedithreads.analysis")
+
+def first(self, request):
+    loaded = [m for m in LATER if m in sys.modules]
+    print(json.dumps({"url": str(request.url), "loaded": loaded}), flush=True)
+    os._exit(0)
+
+httpx.AsyncHTTPTransport.handle_async_request = first
+from fedithreads.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+def test_collect_sends_its_first_request_before_loading_polars_or_the_models(
+    tmp_path: Path,
+) -> None:
+    """`fedithreads collect` reads its settings, takes the lock, opens its state and sends
+    its first request (nodeinfo) with neither Polars nor the dialect models nor the
+    analysis imported: they load while the answers are awaited (issue 16)."""
+    config = tmp_path / "config.toml"
+    config.write_text('contact = "tests@example.org"\n')
+    args = ["collect", "http://127.0.0.1:9/post/1", "--config", str(config)]
+    args += ["--data-dir", str(tmp_path / "data")]
+
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUEST, *args], capture_output=True, text=True, check=True
+    )
+
+    first = json.loads(done.stdout)
+    assert first["url"] == "http://127.0.0.1:9/nodeinfo/2.1"
+    assert first["loaded"] == []
+
+
+def test_importing_the_collector_loads_no_polars() -> None:
+    """Importing what `collect` runs (cli.collecting, the collector and its storage) loads
+    neither Polars nor the dialect models."""
+    code = (
+        "import sys, fedithreads.cli.collecting; "
+        "print(sorted(m for m in ('polars', 'fedithreads.dialects') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "[]"
