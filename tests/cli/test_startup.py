@@ -37,6 +37,16 @@ def test_version_is_read_from_the_installed_metadata_when_asked() -> None:
     assert done.stdout.strip() == f"fedithreads, version {version('fedithreads')}"
 
 
+def test_the_version_written_in_the_package_is_the_installed_distributions() -> None:
+    """`fedithreads._version` (what the User-Agent says, read without a metadata lookup)
+    and the installed distribution's version are one: pyproject.toml reads the file."""
+    from importlib.metadata import version
+
+    from fedithreads._version import __version__
+
+    assert __version__ == version("fedithreads")
+
+
 FIRST_REQUEST = """
 import json, os, sys
 
