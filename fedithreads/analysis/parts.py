@@ -22,6 +22,7 @@ from typing import TypeVar
 import polars as pl
 
 from fedithreads.analysis.history import activity, history_rows
+from fedithreads.analysis.listed import Split
 from fedithreads.analysis.snapshots import (
     COMMENT_COLUMNS,
     POST_COLUMNS,
@@ -60,10 +61,13 @@ def instance_parts(
     tables: Sequence[str] | None = None,
     workers: int = 1,
     sink: Sink | None = None,
+    split: Split | None = None,
 ) -> Iterator[Part]:
     """Each instance's Part, in the order of the instances' names (rows without one
     first), ``workers`` instances analysed at a time (``tables`` and ``sink`` as for
-    ``instance_part``)."""
+    ``instance_part``). ``split`` gives an instance's rows (its own files,
+    fedithreads.analysis.listed); without it they are ``posts`` and ``comments``
+    filtered by instance."""
     hosts = (
         pl.concat([posts.select("instance"), comments.select("instance")])
         .unique()
@@ -77,9 +81,8 @@ def instance_parts(
 
     def one(host: str | None) -> Part:
         mine = pl.col("instance").eq_missing(host)
-        return instance_part(
-            posts.filter(mine), comments.filter(mine), bucket=bucket, tables=tables, sink=sink
-        )
+        own = split(host) if split else (posts.filter(mine), comments.filter(mine))
+        return instance_part(*own, bucket=bucket, tables=tables, sink=sink)
 
     yield from ordered_map(one, hosts, workers)
 

@@ -21,6 +21,7 @@ from fedithreads.analysis import derived
 from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
+from fedithreads.analysis.listed import Listed, Split, split
 from fedithreads.analysis.moderation import current_actions, with_removals
 from fedithreads.analysis.parts import instance_parts
 from fedithreads.analysis.plaintext import with_plain_text
@@ -55,6 +56,9 @@ class Snapshots:
     """The moderation log entries read (data dirs' table, saved modlog answers)."""
     languages: pl.LazyFrame = field(default_factory=lambda: schema.empty("languages").lazy())
     """The languages the instances' /site listed (data dirs' table)."""
+    split: Split | None = None
+    """Each instance's posts and comments read from its own files (``posts`` and
+    ``comments`` filtered by instance when not given)."""
 
 
 def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
@@ -68,8 +72,8 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
             f"{data_dir}: no collected data yet; run `fedithreads collect` first, "
             "or give fixture files/dirs as SOURCE"
         )
-    posts = [scan_table(d, "posts") for d in data_dirs]
-    comments = [scan_table(d, "comments") for d in data_dirs]
+    posts: list[pl.LazyFrame] = []
+    comments: list[pl.LazyFrame] = []
     asked = [schema.empty("resolutions").lazy(), *(scan_table(d, "resolutions") for d in data_dirs)]
     logged = [schema.empty("moderation").lazy(), *(scan_table(d, "moderation") for d in data_dirs)]
     listed = [schema.empty("languages").lazy(), *(scan_table(d, "languages") for d in data_dirs)]
@@ -86,14 +90,17 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
         posts.append(tables.posts.lazy())
         comments.append(tables.comments.lazy())
         rejected = tables.rejected
+    post_files = Listed.of(data_dirs, "posts", posts)
+    comment_files = Listed.of(data_dirs, "comments", comments)
     return Snapshots(
-        pl.concat(posts),
-        pl.concat(comments),
+        post_files.scan(),
+        comment_files.scan(),
         rejected,
         tuple(data_dirs),
         pl.concat(asked),
         pl.concat(logged),
         pl.concat(listed),
+        split(post_files, comment_files),
     )
 
 
@@ -125,6 +132,7 @@ def analyze(
                 bucket=bucket,
                 tables=columns,
                 workers=derived.workers(streaming),
+                split=snapshots.split,
             )
         )
         metrics = derived.combine(parts, snapshots.posts, snapshots.comments, snapshots.resolutions)
@@ -181,6 +189,7 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
             bucket=bucket,
             tables=list(schema.COMMENTS),
             sink=write,
+            split=snapshots.split,
         )
         stats = derived.write_compared(
             writer, parts, snapshots.posts, snapshots.comments, snapshots.resolutions
