@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import polars as pl
 
+from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.history import activity, history_rows
 from fedithreads.analysis.listed import Split
 from fedithreads.analysis.snapshots import (
@@ -44,13 +45,14 @@ Sink = Callable[[str, pl.DataFrame], None]
 @dataclass(frozen=True, slots=True)
 class Part:
     """One instance's rows of the derived tables, each conformed to its schema; with
-    ``tables``, its current posts and comments too (``None`` otherwise)."""
+    ``tables``, its current posts and comments and its authors too (``None`` otherwise)."""
 
     thread_stats: pl.DataFrame
     activity: pl.DataFrame
     vote_history: pl.DataFrame
     posts: pl.DataFrame | None = None
     comments: pl.DataFrame | None = None
+    authors: pl.DataFrame | None = None
 
 
 def instance_parts(
@@ -113,7 +115,8 @@ def instance_part(
 ) -> Part:
     """The derived rows of the snapshots ``posts`` and ``comments`` (one instance's, or
     any with one pass over all), read once. With ``tables`` (comment columns), the
-    current posts (every column) and comments (those columns) are kept too. With a
+    current posts (every column) and comments (those columns) are kept too, and the
+    authors table of them (computed on the authors' integer codes). With a
     ``sink``, activity, vote_history and those tables are handed to it as soon as each
     is computed, and the Part holds thread_stats alone.
 
@@ -139,6 +142,7 @@ def instance_part(
     if tables is not None:
         emit("posts", cur_posts.drop(_AUTHOR))
         emit("comments", cur_comments.select(tables))
+        emit("authors", authors_table(cur_posts, cur_comments, codes=_AUTHOR))
     cur_comments = _metric(cur_comments, _COMMENT_METRICS)
     stats = thread_stats(
         _metric(cur_posts, POST_COLUMNS), cur_comments, paths=path_reader(comments)
@@ -154,6 +158,7 @@ def instance_part(
         kept.get("vote_history", schema.empty("vote_history")),
         kept.get("posts"),
         kept.get("comments"),
+        kept.get("authors"),
     )
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import polars as pl
 
 from fedithreads.analysis import derived
-from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.listed import Listed, Split, split
@@ -154,7 +153,7 @@ def analyze(
         "federation": metrics.federation,
         "comment_presence": metrics.comment_presence,
         "moderation": actions,
-        "authors": authors_table(posts, comments),
+        "authors": _authors([p.authors for p in parts]),
     }
 
 
@@ -173,13 +172,7 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
         actions = current_actions(snapshots.moderation)
         codes = language_codes(snapshots.languages)
 
-        held: dict[str, pl.DataFrame] = {}
-
         def write(table: str, rows: pl.DataFrame) -> None:
-            if table == "posts":  # an instance's posts come first, then its comments
-                held["posts"] = rows
-            elif table == "comments":  # every author's rows are within one instance
-                writer.add("authors", authors_table(held.pop("posts"), rows))
             current = table in ("posts", "comments")
             writer.add(table, _as_written(rows, actions, codes, table) if current else rows)
 
@@ -208,6 +201,13 @@ def _listed_languages(captures: Sequence[Capture]) -> pl.LazyFrame:
         for number, code, name in page.languages
     ]
     return pl.DataFrame(rows, schema=schema.LANGUAGES, orient="row").lazy()
+
+
+def _authors(parts: list[pl.DataFrame | None]) -> pl.DataFrame:
+    """The instances' authors as one table: in the order they first appear in the posts,
+    then in the comments, as over all rows at once (every author's rows are within one
+    instance; a part lists its posts' authors first)."""
+    return _concat(parts, "authors").sort(pl.col("posts") == 0, maintain_order=True)
 
 
 def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:
