@@ -40,6 +40,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 Sink = Callable[[str, pl.DataFrame], None]
 """Takes a table's rows (its name, the rows) as soon as they are computed."""
+Finish = Callable[[str, pl.DataFrame], pl.DataFrame]
+"""The current posts or comments (the table's name, the rows) as they are to be kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +66,11 @@ def instance_parts(
     workers: int = 1,
     sink: Sink | None = None,
     split: Split | None = None,
+    finish: Finish | None = None,
 ) -> Iterator[Part]:
     """Each instance's Part, in the order of the instances' names (rows without one
     first), ``workers`` instances analysed at a time (``tables`` and ``sink`` as for
-    ``instance_part``). ``split`` gives an instance's rows (its own files,
+    ``instance_part``, as ``finish``). ``split`` gives an instance's rows (its own files,
     fedithreads.analysis.listed); without it they are ``posts`` and ``comments``
     filtered by instance."""
     hosts = (
@@ -78,13 +81,13 @@ def instance_parts(
         .to_list()
     )
     if len(hosts) < 2:
-        yield instance_part(posts, comments, bucket=bucket, tables=tables, sink=sink)
+        yield instance_part(posts, comments, bucket=bucket, tables=tables, sink=sink, finish=finish)
         return
 
     def one(host: str | None) -> Part:
         mine = pl.col("instance").eq_missing(host)
         own = split(host) if split else (posts.filter(mine), comments.filter(mine))
-        return instance_part(*own, bucket=bucket, tables=tables, sink=sink)
+        return instance_part(*own, bucket=bucket, tables=tables, sink=sink, finish=finish)
 
     yield from ordered_map(one, hosts, workers)
 
@@ -112,11 +115,13 @@ def instance_part(
     bucket: str,
     tables: Sequence[str] | None = None,
     sink: Sink | None = None,
+    finish: Finish | None = None,
 ) -> Part:
     """The derived rows of the snapshots ``posts`` and ``comments`` (one instance's, or
     any with one pass over all), read once. With ``tables`` (comment columns), the
     current posts (every column) and comments (those columns) are kept too, and the
-    authors table of them (computed on the authors' integer codes). With a
+    authors table of them (computed on the authors' integer codes); ``finish`` makes
+    those posts and comments what is kept (in the worker: instances in parallel). With a
     ``sink``, activity, vote_history and those tables are handed to it as soon as each
     is computed, and the Part holds thread_stats alone.
 
@@ -140,8 +145,9 @@ def instance_part(
     cur_comments = in_table_order(comment_rows.filter(newest), instances, [*THREAD, "comment_id"])
     del comment_rows, newest
     if tables is not None:
-        emit("posts", cur_posts.drop(_AUTHOR))
-        emit("comments", cur_comments.select(tables))
+        done = finish or _kept
+        emit("posts", done("posts", cur_posts.drop(_AUTHOR)))
+        emit("comments", done("comments", cur_comments.select(tables)))
         emit("authors", authors_table(cur_posts, cur_comments, codes=_AUTHOR))
     cur_comments = _metric(cur_comments, _COMMENT_METRICS)
     stats = thread_stats(
@@ -160,6 +166,10 @@ def instance_part(
         kept.get("comments"),
         kept.get("authors"),
     )
+
+
+def _kept(table: str, rows: pl.DataFrame) -> pl.DataFrame:
+    return rows
 
 
 _COMMENT_METRICS = [c for c in COMMENT_COLUMNS if c != "ap_id"]

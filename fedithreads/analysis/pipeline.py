@@ -22,7 +22,7 @@ from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.listed import Listed, Split, split
 from fedithreads.analysis.moderation import current_actions, with_removals
-from fedithreads.analysis.parts import instance_parts
+from fedithreads.analysis.parts import Finish, instance_parts
 from fedithreads.analysis.plaintext import with_plain_text
 from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
@@ -124,6 +124,8 @@ def analyze(
     """
     columns = [c for c in schema.COMMENTS if paths_up_to is None or c != "path"]
     with naming_damage(snapshots.data_dirs):
+        actions = current_actions(snapshots.moderation)
+        written = _writing(actions, language_codes(snapshots.languages))
         parts = list(
             instance_parts(
                 snapshots.posts,
@@ -132,21 +134,19 @@ def analyze(
                 tables=columns,
                 workers=derived.workers(streaming),
                 split=snapshots.split,
+                finish=written,
             )
         )
         metrics = derived.combine(parts, snapshots.posts, snapshots.comments, snapshots.resolutions)
-        posts = _concat([p.posts for p in parts], "posts")
-        comments = _concat([p.comments for p in parts], "comments")
-        actions = current_actions(snapshots.moderation)
-        codes = language_codes(snapshots.languages)
+        comments = _concat([p.comments for p in parts], "comments", written)
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(
                 (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
             )
             comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
     return {
-        "posts": _as_written(posts, actions, codes, "posts"),
-        "comments": _as_written(comments, actions, codes, "comments"),
+        "posts": _concat([p.posts for p in parts], "posts", written),
+        "comments": comments,
         "thread_stats": metrics.thread_stats,
         "activity": metrics.activity,
         "vote_history": metrics.vote_history,
@@ -170,19 +170,14 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
     )
     with naming_damage(snapshots.data_dirs):
         actions = current_actions(snapshots.moderation)
-        codes = language_codes(snapshots.languages)
-
-        def write(table: str, rows: pl.DataFrame) -> None:
-            current = table in ("posts", "comments")
-            writer.add(table, _as_written(rows, actions, codes, table) if current else rows)
-
         parts = instance_parts(
             snapshots.posts,
             snapshots.comments,
             bucket=bucket,
             tables=list(schema.COMMENTS),
-            sink=write,
+            sink=writer.add,
             split=snapshots.split,
+            finish=_writing(actions, language_codes(snapshots.languages)),
         )
         stats = derived.write_compared(
             writer, parts, snapshots.posts, snapshots.comments, snapshots.resolutions
@@ -210,10 +205,15 @@ def _authors(parts: list[pl.DataFrame | None]) -> pl.DataFrame:
     return _concat(parts, "authors").sort(pl.col("posts") == 0, maintain_order=True)
 
 
-def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:
-    """The instances' current rows of ``table`` as one frame (already in table order)."""
+def _concat(
+    frames: list[pl.DataFrame | None], table: str, finish: Finish | None = None
+) -> pl.DataFrame:
+    """The instances' current rows of ``table`` as one frame (already in table order);
+    none is ``finish`` of no rows."""
     kept = [f for f in frames if f is not None]
-    return pl.concat(kept) if kept else schema.empty(table)
+    if kept:
+        return pl.concat(kept)
+    return finish(table, schema.empty(table)) if finish else schema.empty(table)
 
 
 def _with_paths(
@@ -224,7 +224,7 @@ def _with_paths(
     threads are skipped); a comment's path is the same in every snapshot."""
     key = ["instance", "comment_id"]
     if threads.is_empty():
-        return comments.with_columns(pl.lit(None, pl.String).alias("path"))
+        return comments
     wanted = pl.col("post_id").is_in(threads["post_id"].unique().implode())
     paths = (
         snapshots.filter(wanted)
@@ -233,7 +233,22 @@ def _with_paths(
         .unique(key)
         .collect()
     )
-    return comments.join(paths.drop("post_id"), on=key, how="left", maintain_order="left")
+    found = comments.select(key).join(
+        paths.drop("post_id"), on=key, how="left", maintain_order="left"
+    )
+    return comments.with_columns(found["path"])
+
+
+def _writing(actions: pl.DataFrame, codes: pl.DataFrame) -> Finish:
+    """``_as_written`` with these moderation ``actions`` and language ``codes``; comments
+    read without their paths get them null."""
+
+    def finish(table: str, rows: pl.DataFrame) -> pl.DataFrame:
+        if table == "comments" and "path" not in rows.columns:
+            rows = rows.with_columns(pl.lit(None, pl.String).alias("path"))
+        return _as_written(rows, actions, codes, table)
+
+    return finish
 
 
 def _as_written(
