@@ -7,7 +7,9 @@ With ``huge=True`` (``--huge``) it also measures the 100M-comment corpus (1M thr
 it is there already and deleted after, the way such a corpus is analysed:
 ``analyze --streaming --out`` (``pipeline.analyze_into``: every table written, partitioned
 by instance, as each instance's rows are computed), against the same at 1M and 10M:
-≤ 4 GB peak and ≤ 12× the 10M run's wall time, and the curve 1M → 10M → 100M.
+≤ 4 GB peak and ≤ 12× the 10M run's wall time, and the curve 1M → 10M → 100M; and the
+10M corpus spread over 100 instances against the same over six (≤ 1.25×: instances
+must not multiply the work).
 (``analyze(streaming=True)`` returns its tables in memory, and vote_history keeps every
 snapshot: 113M rows at 100M comments, about 12 GB by the 1M corpus's 122 MB per 1.1M
 rows, more than the 4 GB allowed whatever the engine.) Each run is a child process of its
@@ -48,8 +50,33 @@ def scale_rows(work_dir: Path, *, huge: bool = False) -> list[ab.Row]:
     ]
     if huge:
         one = into(corpus.ensure_corpus(work_dir, ab.SMALL))
-        rows += huge_rows(work_dir, one, into(corpus.ensure_corpus(work_dir, ab.FULL)))
+        ten_into = into(corpus.ensure_corpus(work_dir, ab.FULL))
+        rows += [spread_row(work_dir, ten_into), *huge_rows(work_dir, one, ten_into)]
     return rows
+
+
+SPREAD = corpus.Spec(comments=10_000_000, threads=100_000, instances=100)
+"""The 10M corpus over 100 instances: what the 100M corpus's spread costs, at 10M."""
+
+
+def spread_row(work_dir: Path, ten: dict[str, Any]) -> ab.Row:
+    """``analyze --streaming --out`` of 10M comments over 100 instances against the same
+    over six (``ten``): each instance reads its own files, so the cost per comment should
+    not grow with the instances (it grew as instances × files before: issue 16)."""
+    data_dir = corpus.ensure_corpus(work_dir, SPREAD)
+    try:
+        spread = into(data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    ratio = spread["seconds"] / ten["seconds"]
+    return ab.Row(
+        "analyze --streaming --out, 10M comments over 100 instances vs over 6: wall",
+        f"{spread['seconds']:,.1f} s, {spread['rss_mb']:,.0f} MB",
+        f"{ten['seconds']:.1f} s, {ten['rss_mb']:,.0f} MB",
+        f"{ratio:.2f}×",
+        "≤ 1.25× (per comment, instances cost little)",
+        ratio <= 1.25,
+    )
 
 
 def into(data_dir: Path) -> dict[str, Any]:

@@ -8,6 +8,8 @@ federation one thread across instances: its copies found by ap_id (``federate``)
 coverage   the federation and comment_presence tables: which copy holds which comment
 union      the union of a thread's copies by comment ap_id, and its thread_stats row
 derived    the derived tables from one read (``analyze``)
+parts      one instance's derived rows (and current tables, authors) at a time
+listed     a data dir's table files listed once: each instance reads only its own
 replies    who answers whom: each comment's parent and its author, the reply trees' nodes
 authors    the authors table: one row per author and instance
 pseudonyms every author replaced by a keyed hash (``--pseudonymise``)

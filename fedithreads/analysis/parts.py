@@ -21,7 +21,9 @@ from typing import TypeVar
 
 import polars as pl
 
+from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.history import activity, history_rows
+from fedithreads.analysis.listed import Split
 from fedithreads.analysis.snapshots import (
     COMMENT_COLUMNS,
     POST_COLUMNS,
@@ -38,18 +40,21 @@ T = TypeVar("T")
 R = TypeVar("R")
 Sink = Callable[[str, pl.DataFrame], None]
 """Takes a table's rows (its name, the rows) as soon as they are computed."""
+Finish = Callable[[str, pl.DataFrame], pl.DataFrame]
+"""The current posts or comments (the table's name, the rows) as they are to be kept."""
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
     """One instance's rows of the derived tables, each conformed to its schema; with
-    ``tables``, its current posts and comments too (``None`` otherwise)."""
+    ``tables``, its current posts and comments and its authors too (``None`` otherwise)."""
 
     thread_stats: pl.DataFrame
     activity: pl.DataFrame
     vote_history: pl.DataFrame
     posts: pl.DataFrame | None = None
     comments: pl.DataFrame | None = None
+    authors: pl.DataFrame | None = None
 
 
 def instance_parts(
@@ -60,10 +65,14 @@ def instance_parts(
     tables: Sequence[str] | None = None,
     workers: int = 1,
     sink: Sink | None = None,
+    split: Split | None = None,
+    finish: Finish | None = None,
 ) -> Iterator[Part]:
     """Each instance's Part, in the order of the instances' names (rows without one
     first), ``workers`` instances analysed at a time (``tables`` and ``sink`` as for
-    ``instance_part``)."""
+    ``instance_part``, as ``finish``). ``split`` gives an instance's rows (its own files,
+    fedithreads.analysis.listed); without it they are ``posts`` and ``comments``
+    filtered by instance."""
     hosts = (
         pl.concat([posts.select("instance"), comments.select("instance")])
         .unique()
@@ -72,14 +81,13 @@ def instance_parts(
         .to_list()
     )
     if len(hosts) < 2:
-        yield instance_part(posts, comments, bucket=bucket, tables=tables, sink=sink)
+        yield instance_part(posts, comments, bucket=bucket, tables=tables, sink=sink, finish=finish)
         return
 
     def one(host: str | None) -> Part:
         mine = pl.col("instance").eq_missing(host)
-        return instance_part(
-            posts.filter(mine), comments.filter(mine), bucket=bucket, tables=tables, sink=sink
-        )
+        own = split(host) if split else (posts.filter(mine), comments.filter(mine))
+        return instance_part(*own, bucket=bucket, tables=tables, sink=sink, finish=finish)
 
     yield from ordered_map(one, hosts, workers)
 
@@ -107,10 +115,13 @@ def instance_part(
     bucket: str,
     tables: Sequence[str] | None = None,
     sink: Sink | None = None,
+    finish: Finish | None = None,
 ) -> Part:
     """The derived rows of the snapshots ``posts`` and ``comments`` (one instance's, or
     any with one pass over all), read once. With ``tables`` (comment columns), the
-    current posts (every column) and comments (those columns) are kept too. With a
+    current posts (every column) and comments (those columns) are kept too, and the
+    authors table of them (computed on the authors' integer codes); ``finish`` makes
+    those posts and comments what is kept (in the worker: instances in parallel). With a
     ``sink``, activity, vote_history and those tables are handed to it as soon as each
     is computed, and the Part holds thread_stats alone.
 
@@ -134,8 +145,10 @@ def instance_part(
     cur_comments = in_table_order(comment_rows.filter(newest), instances, [*THREAD, "comment_id"])
     del comment_rows, newest
     if tables is not None:
-        emit("posts", cur_posts.drop(_AUTHOR))
-        emit("comments", cur_comments.select(tables))
+        done = finish or _kept
+        emit("posts", done("posts", cur_posts.drop(_AUTHOR)))
+        emit("comments", done("comments", cur_comments.select(tables)))
+        emit("authors", authors_table(cur_posts, cur_comments, codes=_AUTHOR))
     cur_comments = _metric(cur_comments, _COMMENT_METRICS)
     stats = thread_stats(
         _metric(cur_posts, POST_COLUMNS), cur_comments, paths=path_reader(comments)
@@ -151,7 +164,12 @@ def instance_part(
         kept.get("vote_history", schema.empty("vote_history")),
         kept.get("posts"),
         kept.get("comments"),
+        kept.get("authors"),
     )
+
+
+def _kept(table: str, rows: pl.DataFrame) -> pl.DataFrame:
+    return rows
 
 
 _COMMENT_METRICS = [c for c in COMMENT_COLUMNS if c != "ap_id"]
@@ -162,12 +180,10 @@ def _read(
     posts: pl.LazyFrame, comments: pl.LazyFrame, tables: Sequence[str] | None
 ) -> list[pl.DataFrame]:
     """The posts and comments snapshots, each in one chunk (gathers across chunks are
-    several times slower), with ``_author``: the authors as integer codes (``Enum``
-    positions of every author named, cast as the files are read: the strings are never
-    held unless ``tables`` asks for them)."""
-    names = pl.concat([posts.select("author_ap_id"), comments.select("author_ap_id")]).unique()
-    codes = pl.Enum(names.collect(engine="streaming")["author_ap_id"].drop_nulls().sort())
-    author = pl.col("author_ap_id").cast(codes).to_physical().alias(_AUTHOR)
+    several times slower), with ``_author``: the authors as integer codes (``Categorical``
+    codes, one per author named, cast as the files are read: the strings are never held
+    unless ``tables`` asks for them). The metrics only compare authors, never order them."""
+    author = pl.col("author_ap_id").cast(pl.Categorical).to_physical().alias(_AUTHOR)
     if tables is None:
         wanted = [
             posts.select(*_without(POST_COLUMNS, "author_ap_id"), author),

@@ -18,11 +18,11 @@ from pathlib import Path
 import polars as pl
 
 from fedithreads.analysis import derived
-from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.federation import union_parts
 from fedithreads.analysis.frames import build_tables
+from fedithreads.analysis.listed import Listed, Split, split
 from fedithreads.analysis.moderation import current_actions, with_removals
-from fedithreads.analysis.parts import instance_parts
+from fedithreads.analysis.parts import Finish, instance_parts
 from fedithreads.analysis.plaintext import with_plain_text
 from fedithreads.analysis.snapshots import current, path_reader
 from fedithreads.analysis.unionthread import UnionThread, union_thread
@@ -55,6 +55,9 @@ class Snapshots:
     """The moderation log entries read (data dirs' table, saved modlog answers)."""
     languages: pl.LazyFrame = field(default_factory=lambda: schema.empty("languages").lazy())
     """The languages the instances' /site listed (data dirs' table)."""
+    split: Split | None = None
+    """Each instance's posts and comments read from its own files (``posts`` and
+    ``comments`` filtered by instance when not given)."""
 
 
 def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
@@ -68,8 +71,8 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
             f"{data_dir}: no collected data yet; run `fedithreads collect` first, "
             "or give fixture files/dirs as SOURCE"
         )
-    posts = [scan_table(d, "posts") for d in data_dirs]
-    comments = [scan_table(d, "comments") for d in data_dirs]
+    posts: list[pl.LazyFrame] = []
+    comments: list[pl.LazyFrame] = []
     asked = [schema.empty("resolutions").lazy(), *(scan_table(d, "resolutions") for d in data_dirs)]
     logged = [schema.empty("moderation").lazy(), *(scan_table(d, "moderation") for d in data_dirs)]
     listed = [schema.empty("languages").lazy(), *(scan_table(d, "languages") for d in data_dirs)]
@@ -86,14 +89,17 @@ def load_snapshots(sources: Sequence[Path], data_dir: Location) -> Snapshots:
         posts.append(tables.posts.lazy())
         comments.append(tables.comments.lazy())
         rejected = tables.rejected
+    post_files = Listed.of(data_dirs, "posts", posts)
+    comment_files = Listed.of(data_dirs, "comments", comments)
     return Snapshots(
-        pl.concat(posts),
-        pl.concat(comments),
+        post_files.scan(),
+        comment_files.scan(),
         rejected,
         tuple(data_dirs),
         pl.concat(asked),
         pl.concat(logged),
         pl.concat(listed),
+        split(post_files, comment_files),
     )
 
 
@@ -118,6 +124,8 @@ def analyze(
     """
     columns = [c for c in schema.COMMENTS if paths_up_to is None or c != "path"]
     with naming_damage(snapshots.data_dirs):
+        actions = current_actions(snapshots.moderation)
+        written = _writing(actions, language_codes(snapshots.languages))
         parts = list(
             instance_parts(
                 snapshots.posts,
@@ -125,28 +133,27 @@ def analyze(
                 bucket=bucket,
                 tables=columns,
                 workers=derived.workers(streaming),
+                split=snapshots.split,
+                finish=written,
             )
         )
         metrics = derived.combine(parts, snapshots.posts, snapshots.comments, snapshots.resolutions)
-        posts = _concat([p.posts for p in parts], "posts")
-        comments = _concat([p.comments for p in parts], "comments")
-        actions = current_actions(snapshots.moderation)
-        codes = language_codes(snapshots.languages)
+        comments = _concat([p.comments for p in parts], "comments", written)
         if paths_up_to is not None:
             small = metrics.thread_stats.filter(
                 (pl.col("scope") == "instance") & (pl.col("comments_collected") <= paths_up_to)
             )
             comments = _with_paths(snapshots.comments, comments, small.select(THREAD_KEY))
     return {
-        "posts": _as_written(posts, actions, codes, "posts"),
-        "comments": _as_written(comments, actions, codes, "comments"),
+        "posts": _concat([p.posts for p in parts], "posts", written),
+        "comments": comments,
         "thread_stats": metrics.thread_stats,
         "activity": metrics.activity,
         "vote_history": metrics.vote_history,
         "federation": metrics.federation,
         "comment_presence": metrics.comment_presence,
         "moderation": actions,
-        "authors": authors_table(posts, comments),
+        "authors": _authors([p.authors for p in parts]),
     }
 
 
@@ -163,24 +170,14 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
     )
     with naming_damage(snapshots.data_dirs):
         actions = current_actions(snapshots.moderation)
-        codes = language_codes(snapshots.languages)
-
-        held: dict[str, pl.DataFrame] = {}
-
-        def write(table: str, rows: pl.DataFrame) -> None:
-            if table == "posts":  # an instance's posts come first, then its comments
-                held["posts"] = rows
-            elif table == "comments":  # every author's rows are within one instance
-                writer.add("authors", authors_table(held.pop("posts"), rows))
-            current = table in ("posts", "comments")
-            writer.add(table, _as_written(rows, actions, codes, table) if current else rows)
-
         parts = instance_parts(
             snapshots.posts,
             snapshots.comments,
             bucket=bucket,
             tables=list(schema.COMMENTS),
-            sink=write,
+            sink=writer.add,
+            split=snapshots.split,
+            finish=_writing(actions, language_codes(snapshots.languages)),
         )
         stats = derived.write_compared(
             writer, parts, snapshots.posts, snapshots.comments, snapshots.resolutions
@@ -201,10 +198,22 @@ def _listed_languages(captures: Sequence[Capture]) -> pl.LazyFrame:
     return pl.DataFrame(rows, schema=schema.LANGUAGES, orient="row").lazy()
 
 
-def _concat(frames: list[pl.DataFrame | None], table: str) -> pl.DataFrame:
-    """The instances' current rows of ``table`` as one frame (already in table order)."""
+def _authors(parts: list[pl.DataFrame | None]) -> pl.DataFrame:
+    """The instances' authors as one table: in the order they first appear in the posts,
+    then in the comments, as over all rows at once (every author's rows are within one
+    instance; a part lists its posts' authors first)."""
+    return _concat(parts, "authors").sort(pl.col("posts") == 0, maintain_order=True)
+
+
+def _concat(
+    frames: list[pl.DataFrame | None], table: str, finish: Finish | None = None
+) -> pl.DataFrame:
+    """The instances' current rows of ``table`` as one frame (already in table order);
+    none is ``finish`` of no rows."""
     kept = [f for f in frames if f is not None]
-    return pl.concat(kept) if kept else schema.empty(table)
+    if kept:
+        return pl.concat(kept)
+    return finish(table, schema.empty(table)) if finish else schema.empty(table)
 
 
 def _with_paths(
@@ -215,7 +224,7 @@ def _with_paths(
     threads are skipped); a comment's path is the same in every snapshot."""
     key = ["instance", "comment_id"]
     if threads.is_empty():
-        return comments.with_columns(pl.lit(None, pl.String).alias("path"))
+        return comments
     wanted = pl.col("post_id").is_in(threads["post_id"].unique().implode())
     paths = (
         snapshots.filter(wanted)
@@ -224,7 +233,22 @@ def _with_paths(
         .unique(key)
         .collect()
     )
-    return comments.join(paths.drop("post_id"), on=key, how="left", maintain_order="left")
+    found = comments.select(key).join(
+        paths.drop("post_id"), on=key, how="left", maintain_order="left"
+    )
+    return comments.with_columns(found["path"])
+
+
+def _writing(actions: pl.DataFrame, codes: pl.DataFrame) -> Finish:
+    """``_as_written`` with these moderation ``actions`` and language ``codes``; comments
+    read without their paths get them null."""
+
+    def finish(table: str, rows: pl.DataFrame) -> pl.DataFrame:
+        if table == "comments" and "path" not in rows.columns:
+            rows = rows.with_columns(pl.lit(None, pl.String).alias("path"))
+        return _as_written(rows, actions, codes, table)
+
+    return finish
 
 
 def _as_written(

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import polars as pl
+from hypothesis import given, settings
 from msgspec.structs import replace
+from polars.testing import assert_frame_equal
 
+from fedithreads.analysis import pipeline
 from fedithreads.analysis.authors import authors_table
 from fedithreads.analysis.frames import build_tables
 from fedithreads.analysis.replies import author_edges, replied_to
 from fedithreads.core import schema
 from fedithreads.core.records import CommentRecord, PostRecord
+from tests.analysis import reference
+from tests.analysis.test_equivalence import snapshot_tables
 from tests.factories import T0, comment, hand_thread
 
 
@@ -142,3 +147,23 @@ def test_the_display_name_is_the_latest_one_a_page_gave() -> None:
         "alice@a.example": ("Alice B.",),
         "bob@a.example": (None,),
     }
+
+
+@settings(max_examples=40, deadline=None)
+@given(snapshot_tables())
+def test_per_instance_authors_equal_the_table_of_all_rows(
+    tables: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """pipeline.analyze's authors, computed per instance on integer codes, are exactly
+    authors_table of all current posts and comments at once, rows in the same order."""
+    posts, comments = tables
+    keys = ["instance", "post_id"]
+    current_posts = reference.current(posts.lazy(), "post_id").collect().sort(keys)
+    current_comments = reference.current(comments.lazy(), "comment_id").collect()
+
+    ours = pipeline.analyze(pipeline.Snapshots(posts.lazy(), comments.lazy(), ()), bucket="1h")[
+        "authors"
+    ]
+
+    expected = authors_table(current_posts, current_comments.sort([*keys, "comment_id"]))
+    assert_frame_equal(ours, expected)
