@@ -4,13 +4,13 @@
 
 On the 1M-comment corpus (``bench/corpus.py``, generated into ``--dir`` if needed, as
 ``bench/analysis_bench.py`` does), each round runs ``pipeline.analyze`` in fresh child
-processes four ways, alternating so that a busy machine weighs on all alike: as it is
+processes five ways, alternating so that a busy machine weighs on all alike: as it is
 ("all"); without the measures of discussion in thread_stats ("no-metrics": h-index,
 reciprocity, re-entry, root share, p90 latency, times to 50/90 %, controversy, their
 functions replaced by nulls); without the plain text columns ("no-text": content_text,
-body_text); and without any of these nor the authors table ("before", the analysis as
-it was before issue 17). Prints the medians of wall time, CPU time and peak RSS (VmHWM)
-and the ratio of "all" to each. Target (issue 17): the metrics cost < 20 % more,
+body_text); without the authors table ("no-authors"); and without any of these ("before",
+the analysis as it was before issue 17). Prints the medians of wall time, CPU time and
+peak RSS (VmHWM) and the ratio of "all" to each. Target (issue 17): the metrics cost < 20 % more,
 all / no-metrics < 1.20 in wall and CPU time.
 """
 
@@ -38,7 +38,7 @@ def _child(mode: str, data_dir: Path) -> dict[str, Any]:
     """One ``pipeline.analyze`` in this process, with what ``mode`` leaves out."""
     import polars as pl
 
-    from fedithreads.analysis import pipeline, stats
+    from fedithreads.analysis import parts, pipeline, stats
     from fedithreads.analysis.plaintext import TEXT_OF
     from fedithreads.core import schema
     from fedithreads.core.treeshape import TID
@@ -56,8 +56,8 @@ def _child(mode: str, data_dir: Path) -> dict[str, Any]:
         pipeline.with_plain_text = lambda rows, table: rows.with_columns(
             pl.lit(None, pl.String).alias(TEXT_OF[table][1])
         )
-    if mode == "before":
-        pipeline.authors_table = lambda posts, comments: schema.empty("authors")
+    if mode in ("no-authors", "before"):  # each instance's worker makes them (analysis.parts)
+        parts.authors_table = lambda posts, comments, codes="": schema.empty("authors")
     snapshots = pipeline.load_snapshots([data_dir], data_dir)
     started, cpu = time.perf_counter(), time.process_time()
     tables = pipeline.analyze(snapshots, bucket="1h")
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     root = args.dir or Path(os.environ.get("FEDITHREADS_BENCH_DIR", "/tmp/fedithreads-bench"))
     data_dir = corpus.ensure_corpus(root, SMALL)
-    modes = ("all", "no-metrics", "no-text", "before")
+    modes = ("all", "no-metrics", "no-text", "no-authors", "before")
     runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     for _ in range(args.rounds):
         for mode in modes:
