@@ -41,8 +41,7 @@ def latest_per_run(records: Iterable[R], id_field: str) -> list[R]:
     if len(set(keys)) == len(keys):  # each seen once (the usual case): nothing to choose
         return records
     best: dict[tuple[str, int, str], R] = {}
-    for r in records:
-        key = (r.instance, getattr(r, id_field), r.run_id)
+    for key, r in zip(keys, records, strict=True):
         seen = best.get(key)
         if seen is None or r.collected_at >= seen.collected_at:
             best[key] = r

@@ -51,11 +51,11 @@ class Listed:
         """The rows of ``host``, read from its own directories' files (every file for
         ``None``: such rows have no directory of their own)."""
         if host is None:
-            picked = [list(chain.from_iterable(d.values())) for d in self.dirs]
+            rows = self.scan()
         else:
             names = dict.fromkeys(f"instance={n}" for n in (host_dir(host), safe_name(host)))
-            picked = [_merged([d.get(n, []) for n in names]) for d in self.dirs]
-        return self._concat(picked).filter(pl.col("instance").eq_missing(host))
+            rows = self._concat([_merged([d.get(n, []) for n in names]) for d in self.dirs])
+        return rows.filter(pl.col("instance").eq_missing(host))
 
     def _concat(self, files: list[list[Location]]) -> pl.LazyFrame:
         types = schema.SCHEMAS[self.table]
