@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import click
 
+from fedithreads._version import __version__
 from fedithreads.cli.maintain import check, repair
 from fedithreads.cli.query import sql
 from fedithreads.cli.read import analyze, export, report, show
@@ -21,7 +22,7 @@ from fedithreads.cli.stopping import StoppableGroup
 
 
 @click.group(cls=StoppableGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="fedithreads", prog_name="fedithreads")
+@click.version_option(__version__, prog_name="fedithreads")
 def main() -> None:
     """Complete, verified copies of Lemmy-style discussion threads, and numbers about them."""
 
