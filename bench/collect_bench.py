@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,7 @@ def settings(data_dir: Path, **limits: Any) -> Settings:
     raw: dict[str, Any] = {"contact": "bench@example.org", "keep_raw": False}
     if limits:
         raw["limits"] = limits
-    return parse_settings(raw, "bench").model_copy(update={"data_dir": data_dir})
+    return replace(parse_settings(raw, "bench"), data_dir=data_dir)
 
 
 def run_ours(conf: Settings, targets: list[str]) -> tuple[RunReport, float]:

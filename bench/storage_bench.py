@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def s3_server() -> Iterator[str]:
 def settings_at(where: str) -> Settings:
     raw: dict[str, Any] = {"contact": "bench@example.org", "keep_raw": True}
     conf = parse_settings(raw, "bench")
-    return conf.model_copy(update={"data_dir": data_location(where)})
+    return replace(conf, data_dir=data_location(where))
 
 
 def collect_into(where: str, target: str) -> tuple[float, Location]:

@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    ValidationError,
+from fedithreads.core.fields import (
+    Problem,
+    flag,
+    number,
+    read_table,
+    section,
+    setting,
+    tables,
+    text,
+    whole,
 )
-
 from fedithreads.core.hosts import host_key
-from fedithreads.core.units import Duration
+from fedithreads.core.units import valid_duration
 from fedithreads.errors import ConfigError, TargetProblem
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -117,75 +119,82 @@ def _data_location(value: object) -> Path | ObjectUrl:
         return data_location(value)
     if isinstance(value, Path):
         return _data_path(value)
-    if isinstance(value, ObjectUrl):
-        return value
     raise ValueError("must be a quoted path or s3://bucket/prefix")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+def _seeds_path(value: object) -> Path:
+    if not isinstance(value, str | Path):
+        raise ValueError("must be a quoted path")
+    return _data_path(Path(value))
 
 
-class HttpSettings(_Section):
-    timeout_seconds: float = Field(30.0, gt=0)
-    connect_timeout_seconds: float = Field(10.0, gt=0)
-    max_response_bytes: int = Field(50_000_000, gt=0)
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    timeout_seconds: float = setting(30.0, number(gt=0))
+    connect_timeout_seconds: float = setting(10.0, number(gt=0))
+    max_response_bytes: int = setting(50_000_000, whole(ge=1))
 
 
-class LimitSettings(_Section):
-    concurrency: int = Field(32, ge=1)
-    per_host_concurrency: int = Field(8, ge=1)
-    rate_fraction: float = Field(0.9, gt=0, le=1)
-    default_requests_per_second: float = Field(2.5, gt=0)
-    max_pages: int = Field(2000, ge=1)
+@dataclass(frozen=True, slots=True)
+class LimitSettings:
+    concurrency: int = setting(32, whole(ge=1))
+    per_host_concurrency: int = setting(8, whole(ge=1))
+    rate_fraction: float = setting(0.9, number(gt=0, le=1))
+    default_requests_per_second: float = setting(2.5, number(gt=0))
+    max_pages: int = setting(2000, whole(ge=1))
 
 
-class RetrySettings(_Section):
-    max_attempts: int = Field(6, ge=1)
-    max_total_seconds: float = Field(300.0, gt=0)
-    backoff_initial_seconds: float = Field(1.0, gt=0)
-    backoff_max_seconds: float = Field(60.0, gt=0)
+@dataclass(frozen=True, slots=True)
+class RetrySettings:
+    max_attempts: int = setting(6, whole(ge=1))
+    max_total_seconds: float = setting(300.0, number(gt=0))
+    backoff_initial_seconds: float = setting(1.0, number(gt=0))
+    backoff_max_seconds: float = setting(60.0, number(gt=0))
 
 
-class HostSettings(_Section):
-    requests_per_second: float | None = Field(None, gt=0)
-    concurrency: int | None = Field(None, ge=1)
-    page_ceiling: int | None = Field(None, ge=1)
-    token_env: Annotated[str, AfterValidator(_token_env)] | None = None
+@dataclass(frozen=True, slots=True)
+class HostSettings:
+    requests_per_second: float | None = setting(None, number(gt=0))
+    concurrency: int | None = setting(None, whole(ge=1))
+    page_ceiling: int | None = setting(None, whole(ge=1))
+    token_env: str | None = setting(None, text(_token_env))
 
 
-class StorageSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
     """How to reach a data dir on object storage (``data_dir = "s3://…"``); unset keys
     fall back to the usual AWS environment variables. Credentials never come from this
     file, only from the environment: these name the variables that hold them."""
 
-    endpoint_url: Annotated[str, AfterValidator(_header_text)] | None = None
-    region: Annotated[str, AfterValidator(_header_text)] | None = None
-    allow_http: bool | None = None
-    access_key_id_env: Annotated[str, AfterValidator(_token_env)] | None = None
-    secret_access_key_env: Annotated[str, AfterValidator(_token_env)] | None = None
-    session_token_env: Annotated[str, AfterValidator(_token_env)] | None = None
-    lease_seconds: float = Field(600.0, ge=30)
-    timeout_seconds: float = Field(30.0, gt=0)
+    endpoint_url: str | None = setting(None, text(_header_text))
+    region: str | None = setting(None, text(_header_text))
+    allow_http: bool | None = setting(None, flag)
+    access_key_id_env: str | None = setting(None, text(_token_env))
+    secret_access_key_env: str | None = setting(None, text(_token_env))
+    session_token_env: str | None = setting(None, text(_token_env))
+    lease_seconds: float = setting(600.0, number(ge=30))
+    timeout_seconds: float = setting(30.0, number(gt=0))
 
 
-class Settings(_Section):
+@dataclass(frozen=True, slots=True)
+class Settings:
     """Everything config.toml can say; see the commented config.toml for each key."""
 
-    data_dir: Annotated[Path | ObjectUrl, PlainValidator(_data_location)] = Path("data")
-    seeds_dir: Annotated[Path, Field(strict=False), AfterValidator(_data_path)] = Path("seeds")
-    contact: Annotated[str, AfterValidator(_header_text)] = ""
-    user_agent: Annotated[str, AfterValidator(_user_agent)] = (
-        "fedithreads/{version} (+https://pypi.org/project/fedithreads; {contact})"
+    data_dir: Path | ObjectUrl = setting(Path("data"), _data_location)
+    seeds_dir: Path = setting(Path("seeds"), _seeds_path)
+    contact: str = setting("", text(_header_text))
+    user_agent: str = setting(
+        "fedithreads/{version} (+https://pypi.org/project/fedithreads; {contact})",
+        text(_user_agent),
     )
-    keep_raw: bool = True
-    activity_bucket: Duration = "1h"
-    resnapshot_window: Duration = "7d"
-    http: HttpSettings = HttpSettings()
-    limits: LimitSettings = LimitSettings()
-    retry: RetrySettings = RetrySettings()
-    hosts: dict[str, HostSettings] = {}
-    storage: StorageSettings = StorageSettings()
+    keep_raw: bool = setting(True, flag)
+    activity_bucket: str = setting("1h", text(valid_duration))
+    resnapshot_window: str = setting("7d", text(valid_duration))
+    http: HttpSettings = section(HttpSettings)
+    limits: LimitSettings = section(LimitSettings)
+    retry: RetrySettings = section(RetrySettings)
+    hosts: dict[str, HostSettings] = tables(HostSettings)
+    storage: StorageSettings = section(StorageSettings)
 
 
 def load_settings(path: Path | None, *, data_dir: Path | ObjectUrl | None = None) -> Settings:
@@ -204,7 +213,7 @@ def load_settings(path: Path | None, *, data_dir: Path | ObjectUrl | None = None
             chosen if chosen.is_absolute() or data_dir is not None else base / chosen
         ).resolve()
     seeds = settings.seeds_dir if settings.seeds_dir.is_absolute() else base / settings.seeds_dir
-    return settings.model_copy(update={"data_dir": chosen, "seeds_dir": seeds.resolve()})
+    return replace(settings, data_dir=chosen, seeds_dir=seeds.resolve())
 
 
 def _parse(path: Path) -> Settings:
@@ -235,11 +244,10 @@ def read_toml(path: Path, *, too_large_fix: str) -> dict[str, Any]:
 def parse_settings(raw: dict[str, Any], where: str) -> Settings:
     """Validate a loaded TOML document, or raise a ConfigError for its first problem."""
     try:
-        settings = Settings.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        key = ".".join(_key(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden" and key in _SECRETS:
+        settings = read_table(Settings, raw)
+    except Problem as exc:
+        key = ".".join(_key(p) for p in exc.key)
+        if exc.unknown and key in _SECRETS:
             raise ConfigError(
                 where,
                 key,
@@ -247,18 +255,17 @@ def parse_settings(raw: dict[str, Any], where: str) -> Settings:
                 f"set them in the environment (AWS_{_SECRETS[key]}), or name the variable "
                 f"that holds them with {key}_env",
             ) from None
-        if err["type"] == "extra_forbidden":
+        if exc.unknown:
             raise ConfigError(
                 where, key, "unknown key", "remove it or check its spelling in config.toml"
             ) from None
-        problem = _PROBLEMS.get(err["type"], err["msg"]).removeprefix("Value error, ")
-        got = repr(err.get("input"))
+        got = repr(exc.value)
         got = got if len(got) <= 60 else got[:59] + "…"
         raise ConfigError(
-            where, key, f"{problem} (got {got})", "see the comments in config.toml"
+            where, key, f"{exc.problem} (got {got})", "see the comments in config.toml"
         ) from None
     _check_rates(settings, where)
-    return settings.model_copy(update={"hosts": _host_keys(settings.hosts, where)})
+    return replace(settings, hosts=_host_keys(settings.hosts, where))
 
 
 def _check_rates(settings: Settings, where: str) -> None:
@@ -305,15 +312,6 @@ _SECRETS = {
     "storage.session_token": "SESSION_TOKEN",
 }
 """``[storage]`` keys someone may try for credentials, and their environment variable."""
-
-_PROBLEMS = {
-    "model_type": "must be a table (a [section] of keys)",
-    "model_attributes_type": "must be a table (a [section] of keys)",
-    "dict_type": "must be a table (a [section] of keys)",
-    "path_type": "must be a quoted path",
-    "string_type": "must be a quoted string",
-}
-"""Pydantic's messages that speak Python rather than TOML, said again in TOML words."""
 
 
 def _key(part: int | str) -> str:

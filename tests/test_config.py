@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from fedithreads.config import load_settings
+from fedithreads.config import Settings, load_settings
 from fedithreads.core.units import duration_seconds
 from fedithreads.errors import ConfigError
 
@@ -27,8 +28,10 @@ def test_the_shipped_config_is_valid_and_matches_the_defaults(
     shipped = load_settings(REPO / "config.toml")
     defaults = load_settings(None)
 
-    paths = {"data_dir", "seeds_dir"}
-    assert shipped.model_dump(exclude=paths) == defaults.model_dump(exclude=paths)
+    def blank(settings: Settings) -> Settings:
+        return replace(settings, data_dir=Path(), seeds_dir=Path())
+
+    assert blank(shipped) == blank(defaults)
     assert shipped.data_dir == (REPO / "data").resolve()
     assert shipped.seeds_dir == (REPO / "seeds").resolve()
 
@@ -53,10 +56,18 @@ def test_data_dir_flag_overrides_the_config(tmp_path: Path) -> None:
         ("colour = 1\n", "colour", "unknown key"),
         ("[limits]\nconcurency = 3\n", "limits.concurency", "unknown key"),
         ("[limits]\nconcurrency = 0\n", "limits.concurrency", "greater than or equal to 1"),
-        ('[limits]\nconcurrency = "many"\n', "limits.concurrency", "valid integer"),
+        ('[limits]\nconcurrency = "many"\n', "limits.concurrency", "whole number"),
         ('activity_bucket = "hourly"\n', "activity_bucket", "whole number and a unit"),
         ("keep_raw = 3\n", "keep_raw", "boolean"),
         ('[hosts."x.example"]\nrequests_per_second = -1\n', "hosts.x.example", "greater than"),
+        ("[limits]\nmax_pages = true\n", "limits.max_pages", "whole number"),
+        ("[limits]\nmax_pages = 2.5\n", "limits.max_pages", "whole number"),
+        ("[limits]\nrate_fraction = 1.5\n", "limits.rate_fraction", "less than or equal to 1"),
+        ('limits = "fast"\n', "limits", "must be a table"),
+        ('hosts = "x.example"\n', "hosts", "must be a table"),
+        ('[hosts."x.example"]\ntoken_env = "my token"\n', "hosts.x.example.token_env", "variable"),
+        ('user_agent = "bot {name}"\n', "user_agent", "{version} and {contact}"),
+        ("seeds_dir = 3\n", "seeds_dir", "quoted path"),
     ],
 )
 def test_each_mistake_is_one_error_naming_file_and_key(
@@ -87,6 +98,17 @@ def test_an_explicit_config_that_does_not_exist_is_an_error(tmp_path: Path) -> N
     """--config pointing nowhere is a usage error, not silently the defaults."""
     with pytest.raises(ConfigError, match="no such file"):
         load_settings(tmp_path / "missing.toml")
+
+
+def test_a_whole_number_is_read_where_a_decimal_is_expected(tmp_path: Path) -> None:
+    """`rate_fraction = 1` and `timeout_seconds = 5` are numbers like any other (TOML keeps
+    1 and 1.0 apart; config does not ask users to)."""
+    cfg = write(tmp_path, "[limits]\nrate_fraction = 1\n[http]\ntimeout_seconds = 5\n")
+
+    settings = load_settings(cfg)
+
+    assert settings.limits.rate_fraction == 1.0
+    assert settings.http.timeout_seconds == 5.0
 
 
 @pytest.mark.parametrize(

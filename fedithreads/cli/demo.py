@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -101,7 +101,7 @@ def print_demo(target_dir: Path, *, kept: bool) -> None:
     """Run the demo into ``target_dir`` and print what it did; exit 1 if incomplete."""
     started = time.perf_counter()
     settings = load_settings(None, data_dir=target_dir.resolve())
-    settings = settings.model_copy(update={"seeds_dir": target_dir / "seeds"})
+    settings = replace(settings, seeds_dir=target_dir / "seeds")
     run = run_demo(settings)
     out = console()
     out.print(f"collected from the replay server at {run.base_url} into {settings.data_dir}:")

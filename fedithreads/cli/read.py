@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ def analyze(
     settings = from_options(config_path, data_dir)
     if bucket is not None:
         bucket = check_duration(bucket, "--bucket")
-        settings = settings.model_copy(update={"activity_bucket": bucket})
+        settings = replace(settings, activity_bucket=bucket)
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     if streaming and out is not None:  # not even the results held: written as they come

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
-
-from pydantic import AfterValidator
 
 from fedithreads.errors import UsageError
 
@@ -33,20 +30,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _duration(value: str) -> str:
+def valid_duration(value: str) -> str:
+    """``value`` if it is a duration, else a ValueError saying how to write one."""
     if not _DURATION.match(value):
         raise ValueError('must be a whole number and a unit s, m, h, d or w, e.g. "1h"')
     return value
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
-"""A config field holding a duration."""
-
-
 def check_duration(value: str, flag: str) -> str:
     """Validate a duration given on the command line, or raise a UsageError naming it."""
     try:
-        return _duration(value)
+        return valid_duration(value)
     except ValueError as exc:
         raise UsageError(f"{flag} {value!r}: {exc}") from None
 

@@ -52,7 +52,7 @@ import json, os, sys
 
 import httpx
 
-LATER = ("polars", "fedithreads.dialects", "fedithreads.analysis")
+LATER = ("polars", "pydantic", "fedithreads.dialects", "fedithreads.analysis")
 
 def first(self, request):
     loaded = [m for m in LATER if m in sys.modules]
@@ -69,7 +69,7 @@ def test_collect_sends_its_first_request_before_loading_polars_or_the_models(
     tmp_path: Path,
 ) -> None:
     """`fedithreads collect` reads its settings, takes the lock, opens its state and sends
-    its first request (nodeinfo) with neither Polars nor the dialect models nor the
+    its first request (nodeinfo) with neither Polars, pydantic, the dialect models nor the
     analysis imported: they load while the answers are awaited (issue 16)."""
     config = tmp_path / "config.toml"
     config.write_text('contact = "tests@example.org"\n')

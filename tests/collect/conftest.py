@@ -6,6 +6,7 @@ The whole-system suites (tests/system) run the collector through these too.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     """Collector settings for loopback tests: a data dir, fast defaults, no long waits."""
     raw: dict[str, Any] = {"contact": "tests@example.org", **FAST, **overrides}
     parsed = parse_settings(raw, "test settings")
-    return parsed.model_copy(update={"data_dir": data_dir})
+    return replace(parsed, data_dir=data_dir)
 
 
 def collect(settings: Settings, *targets: str, full: bool = False) -> RunReport:
