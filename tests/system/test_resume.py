@@ -55,6 +55,13 @@ def comment_requests(server: ReplayServer) -> int:
     return sum(1 for e in server.log.matching(outcome="ok") if e.path.endswith("/comment/list"))
 
 
+def asked_pages(server: ReplayServer) -> list[dict[str, str]]:
+    """The query of every comment page answered since the log was reset (for a failure's
+    message: which page was asked that the count did not expect)."""
+    pages = server.log.matching(outcome="ok")
+    return [dict(e.params) for e in pages if e.path.endswith("/comment/list")]
+
+
 def archived_comment_pages(data_dir: Path) -> list[tuple[str, int, int]]:
     """(url, status, comments) of every comment page the raw archive holds."""
     out = []
@@ -105,7 +112,9 @@ def test_a_thread_killed_half_way_resumes_at_the_pages_it_lacked(
 
         assert resumed.returncode == 0, resumed.stderr
         assert len(kept) == kill_after
-        assert comment_requests(server) == whole_pages - old_full_pages(kept)
+        assert comment_requests(server) == whole_pages - old_full_pages(kept), (
+            f"asked {asked_pages(server)}; kept {[(url, rows) for url, _, rows in kept]}"
+        )
         assert old_full_pages(kept) >= min(kill_after, ceiling or kill_after) - 2
     whole, again = (tables_without_run_columns(tmp_path / d) for d in ("whole", "resumed"))
     assert again["comments"].height == comments
