@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from datetime import timedelta
 from pathlib import Path
 
@@ -88,9 +89,9 @@ def test_the_freed_heap_is_handed_back_where_libc_can_and_skipped_elsewhere(
             calls.append(pad)
             return 1
 
-    monkeypatch.setattr(spool_module.ctypes, "CDLL", lambda _name: Glibc())
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Glibc())
     spool_module.release_freed_heap()
-    monkeypatch.setattr(spool_module.ctypes, "CDLL", lambda _name: object())
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())
     spool_module.release_freed_heap()
 
     assert calls == [0]
