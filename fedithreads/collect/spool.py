@@ -8,7 +8,9 @@ Polars' own layout, quicker to write and read back than Parquet, and at 50,000 c
 ~6 MB less resident at the end (fewer codec buffers). When
 the thread is done, the spilled rows are streamed into the thread's part file: one row
 per comment (where a comment came again with newer counts, its latest batch), rejected
-paths left out. Memory stays at one buffer, whatever the thread's size. A thread that
+paths left out, after the C heap's freed pages are handed back (``release_freed_heap``).
+No record outlives its spill; Polars' streaming writer does still grow with the
+thread (measured ~+17 MB resident streaming 50,000 comments). A thread that
 never filled the buffer is handed back whole (``buffered``), to be written with others.
 Polars loads with the first spill, not with the module (a run's first requests leave
 before it).
@@ -94,6 +96,7 @@ class Spool:
 
     def write(self, target: Location, drop: frozenset[int]) -> bool:
         """Stream the rows into ``target`` (atomically); False when there were none."""
+        release_freed_heap()  # the crawl's and the verdict's Python objects, gone by now
         rows = self.rows(drop)
         if rows is not None:  # row groups of a spill's size: the writer holds less
             sink_atomic(rows, target, row_group_size=self.flush_rows)
@@ -111,3 +114,17 @@ class Spool:
     def discard(self) -> None:
         self._buffer, self._batch_of, self._files, self._latest = [], [], [], {}
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def release_freed_heap() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). What a crawl's Python objects held (its id map, the verdict's lists) is
+    freed but stays resident until then, under the part file's writer: at 50,000 comments
+    the writer's peak comes ~4 MB lower after it. ctypes loads here, not at start-up."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)

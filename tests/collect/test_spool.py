@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
+import pytest
 from msgspec.structs import replace
 
+from fedithreads.collect import spool as spool_module
 from fedithreads.collect.spool import Spool
 from fedithreads.core.schema import COMMENTS
 from tests.factories import hand_thread
@@ -72,3 +75,23 @@ def test_batches_stay_with_their_rows_when_one_spill_holds_several(tmp_path: Pat
 
     merged = pl.read_parquet(tmp_path / "part.parquet").sort("comment_id")
     assert merged.select("comment_id", "score").rows() == [(1, c1.score), (3, 77), (5, c5.score)]
+
+
+def test_the_freed_heap_is_handed_back_where_libc_can_and_skipped_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """glibc's malloc_trim is asked to free everything it can; a C library without it
+    (musl, macOS) leaves the write to go on."""
+    calls: list[int] = []
+
+    class Glibc:
+        def malloc_trim(self, pad: int) -> int:
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Glibc())
+    spool_module.release_freed_heap()
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())
+    spool_module.release_freed_heap()
+
+    assert calls == [0]

@@ -127,6 +127,19 @@ def test_the_latest_row_of_an_id_wins() -> None:
     assert cols.frame().rows() == [(1, 100, "0.1", 3, False)]
 
 
+def test_the_frame_keeps_each_ids_latest_row_where_it_came() -> None:
+    """Repeats leave one row per id, at the place of its latest row; without repeats the
+    rows come as they were added."""
+    cols = Columns(chunk_rows=2)
+    cols.add([comment(1, "0.1"), comment(2, "0.2")])
+    cols.add([comment(1, "0.1", child_count=4), comment(3, "0.3")])
+    fresh = Columns(chunk_rows=2)
+    fresh.add([comment(5, "0.5"), comment(4, "0.4"), comment(6, "0.6")])
+
+    assert [(r[0], r[3]) for r in cols.frame().rows()] == [(2, 0), (1, 4), (3, 0)]
+    assert fresh.frame().get_column("comment_id").to_list() == [5, 4, 6]
+
+
 @pytest.mark.parametrize(
     ("paths", "why"),
     [
