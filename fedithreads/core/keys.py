@@ -126,3 +126,43 @@ def or_null(rows: Rows) -> pl.Series:
     """Row numbers (−1 for none) as an Int64 Series, null for none."""
     found = pl.Series(rows, dtype=pl.Int64)
     return pl.select(pl.when(found >= 0).then(found)).to_series()
+
+
+DENSE = 4
+"""``IdTable`` is built when the ids span at most ``DENSE`` × (ids + 1024) integers."""
+
+
+class IdTable:
+    """Rows found by one integer column whose values are distinct and close together
+    (comment ids of one instance usually are): a table of row numbers indexed by value −
+    lowest value, so finding a row is one gather, no search."""
+
+    def __init__(self, low: int, table: Rows) -> None:
+        self.low, self.table = low, table
+
+    @classmethod
+    def build(cls, ids: pl.Series) -> IdTable | None:
+        """The table of ``ids`` (no nulls), or None when they repeat or spread too far."""
+        import numpy as np
+
+        if ids.is_empty() or ids.null_count():
+            return None
+        values = ids.cast(pl.Int64).to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low >= DENSE * (len(values) + 1024):
+            return None
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[values - low] = np.arange(len(values))
+        if np.count_nonzero(table >= 0) != len(values):
+            return None  # an id held by two rows
+        return cls(low, table)
+
+    def rows(self, wanted: pl.Series) -> Rows:
+        """For each of ``wanted``: the row holding that id, −1 where none (or null)."""
+        import numpy as np
+
+        known = wanted.is_not_null().to_numpy()
+        values = wanted.cast(pl.Int64).fill_null(self.low).to_numpy()
+        inside = known & (values >= self.low) & (values - self.low < len(self.table))
+        found: Rows = np.where(inside, self.table[np.where(inside, values - self.low, 0)], -1)
+        return found

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fedithreads.core.keys import KeyIndex, name_codes, or_null
+from fedithreads.core.keys import IdTable, KeyIndex, name_codes, or_null
 
 THREAD = ["instance", "post_id"]
 TID = "_tid"
@@ -158,11 +158,15 @@ def _post_nodes(threads: int) -> pl.DataFrame:
 
 
 class _Lookup:
-    """Nodes found by their thread and id (binary search on packed keys)."""
+    """Nodes found by their thread and id: in a table by id when the ids are distinct
+    and dense (then checked to be of the same thread), else by binary search on packed
+    (thread, id) keys."""
 
     def __init__(self, among: pl.DataFrame) -> None:
         self.among = among
-        self.index = KeyIndex(among, [TID, "_id"])
+        self.table = IdTable.build(among["_id"])
+        self.index = KeyIndex(among, [TID, "_id"]) if self.table is None else None
+        self.tid = among[TID].to_numpy()
         self.depth = among["_depth"].to_numpy()
         self.row = among["_row"].cast(pl.Int64).to_numpy()
 
@@ -173,7 +177,11 @@ class _Lookup:
 
         if self.among.is_empty():
             return _nulls(rows.height)
-        at = self.index.rows(rows.select(TID, label))
+        if self.index is not None:
+            at = self.index.rows(rows.select(TID, label))
+        elif self.table is not None:
+            at = self.table.rows(rows[label])
+            at = np.where(self.tid[np.maximum(at, 0)] == rows[TID].to_numpy(), at, -1)
         known = np.maximum(at, 0)
         one_up = (at >= 0) & (self.depth[known] == rows["_depth"].to_numpy() - 1)
         return or_null(np.where(one_up, self.row[known], -1)).alias("_found")

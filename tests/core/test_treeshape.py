@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
+from hypothesis import given, settings
 
+from fedithreads.core import keys
 from fedithreads.core.treeshape import THREAD, TID, build_nodes
+from tests.core.test_treesums import forests
 
 NAMES = ["instance", "post_id", "comment_id", "parent_id", "depth", "path"]
 
@@ -64,3 +68,38 @@ def test_an_orphan_hangs_under_the_placeholders_its_path_names() -> None:
     assert frame["_depth"].to_list() == [1, 3, 2, 0]
     assert frame["_under_real"].to_list() == [False, True, True, False]
     assert nodes.parent_comment.to_list() == [None, None]
+
+
+def test_an_id_in_two_threads_is_found_in_its_own() -> None:
+    """Comment id 1 on posts 7 and 8 (ids repeat: no table by id), each with a reply 2
+    or 3: each reply hangs under its own thread's comment 1."""
+    comments = rows(
+        (7, 1, None, 1, "0.1"), (8, 1, None, 1, "0.1"), (7, 2, 1, 2, "0.1.2"), (8, 3, 1, 2, "0.1.3")
+    )
+
+    nodes = build_nodes(comments, numbered(comments))
+
+    assert nodes.frame["_parent"].to_list() == [4, 5, 0, 1, None, None]
+
+
+@pytest.mark.parametrize("dense", [0, 4], ids=["binary-search", "id-table"])
+@settings(max_examples=100, deadline=None)
+@given(case=forests())
+def test_the_id_table_and_the_binary_search_find_the_same_nodes(
+    case: tuple[pl.DataFrame, pl.DataFrame], dense: int
+) -> None:
+    """Nodes found in a table by id equal those found by binary search on (thread, id),
+    checked against the parents the paths name."""
+    comments, threads = case
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "DENSE", dense)
+        nodes = build_nodes(comments, threads)
+
+    frame = nodes.frame
+    ids, parents = frame["_id"].to_list(), frame["_parent"].to_list()
+    for row, path in enumerate(comments["path"]):
+        labels = [int(label) for label in path.split(".")[1:]]
+        up = parents[row]
+        named = ids[up] if up < nodes.roots else None
+        assert named == (labels[-2] if len(labels) > 1 else None)
+        assert frame["_depth"][row] == len(labels)
