@@ -161,8 +161,9 @@ class IdTable:
         """For each of ``wanted``: the row holding that id, −1 where none (or null)."""
         import numpy as np
 
-        known = wanted.is_not_null().to_numpy()
         values = wanted.cast(pl.Int64).fill_null(self.low).to_numpy()
-        inside = known & (values >= self.low) & (values - self.low < len(self.table))
+        inside = (values >= self.low) & (values - self.low < len(self.table))
+        if wanted.null_count():
+            inside &= wanted.is_not_null().to_numpy()
         found: Rows = np.where(inside, self.table[np.where(inside, values - self.low, 0)], -1)
         return found
