@@ -142,15 +142,16 @@ class IdTable:
 
     @classmethod
     def build(cls, ids: pl.Series) -> IdTable | None:
-        """The table of ``ids`` (no nulls), or None when they repeat or spread too far."""
+        """The table of ``ids`` (no nulls), or None when they repeat, spread too far or
+        one is negative."""
         import numpy as np
 
         if ids.is_empty() or ids.null_count():
             return None
         values = ids.cast(pl.Int64).to_numpy()
         low, high = int(values.min()), int(values.max())
-        if high - low >= DENSE * (len(values) + 1024):
-            return None
+        if low < 0 or high - low >= DENSE * (len(values) + 1024):
+            return None  # (ids ≥ 0: no difference of two ids passes 64 bits)
         table = np.full(high - low + 1, -1, dtype=np.int64)
         table[values - low] = np.arange(len(values))
         if np.count_nonzero(table >= 0) != len(values):

@@ -103,3 +103,23 @@ def test_the_id_table_and_the_binary_search_find_the_same_nodes(
         named = ids[up] if up < nodes.roots else None
         assert named == (labels[-2] if len(labels) > 1 else None)
         assert frame["_depth"][row] == len(labels)
+
+
+def test_ids_far_apart_or_negative_are_found_by_binary_search() -> None:
+    """Ids 2⁶² apart, or below 0, make no table by id; the rows are still found."""
+    far = pl.Series([5, 2**62, 7])
+    assert keys.IdTable.build(far) is None
+    assert keys.IdTable.build(pl.Series([-1, 0, 1])) is None
+    comments = rows((7, 5, None, 1, "0.5"), (7, 2**62, 5, 2, f"0.5.{2**62}"))
+
+    nodes = build_nodes(comments, numbered(comments))
+
+    assert nodes.frame["_parent"].to_list() == [2, 0, None]
+
+
+def test_the_id_table_finds_rows_by_id_and_nothing_else() -> None:
+    """Ids 12, 10, 11 in a table: 11 is row 2, 13, 9 and null are in no row."""
+    table = keys.IdTable.build(pl.Series([12, 10, 11]))
+
+    assert table is not None
+    assert table.rows(pl.Series([11, 13, 9, None, 12])).tolist() == [2, -1, -1, -1, 0]
