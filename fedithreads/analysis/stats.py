@@ -1,7 +1,7 @@
 """thread_stats: one row per thread, from the current posts and comments, in vectorised Polars.
 
-No Python loop per comment: subtree sizes and virality come from parent links and one
-Euler tour of every tree (fedithreads.core.treeshape), whatever the depth. Every formula is stated
+No Python loop per comment: subtree sizes and virality come from parent links, level by
+level (fedithreads.core.treeshape, treesums), whatever the depth. Every formula is stated
 once, in the docstring of ``thread_stats``. Words (see DESIGN.md):
 
 * **current**: the latest snapshot of each post/comment (by ``collected_at``).
@@ -29,7 +29,8 @@ from fedithreads.analysis.discussion import (
 )
 from fedithreads.analysis.replies import answered_authors
 from fedithreads.core.keys import name_codes
-from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes, shape
+from fedithreads.core.treeshape import THREAD, TID, Nodes, PathReader, build_nodes
+from fedithreads.core.treesums import shape
 
 
 def thread_stats(

@@ -11,8 +11,15 @@ to the plain multi-column operation (``pack`` returns None).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Rows = npt.NDArray[np.int64]
 
 
 def bit_width(column: pl.Series) -> int | None:
@@ -65,37 +72,47 @@ class KeyIndex:
     """Rows of a frame found by the values of some integer columns, each combination
     held by one row at most: ``find(wanted)`` → each wanted row's row number, or null.
 
-    Built once (the packed keys sorted), asked many times, each by binary search; when
-    the columns do not pack, each ``find`` is a hash join."""
+    Built once (the packed keys sorted, in numpy), asked many times, each by binary
+    search (``numpy.searchsorted``); when the columns do not pack, each ``find`` is a
+    hash join."""
 
     def __init__(self, frame: pl.DataFrame, on: Sequence[str]) -> None:
+        import numpy as np
+
         self.frame = frame.select(on)
         self.on = list(on)
         self.bits = widths(self.frame)
         if self.bits is None:
             return
-        keys = self.frame.select(pack(self.on, self.bits)).to_series()
-        if keys.is_sorted():
+        keys = self.frame.select(pack(self.on, self.bits)).to_series().to_numpy()
+        if bool(np.all(keys[1:] >= keys[:-1])):
             self.order, self.keys = None, keys
         else:
-            self.order = keys.arg_sort()
-            self.keys = keys.gather(self.order)
+            self.order = np.argsort(keys, kind="stable")
+            self.keys = keys[self.order]
 
     def find(self, wanted: pl.DataFrame) -> pl.Series:
         """For each row of ``wanted`` (the ``on`` columns, in order): the number of the row
         holding the same values, or null."""
+        return or_null(self.rows(wanted))
+
+    def rows(self, wanted: pl.DataFrame) -> Rows:
+        """``find`` as a numpy array, −1 where no row holds the values."""
+        import numpy as np
+
         wanted = wanted.select(pl.col(c).cast(pl.Int64) for c in wanted.columns)
         wanted.columns = self.on
-        if self.bits is None or self.keys.is_empty():
-            return self._join(wanted)
+        if self.bits is None or not len(self.keys):
+            return self._join(wanted).fill_null(-1).to_numpy()
         inside = pl.all_horizontal(
             pl.col(c).is_between(0, (1 << w) - 1) for c, w in zip(self.on, self.bits, strict=True)
         )
-        keys = wanted.select(pl.when(inside).then(pack(self.on, self.bits))).to_series()
-        at = self.keys.search_sorted(keys.fill_null(-1)).clip(upper_bound=self.keys.len() - 1)
-        hit = (self.keys.gather(at) == keys).fill_null(False)
-        rows = at if self.order is None else self.order.cast(pl.Int64).gather(at)
-        return pl.select(pl.when(hit).then(rows.cast(pl.Int64))).to_series()
+        packed = pl.when(inside).then(pack(self.on, self.bits)).fill_null(-1)
+        keys = wanted.select(packed).to_series().to_numpy()
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        rows = at if self.order is None else self.order[at]
+        found: Rows = np.where(self.keys[at] == keys, rows, -1)
+        return found
 
     def _join(self, wanted: pl.DataFrame) -> pl.Series:
         among = self.frame.with_row_index("_found").with_columns(
@@ -103,3 +120,51 @@ class KeyIndex:
         )
         found = wanted.join(among, on=self.on, how="left", maintain_order="left")
         return found["_found"].cast(pl.Int64)
+
+
+def or_null(rows: Rows) -> pl.Series:
+    """Row numbers (−1 for none) as an Int64 Series, null for none."""
+    found = pl.Series(rows, dtype=pl.Int64)
+    return pl.select(pl.when(found >= 0).then(found)).to_series()
+
+
+DENSE = 4
+"""``IdTable`` is built when the ids span at most ``DENSE`` × (ids + 1024) integers."""
+
+
+class IdTable:
+    """Rows found by one integer column whose values are distinct and close together
+    (comment ids of one instance usually are): a table of row numbers indexed by value −
+    lowest value, so finding a row is one gather, no search."""
+
+    def __init__(self, low: int, table: Rows) -> None:
+        self.low, self.table = low, table
+
+    @classmethod
+    def build(cls, ids: pl.Series) -> IdTable | None:
+        """The table of ``ids`` (no nulls), or None when they repeat, spread too far or
+        one is negative."""
+        import numpy as np
+
+        if ids.is_empty() or ids.null_count():
+            return None
+        values = ids.cast(pl.Int64).to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if low < 0 or high - low >= DENSE * (len(values) + 1024):
+            return None  # (ids ≥ 0: no difference of two ids passes 64 bits)
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[values - low] = np.arange(len(values))
+        if np.count_nonzero(table >= 0) != len(values):
+            return None  # an id held by two rows
+        return cls(low, table)
+
+    def rows(self, wanted: pl.Series) -> Rows:
+        """For each of ``wanted``: the row holding that id, −1 where none (or null)."""
+        import numpy as np
+
+        values = wanted.cast(pl.Int64).fill_null(self.low).to_numpy()
+        inside = (values >= self.low) & (values - self.low < len(self.table))
+        if wanted.null_count():
+            inside &= wanted.is_not_null().to_numpy()
+        found: Rows = np.where(inside, self.table[np.where(inside, values - self.low, 0)], -1)
+        return found

@@ -1,11 +1,11 @@
-"""Tree shape of every thread at once, from parent links: the numbers thread_stats needs.
+"""The nodes of every thread's tree at once, from parent links, for thread_stats' numbers.
 
 The nodes are the current comments ("real" nodes, one per row of ``comments``), the
 **placeholders** (ancestors a comment's path names that were not collected) and, as the
 root of each thread, its post. A real node's parent is the comment its ``parent_id``
 names, when that was collected; only the paths of **orphans** (comments whose parent was
-not collected) are read, for the placeholders they name. Subtree sizes then come from
-one Euler tour of all the trees at once (fedithreads.core.forest). Work and memory grow
+not collected) are read, for the placeholders they name. Subtree sizes and the numbers
+of each thread then come from the nodes (fedithreads.core.treesums). Work and memory grow
 with the number of nodes and the length of the orphans' paths, never with depth ×
 comments: a reply chain 10,000 deep costs what 10,000 comments in a flat thread cost.
 
@@ -24,13 +24,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fedithreads.core.forest import subtree_totals
-from fedithreads.core.keys import KeyIndex, name_codes, pack, widths
+from fedithreads.core.keys import IdTable, KeyIndex, name_codes, or_null
 
 THREAD = ["instance", "post_id"]
 TID = "_tid"
 """The column of thread numbers: each (instance, post_id) numbered 0, 1, … in order."""
-I64_MAX = 2**63 - 1
 
 PathReader = Callable[[pl.DataFrame], pl.Series]
 """The paths of some comments, given their rows' ``instance`` and ``comment_id``, in order:
@@ -73,6 +71,10 @@ def build_nodes(
     in_real = _Lookup(real)
     parent = in_real.above(real, "_pid")
     orphan = real["_pid"].is_not_null() & parent.is_null()
+    if not orphan.any():  # no placeholders: every comment under its parent or its post
+        nodes = _comment_nodes(real, parent, parent.is_not_null(), roots=real.height)
+        frame = pl.concat([nodes, _post_nodes(threads.height)], how="vertical_relaxed")
+        return Nodes(frame, real.height, real.height)
     orphan_paths = (
         comments["path"].filter(orphan)
         if paths is None
@@ -82,22 +84,19 @@ def build_nodes(
     holders = _placeholders(named, start=real.height)
     in_holders = _Lookup(holders)
     roots = real.height + holders.height
-    post = pl.col(TID) + roots
+    lost = real.filter(orphan)
+    held = _nulls(real.height).scatter(lost["_row"], in_holders.above(lost, "_pid"))
     under = real["_row"].is_in(named.filter("_real")["_orow"].implode())
-    comment_nodes = real.select(
-        TID,
-        "_id",
-        pl.coalesce(parent, in_holders.above(real, "_pid"), post).alias("_parent"),
-        "_depth",
-        pl.lit(True).alias("_real"),
-        (parent.is_not_null() | under).alias("_under_real"),
-        "_cc",
+    comment_nodes = _comment_nodes(
+        real, pl.coalesce(parent, held), parent.is_not_null() | under, roots=roots
     )
     holder_nodes = holders.select(
         TID,
         "_id",
         pl.coalesce(
-            in_real.above(holders, "_prev"), in_holders.above(holders, "_prev"), post
+            in_real.above(holders, "_prev"),
+            in_holders.above(holders, "_prev"),
+            pl.col(TID) + roots,
         ).alias("_parent"),
         "_depth",
         pl.lit(False).alias("_real"),
@@ -108,6 +107,25 @@ def build_nodes(
         [comment_nodes, holder_nodes, _post_nodes(threads.height)], how="vertical_relaxed"
     )
     return Nodes(frame, real.height, roots)
+
+
+def _comment_nodes(
+    real: pl.DataFrame, parent: pl.Series | pl.Expr, under_real: pl.Series, *, roots: int
+) -> pl.DataFrame:
+    """The comments' node rows: under ``parent`` (a row), else under their post."""
+    return real.select(
+        TID,
+        "_id",
+        pl.coalesce(parent, pl.col(TID) + roots).alias("_parent"),
+        "_depth",
+        pl.lit(True).alias("_real"),
+        under_real.alias("_under_real"),
+        "_cc",
+    )
+
+
+def _nulls(size: int) -> pl.Series:
+    return pl.repeat(None, size, dtype=pl.Int64, eager=True)
 
 
 def _comment_rows(comments: pl.DataFrame, threads: pl.DataFrame) -> pl.DataFrame:
@@ -140,21 +158,33 @@ def _post_nodes(threads: int) -> pl.DataFrame:
 
 
 class _Lookup:
-    """Nodes found by their thread and id (binary search on packed keys)."""
+    """Nodes found by their thread and id: in a table by id when the ids are distinct
+    and dense (then checked to be of the same thread), else by binary search on packed
+    (thread, id) keys."""
 
     def __init__(self, among: pl.DataFrame) -> None:
         self.among = among
-        self.index = KeyIndex(among, [TID, "_id"])
+        self.table = IdTable.build(among["_id"])
+        self.index = KeyIndex(among, [TID, "_id"]) if self.table is None else None
+        self.tid = among[TID].to_numpy()
+        self.depth = among["_depth"].to_numpy()
+        self.row = among["_row"].cast(pl.Int64).to_numpy()
 
     def above(self, rows: pl.DataFrame, label: str) -> pl.Series:
         """For each of ``rows``: the row (``_row``) of the node of its thread whose id is
         ``rows[label]``, one level above it; null where there is none."""
+        import numpy as np
+
         if self.among.is_empty():
-            return pl.repeat(None, rows.height, dtype=pl.Int64, eager=True)
-        at = self.index.find(rows.select(TID, label))
-        one_up = self.among["_depth"].gather(at) == rows["_depth"] - 1
-        found = self.among["_row"].cast(pl.Int64).gather(at)
-        return pl.select(pl.when(one_up).then(found)).to_series().alias("_found")
+            return _nulls(rows.height)
+        if self.index is not None:
+            at = self.index.rows(rows.select(TID, label))
+        elif self.table is not None:
+            at = self.table.rows(rows[label])
+            at = np.where(self.tid[np.maximum(at, 0)] == rows[TID].to_numpy(), at, -1)
+        known = np.maximum(at, 0)
+        one_up = (at >= 0) & (self.depth[known] == rows["_depth"].to_numpy() - 1)
+        return or_null(np.where(one_up, self.row[known], -1)).alias("_found")
 
 
 def _orphan_labels(
@@ -190,67 +220,3 @@ def _placeholders(named: pl.DataFrame, *, start: int) -> pl.DataFrame:
     return missing.select(
         TID, "_id", "_depth", "_prev", pl.col("_above").alias("_under_real")
     ).with_row_index("_row", offset=start)
-
-
-def shape(nodes: Nodes) -> pl.DataFrame:
-    """Per thread (``_tid``): ``_n`` (nodes + the post), ``mean_branching``,
-    ``max_width``, ``_s1`` = Σ s(v) and ``_s2`` = Σ s(v)² over the nodes (s(v): nodes in
-    v's subtree, itself included), ``structural_virality`` and ``_shortfall`` (see
-    fedithreads.analysis.stats.thread_stats; saturating at the largest 64-bit integer)."""
-    frame = nodes.frame
-    is_root = pl.int_range(frame.height, eager=True) >= nodes.roots
-    body = frame.with_columns(_subtree_sizes(frame, is_root)).head(nodes.roots)
-    short = (
-        pl.when(pl.col("_under_real"))
-        .then(0)
-        .when(pl.col("_real"))
-        .then((pl.col("_cc") - (pl.col("_s_real") - 1)).clip(lower_bound=0))
-        .otherwise(1)
-    )
-    big = pl.Int128
-    per_thread = body.group_by(TID).agg(
-        (pl.len() + 1).cast(pl.Int64).alias("_n"),
-        # the distinct parents: the nodes with a reply (s > 1), and the post
-        (pl.len() / ((pl.col("_s") > 1).sum() + 1)).alias("mean_branching"),
-        pl.col("_s").cast(big).sum().alias("_s1"),
-        (pl.col("_s").cast(big) * pl.col("_s").cast(big)).sum().alias("_s2"),
-        short.cast(big).sum().clip(upper_bound=I64_MAX).cast(pl.Int64).alias("_shortfall"),
-    )
-    n = pl.col("_n").cast(pl.Float64)
-    wiener = (pl.col("_n").cast(big) * pl.col("_s1") - pl.col("_s2")).cast(pl.Float64)
-    return (
-        per_thread.join(_widths(body), on=TID, how="left")
-        .with_columns((wiener / (n * (n - 1) / 2)).alias("structural_virality"))
-        .with_columns(pl.col(TID).cast(pl.UInt32))
-    )
-
-
-_HALF = 1 << 32
-
-
-def _subtree_sizes(frame: pl.DataFrame, is_root: pl.Series) -> list[pl.Series]:
-    """``_s`` (nodes in each node's subtree, itself included; the posts not counted)
-    and ``_s_real`` (the collected comments among them). Both are added up as one
-    Int64, ``_s`` in the high 32 bits (they fit: fewer nodes than 2³¹), which halves
-    the work of ``subtree_totals``."""
-    if frame.height >= _HALF // 2:
-        sums = subtree_totals(
-            frame["_parent"], frame["_depth"], {"_s": ~is_root, "_s_real": frame["_real"]}
-        )
-        return [sums["_s"], sums["_s_real"]]
-    both = (~is_root).cast(pl.Int64) * _HALF + frame["_real"].cast(pl.Int64)
-    packed = subtree_totals(frame["_parent"], frame["_depth"], {"_both": both})["_both"]
-    return [(packed // _HALF).alias("_s"), (packed % _HALF).alias("_s_real")]
-
-
-def _widths(body: pl.DataFrame) -> pl.DataFrame:
-    """``max_width`` per thread: the most nodes at one depth (counted on one packed key)."""
-    levels = body.select(TID, "_depth")
-    bits = widths(levels)
-    if bits is None:
-        counts = levels.group_by(TID, "_depth").agg(pl.len().alias("_w"))
-    else:
-        key = pack([TID, "_depth"], bits)
-        counts = levels.group_by(key.alias("_k")).agg(pl.len().alias("_w"))
-        counts = counts.select((pl.col("_k") // (1 << bits[1])).alias(TID), "_w")
-    return counts.group_by(TID).agg(pl.col("_w").max().cast(pl.Int64).alias("max_width"))
