@@ -138,13 +138,13 @@ class Collector:
             progress=self.progress,
             earlier=self._earlier(run.run_id) if resumed else None,
         )
-        async with self._client(archive) as client:
-            report.targets = await self._targets(client, run.run_id, targets)
-            report.hosts = client.stats
-        await batch.flush()
-        if self.views.resolutions:
-            append_snapshots(self.data_dir, run.run_id, "resolutions", self.views.frame())
-        self._write_languages(run.run_id)
+        try:
+            async with self._client(archive) as client:
+                report.targets = await self._targets(client, run.run_id, targets)
+                report.hosts = client.stats
+        finally:
+            self.threads.close()
+        await asyncio.gather(batch.flush(), asyncio.to_thread(self._write_hosts, run.run_id))
         self.ledger.save()  # every written thread recorded before compacting
         compact_run(self.data_dir, run.run_id)
         shutil.rmtree(spool_root(self.data_dir) / safe_name(run.run_id), True)
@@ -154,8 +154,12 @@ class Collector:
         self.ledger.save()
         return report
 
-    def _write_languages(self, run_id: str) -> None:
-        """The languages each host detected lists on its /site, as one part of the run."""
+    def _write_hosts(self, run_id: str) -> None:
+        """What the run learnt of the hosts, each a part of the run: where the copies of
+        threads were looked up (``resolutions``), and the languages each host detected
+        lists on its /site. In a worker thread, while the last batch is written."""
+        if self.views.resolutions:
+            append_snapshots(self.data_dir, run_id, "resolutions", self.views.frame())
         found = languages_frame(self.servers, self.now(), run_id)
         if not found.is_empty():
             append_snapshots(self.data_dir, run_id, "languages", found, "site")
