@@ -117,10 +117,11 @@ def page_rate(log: list[tuple[float, str, str]]) -> tuple[float, float, float]:
     return pages[0], pages[-1], (len(pages) - 1) / (pages[-1] - pages[0])
 
 
-def timeline(fed: Federation, t0: float) -> list[str]:
+def timeline(fed: Federation, t0: float, wall: float) -> list[str]:
     """Per host, in seconds after the run started (answer times, so after the 100 ms
     latency): its first and last requests, its requests before the comment pages, when
-    those began and their rate, and its longest gap."""
+    those began and their rate, and its longest gap; then how long the run went on after
+    the last answer (verdicts, part files, compaction, manifest: its tail)."""
     lines = []
     for k, (member, log) in enumerate(zip(fed.members, fed.logs, strict=True)):
         if not log:
@@ -135,6 +136,8 @@ def timeline(fed: Federation, t0: float) -> list[str]:
             f"{times[0]:.3f}-{times[-1]:.3f}s; {', '.join(setup)}; comment pages from "
             f"{first - t0:.3f}s at {rate:.1f}/s; longest gap {gap:.3f}s at {at:.3f}s"
         )
+    last = max((t - t0 for log in fed.logs for t, _, _ in log), default=0.0)
+    lines.append(f"run: ended at {wall:.3f}s, {wall - last:.3f}s after the last answer")
     return lines
 
 
@@ -216,7 +219,7 @@ def bench_federation(
             all(exact) and everything == fed.union and report.ok,
         )
     )
-    return rows, timeline(fed, t0)
+    return rows, timeline(fed, t0, ours)
 
 
 def run_all(full: bool = False, show_timeline: bool = False) -> list[Row]:

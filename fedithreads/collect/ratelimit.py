@@ -5,6 +5,10 @@ requests per T seconds: a token bucket on 0.19, a fixed-window counter on 1.0
 (reference/lemmy-api.md §3.1). The limiter sends at ``fraction`` f of the published rate
 (f·C/T per second) and allows a burst of only (1 − f)·C (at least 1), so that no window of
 T seconds, aligned or not, ever holds more than C requests: safe under both algorithms.
+A published limit that arrives after the first requests (with /site) is applied as if it
+had been in force since the first: the bucket replays the times those requests left, so
+the requests sent meanwhile are charged to it (even beyond empty), and the time since
+refills it, as the server's own bucket has been refilling.
 When the server still answers "rate limited", ``pause`` empties the bucket and holds
 every request for the wait the server asked for. Clock and sleep are injected, so tests
 never really wait.
@@ -20,6 +24,9 @@ from fedithreads.config import Settings
 from fedithreads.core.units import Clock, Sleep
 
 _EPSILON = 1e-9
+_REPLAYED = 256
+"""A bucket remembers when its first requests left, this many at most, to replay them
+under the limit the host publishes (its /site comes with the first few)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +56,37 @@ class TokenBucket:
         self._held_until = 0.0
         self.waited = 0.0
         self.acquired = 0
-        self.set_rate(rate, fraction=fraction, spent=0)
+        self._sent: list[float] | None = []
+        """When the first requests left (None once replayed, or too many to keep)."""
+        self.set_rate(rate, fraction=fraction)
 
     def set_rate(self, rate: Rate, *, fraction: float, spent: int | None = None) -> None:
         """Adopt a new published limit. The tokens on hand are kept (capped) or, when the
-        requests ``spent`` so far are given, a full bucket less those."""
+        requests ``spent`` so far are given, those are charged to the new bucket, as if
+        it had been in force since the first of them left (``_replay``)."""
         self.rate = rate
         self.capacity = max(1.0, rate.requests * (1.0 - fraction))
         self.refill = rate.per_second * fraction
         self._stamp = self._clock()
         if spent is not None:
-            self._tokens = max(0.0, self.capacity - spent)
+            self._tokens = self._replay(spent)
         else:
             self._tokens = min(getattr(self, "_tokens", self.capacity), self.capacity)
+
+    def _replay(self, spent: int) -> float:
+        """The tokens a full bucket of the current rate, started when the first request
+        left, holds now after the requests that left since (negative: a debt to wait
+        off). Without their times (too many), a full bucket less the ``spent`` ones."""
+        sent, self._sent = self._sent, None
+        if sent is None:
+            return max(0.0, self.capacity - spent)
+        if not sent:
+            return self.capacity
+        tokens, last = self.capacity, sent[0]
+        for t in sent:
+            tokens = min(self.capacity, tokens + (t - last) * self.refill) - 1.0
+            last = t
+        return min(self.capacity, tokens + (self._stamp - last) * self.refill)
 
     def _top_up(self, now: float) -> None:
         self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.refill)
@@ -79,8 +104,15 @@ class TokenBucket:
                 if self._tokens >= 1.0 - _EPSILON:  # float sums of refills may fall a hair short
                     self._tokens = max(0.0, self._tokens - 1.0)
                     self.acquired += 1
+                    self._note_sent(now)
                     return
                 await self._wait((1.0 - self._tokens) / self.refill)
+
+    def _note_sent(self, now: float) -> None:
+        if self._sent is not None:
+            self._sent.append(now)
+            if len(self._sent) > _REPLAYED:
+                self._sent = None
 
     async def _wait(self, seconds: float) -> None:
         self.waited += seconds

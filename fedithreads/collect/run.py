@@ -25,7 +25,8 @@ import httpx
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
-from fedithreads.collect.detect import Detector, Server, languages_frame
+from fedithreads.collect.detect import Detector, Server
+from fedithreads.collect.hostparts import HostParts
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.lists import list_target
 from fedithreads.collect.modlog import read_modlog
@@ -44,6 +45,7 @@ from fedithreads.collect.targets import (
     likely_ap_id,
     target_key,
 )
+from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.collect.warmup import warm_up
@@ -138,13 +140,14 @@ class Collector:
             progress=self.progress,
             earlier=self._earlier(run.run_id) if resumed else None,
         )
-        async with self._client(archive) as client:
-            report.targets = await self._targets(client, run.run_id, targets)
-            report.hosts = client.stats
-        await batch.flush()
-        if self.views.resolutions:
-            append_snapshots(self.data_dir, run.run_id, "resolutions", self.views.frame())
-        self._write_languages(run.run_id)
+        try:
+            async with self._client(archive) as client:
+                report.targets = await self._targets(client, run.run_id, targets)
+                report.hosts = client.stats
+        finally:
+            self.threads.close()
+        self.views.close()
+        await asyncio.gather(batch.flush(), self._hosts)  # the hosts' parts: if news, again
         self.ledger.save()  # every written thread recorded before compacting
         compact_run(self.data_dir, run.run_id)
         shutil.rmtree(spool_root(self.data_dir) / safe_name(run.run_id), True)
@@ -153,12 +156,6 @@ class Collector:
         state.run = None
         self.ledger.save()
         return report
-
-    def _write_languages(self, run_id: str) -> None:
-        """The languages each host detected lists on its /site, as one part of the run."""
-        found = languages_frame(self.servers, self.now(), run_id)
-        if not found.is_empty():
-            append_snapshots(self.data_dir, run_id, "languages", found, "site")
 
     async def _targets(
         self, client: Client, run_id: str, targets: Sequence[Target]
@@ -173,9 +170,12 @@ class Collector:
             self.now,
             self._known_copies(targets),
         )
+        parts = HostParts(self.data_dir, run_id, self.views, detector.found, self.now)
+        self._hosts = asyncio.ensure_future(parts.keep())
         try:
             done = await asyncio.gather(*(self._target(client, detector, t) for t in targets))
         except asyncio.CancelledError:  # stopped: the threads keep what they had
+            await cancel_and_wait([self._hosts])
             await self.views.stop()
             await self.threads.stop()
             await detector.stop()

@@ -22,6 +22,7 @@ from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
 from fedithreads.collect.resume import Earlier, EarlierPages
 from fedithreads.collect.spool import Spool
+from fedithreads.collect.spoolfeed import SpoolFeed, SpoolFeeds
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.config import Settings
@@ -63,6 +64,7 @@ class ThreadRunner:
         self.data_dir = ledger.data_dir
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._threads: dict[str, asyncio.Future[ThreadOutcome]] = {}
+        self.feeds = SpoolFeeds()
 
     async def run(self, api: ThreadApi, post: PostRecord, *, with_post: bool) -> ThreadOutcome:
         """Each thread once per run, however many targets name it."""
@@ -75,6 +77,10 @@ class ThreadRunner:
         """Cancel every thread still under way and wait until each has kept what it
         fetched: a stopped run leaves no crawl running after it, on a closed client."""
         await cancel_and_wait(self._threads.values())
+
+    def close(self) -> None:
+        """End the worker thread that fed the spools (once no crawl is under way)."""
+        self.feeds.close()
 
     async def _once(self, api: ThreadApi, post: PostRecord, with_post: bool) -> ThreadOutcome:
         key = f"{post.instance}/{post.post_id}"
@@ -116,36 +122,46 @@ class ThreadRunner:
     async def _crawl(
         self, api: ThreadApi, post: PostRecord, reason: str, with_post: bool
     ) -> ThreadOutcome:
+        """Crawl the thread, its rows spooled off the event loop and its post row written
+        in a worker thread meanwhile (neither holds other hosts' requests, nor, at the end,
+        the thread's own finishing); then keep what was fetched."""
         spool = Spool(
             spool_root(self.data_dir)
             / safe_name(self.ledger.run_id)
             / safe_name(f"{post.instance}-{post.post_id}")
         )
+        feed = self.feeds.feed(spool)
         kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
-        crawler = self._crawler(api, spool, kept.page if kept else None)
+        crawler = self._crawler(api, feed, kept.page if kept else None)
+        posting = (
+            [asyncio.ensure_future(asyncio.to_thread(self._write_post, post))] if with_post else []
+        )
         self.progress("comments_expected", post.comments)
         error = None
         try:
             result = await crawler.crawl(post.post_id, post)
         except StoreError:  # the disk, not the server: the whole run stops
+            await cancel_and_wait(posting)
             raise
         except FedithreadsError as exc:  # keep what was fetched, marked incomplete
             result, error = crawler.so_far(post), str(exc)
         except asyncio.CancelledError:  # the run is stopping: keep what was fetched
-            self._keep_interrupted(crawler.so_far(post), spool, with_post)
+            for write in posting:  # its worker thread goes on; written again below
+                write.cancel()
+            self._keep_interrupted(crawler.so_far(post), feed, with_post)
             raise
         del crawler  # its columns: the rows themselves are in the spool
-        return await self._keep(result, spool, reason, with_post, error)
+        await asyncio.gather(feed.settled(), *posting)  # every row handed on, the post written
+        return await self._keep(result, spool, reason, error)
 
     async def _keep(
-        self, result: ThreadResult, spool: Spool, reason: str, with_post: bool, error: str | None
+        self, result: ThreadResult, spool: Spool, reason: str, error: str | None
     ) -> ThreadOutcome:
-        """Write a crawled thread's rows and record it done once they are on disk; a
-        failed crawl's rows too, its thread recorded incomplete (the next run crawls it)."""
+        """Write a crawled thread's rows (its post row is written already) and record it
+        done once they are on disk; a failed crawl's rows too, its thread recorded
+        incomplete (the next run crawls it)."""
         post, completeness = result.post, result.completeness
         self.ledger.state.note_page_limits(post.instance, result.ceiling, result.beyond)
-        if with_post:
-            self._write_post(post)
         outcome = ThreadOutcome.from_result(result, reason, len(completeness.rejected), error)
         seen = ThreadSeen(
             post.comments,
@@ -164,23 +180,24 @@ class ThreadRunner:
             self.ledger.commit([finished])
         return outcome
 
-    def _keep_interrupted(self, result: ThreadResult, spool: Spool, with_post: bool) -> None:
+    def _keep_interrupted(self, result: ThreadResult, feed: SpoolFeed, with_post: bool) -> None:
         """What an interrupted crawl fetched, written at once (the run is being torn down)
         as the thread's own part, and not recorded as done: the resumed run crawls the
-        thread again and writes the same part, so no row is ever doubled."""
+        thread again and writes the same parts, so no row is ever doubled."""
         try:
-            if with_post:
+            feed.settle_now()
+            if with_post:  # again: the worker thread's write may not have ended
                 self._write_post(result.post)
-            spool.write(self._part(result.post), result.completeness.rejected)
+            feed.spool.write(self._part(result.post), result.completeness.rejected)
         except FedithreadsError:  # the disk is full too: the next run crawls it anyway
-            spool.discard()
+            feed.spool.discard()
 
     def _part(self, post: PostRecord) -> Location:
         """The thread's own comments part of this run."""
         part = f"thread-{post.post_id}"
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
-    def _crawler(self, api: ThreadApi, spool: Spool, earlier: Earlier | None) -> ThreadCrawler:
+    def _crawler(self, api: ThreadApi, feed: SpoolFeed, earlier: Earlier | None) -> ThreadCrawler:
         """A crawler paced for the host; the page ceiling configured or known from the
         version is a hint to probe, one met on the host before is a wall; ``earlier``:
         the pages an interrupted attempt fetched."""
@@ -194,13 +211,13 @@ class ThreadRunner:
             hint=hint,
             ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
-            sink=lambda rows, replaced: self._sink(spool, rows, replaced),
+            sink=lambda rows, replaced: self._sink(feed, rows, replaced),
             earlier=earlier,
         )
 
-    def _sink(self, spool: Spool, rows: list[CommentRecord], replaced: list[int]) -> None:
+    def _sink(self, feed: SpoolFeed, rows: list[CommentRecord], replaced: list[int]) -> None:
         """A page's new or newer comments to the spool, and how many were new to the bar."""
-        spool.add(rows, replaced)
+        feed.add(rows, replaced)
         if len(rows) > len(replaced):
             self.progress("comments", len(rows) - len(replaced))
 

@@ -71,6 +71,9 @@ class Views:
         self._asked: dict[tuple[str, str], asyncio.Future[ViewOutcome]] = {}
         self._early: dict[tuple[str, str], asyncio.Future[tuple[ThreadApi, PostRecord]]] = {}
         self._stopped = False
+        self._looking = 0
+        self._news = asyncio.Event()
+        self._closing = False
 
     def look_early(self, ap_id: str, across: Sequence[Instance]) -> None:
         """Start looking ``ap_id`` up on each of ``across`` now, before the post whose
@@ -101,6 +104,18 @@ class Views:
             )
         )
 
+    async def news(self) -> bool:
+        """Wait until the lookups under way have all been answered (``resolutions`` has
+        news), or the run is closing; whether it is."""
+        await self._news.wait()
+        self._news.clear()
+        return self._closing
+
+    def close(self) -> None:
+        """No lookup comes after this: ``news`` says so."""
+        self._closing = True
+        self._news.set()
+
     async def stop(self) -> None:
         """Cancel the copies still being looked up and wait for them: none starts a crawl
         after this, and the ThreadRunner's own ``stop`` then ends the crawls under way."""
@@ -117,6 +132,25 @@ class Views:
 
     async def _view(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         view = ViewOutcome(where.host, post.ap_id, None, home=is_home)
+        self._looking += 1
+        try:
+            copy = await self._look(view, where, post)
+        finally:
+            self._looking -= 1
+            if not self._looking:
+                self._news.set()
+        if copy is None:
+            return view
+        if self._stopped:
+            raise asyncio.CancelledError
+        view.thread = await self.threads.run(*copy, with_post=True)
+        return view
+
+    async def _look(
+        self, view: ViewOutcome, where: Instance, post: PostRecord
+    ) -> tuple[ThreadApi, PostRecord] | None:
+        """The copy of ``post`` on ``where``, if it holds one; ``view`` and the
+        resolutions say what the lookup found."""
         try:
             early = self._early.pop((where.host, post.ap_id), None)
             api, local = await (early or self._ask(where, post.ap_id))
@@ -130,17 +164,14 @@ class Views:
                 what = "cannot look the post up there" if server else None
                 view.error = _naming(where.host, exc, what)
             self._note(view, server)
-            return view
+            return None
         if local.ap_id != post.ap_id:  # another post: not a copy of this thread
             view.error = f"{where.host}: resolve_object answered with another post ({local.ap_id})"
             self._note(view, api.server)
-            return view
+            return None
         view.found, view.post_id = True, local.post_id
         self._note(view, api.server)
-        if self._stopped:
-            raise asyncio.CancelledError
-        view.thread = await self.threads.run(api, local, with_post=True)
-        return view
+        return api, local
 
     async def _ask(self, where: Instance, ap_id: str) -> tuple[ThreadApi, PostRecord]:
         """The detected host's api and its copy of the post ``ap_id``."""
@@ -185,15 +216,16 @@ class Views:
             }
         )
 
-    def frame(self) -> pl.DataFrame:
-        """The resolutions asked so far, in the table's schema."""
+    def frame(self, first: int | None = None) -> pl.DataFrame:
+        """The resolutions asked so far (the ``first`` of them), in the table's schema."""
         import polars as pl
 
         from fedithreads.core import schema
 
-        if not self.resolutions:
+        rows = self.resolutions[:first]
+        if not rows:
             return schema.empty("resolutions")
-        return pl.DataFrame(self.resolutions, schema=schema.RESOLUTIONS)
+        return pl.DataFrame(rows, schema=schema.RESOLUTIONS)
 
 
 def _drop(lookups: Iterable[asyncio.Future[Any] | None]) -> None:

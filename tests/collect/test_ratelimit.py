@@ -87,3 +87,35 @@ async def test_a_new_published_rate_applies_at_once() -> None:
     times = await times_of(bucket, clock, 4)
 
     assert times == pytest.approx([0.0, 0.5, 1.0, 1.5])
+
+
+async def test_a_limit_published_after_the_first_requests_counts_them_from_the_first() -> None:
+    """Requests at 0, 0.1 and 0.1 s under the default limit, then 60 per second (at 90 %:
+    bursts of 6, 54 a second) adopted at 0.2 s: a bucket of 6 started at 0 s has paid them
+    back by then, so 6 leave at once and the 7th 1/54 s later."""
+    clock = FakeClock()
+    bucket = TokenBucket(Rate(150, 60), fraction=0.9, clock=clock, sleep=clock.sleep)
+    await bucket.acquire()
+    clock.t = 0.1
+    await bucket.acquire()
+    await bucket.acquire()
+    clock.t = 0.2
+
+    bucket.set_rate(Rate(60, 1), fraction=0.9, spent=3)
+    times = await times_of(bucket, clock, 7)
+
+    assert times == pytest.approx([0.2] * 6 + [0.2 + 1 / 54], abs=1e-5)
+
+
+async def test_requests_past_a_limit_published_later_are_a_debt_waited_off() -> None:
+    """12 requests at once under the default limit, then 10 per second at 90 % (a bucket
+    of 1, 9 a second): the new bucket is 11 tokens short, so the next request waits
+    12/9 s, not 1/9 s."""
+    clock = FakeClock()
+    bucket = TokenBucket(Rate(150, 60), fraction=0.9, clock=clock, sleep=clock.sleep)
+    await times_of(bucket, clock, 12)
+
+    bucket.set_rate(Rate(10, 1), fraction=0.9, spent=12)
+    times = await times_of(bucket, clock, 1)
+
+    assert times == pytest.approx([12 / 9], abs=1e-5)
