@@ -85,7 +85,7 @@ class KeyIndex:
         if self.bits is None:
             return
         keys = self.frame.select(pack(self.on, self.bits)).to_series().to_numpy()
-        if bool(np.all(keys[1:] >= keys[:-1])):
+        if ascending(keys):
             self.order, self.keys = None, keys
         else:
             self.order = np.argsort(keys, kind="stable")
@@ -120,6 +120,13 @@ class KeyIndex:
         )
         found = wanted.join(among, on=self.on, how="left", maintain_order="left")
         return found["_found"].cast(pl.Int64)
+
+
+def ascending(values: Rows) -> bool:
+    """Whether a numpy array of integers is in ascending order (equal neighbours allowed)."""
+    import numpy as np
+
+    return bool(np.all(values[1:] >= values[:-1]))
 
 
 def or_null(rows: Rows) -> pl.Series:
