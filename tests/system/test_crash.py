@@ -227,6 +227,16 @@ def one_trial(trial: Trial, target: str, root: Path, config: Path) -> Trial:
     return trial
 
 
+def time_a_run(target: str, data_dir: Path, config: Path) -> float:
+    """Seconds from taking the lock to the exit of an uninterrupted run."""
+    run = subprocess.Popen(collect_cmd(target, data_dir, config), stdout=subprocess.DEVNULL)
+    while not (data_dir / ".lock").exists() and run.poll() is None:
+        time.sleep(0.002)
+    locked = time.monotonic()
+    assert run.wait(timeout=180) == 0
+    return time.monotonic() - locked
+
+
 def phase_of(data_dir: Path) -> str:
     """Where in its run a killed collect was stopped, judged by what it left."""
     state = State.load(data_dir)
@@ -253,12 +263,13 @@ def test_twenty_random_sigkills_each_rerun_equal_an_uninterrupted_run(tmp_path: 
         target = f"{server.base_url}/c/technology@lemmy.world"
         clean_dir = tmp_path / "clean"
         started = time.monotonic()
-        clean = subprocess.Popen(collect_cmd(target, clean_dir, config))
-        while not (clean_dir / ".lock").exists():
-            time.sleep(0.002)
-        locked = time.monotonic()
-        assert clean.wait(timeout=180) == 0
-        run_seconds = time.monotonic() - locked
+        # The first run of a fresh install also writes bytecode and pulls libraries from
+        # disk, so it can outlast the runs that follow by a third; the kills are spread
+        # over the quicker of two uninterrupted runs.
+        run_seconds = min(
+            time_a_run(target, tmp_path / "warm-up", config),
+            time_a_run(target, clean_dir, config),
+        )
         rng = random.Random(20261127)
         trials = [Trial(i, rng.uniform(0.0, run_seconds * 1.05)) for i in range(TRIALS)]
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -274,7 +285,10 @@ def test_twenty_random_sigkills_each_rerun_equal_an_uninterrupted_run(tmp_path: 
             clean_dir,
             exact=trial.killed_alive and trial.phase != "finished",
         )
-    assert sum(t.killed_alive for t in done) >= TRIALS * 3 // 4, "most kills hit a live run"
+    alive = sum(t.killed_alive for t in done)
+    assert alive >= TRIALS * 3 // 4, (
+        f"most kills hit a live run: {alive} of {TRIALS} in {run_seconds:.2f} s"
+    )
     print("\nkill phases:", sorted(Counter(t.phase.split(" (")[0] for t in done).items()))
     print(
         "reader scans:",
