@@ -284,8 +284,8 @@ class Collector:
             else:
                 early = self._look_early(target)
                 api, post = await self._api_and_post(client, detector, target)
-                thread, views = await asyncio.gather(
-                    self.threads.run(api, post, with_post=True), self._views(post, target, early)
+                views, thread = await asyncio.gather(  # the copies found start first
+                    self._views(post, target, early), self.threads.run(api, post, with_post=True)
                 )
                 outcome.threads.append(thread)
                 outcome.views = views

@@ -68,10 +68,16 @@ class ThreadRunner:
 
     async def run(self, api: ThreadApi, post: PostRecord, *, with_post: bool) -> ThreadOutcome:
         """Each thread once per run, however many targets name it."""
+        return await asyncio.shield(self.start(api, post, with_post=with_post))
+
+    def start(
+        self, api: ThreadApi, post: PostRecord, *, with_post: bool
+    ) -> asyncio.Future[ThreadOutcome]:
+        """The thread under way (started now if it was not): ``run`` without waiting."""
         key = f"{post.instance}/{post.post_id}"
         if key not in self._threads:
             self._threads[key] = asyncio.ensure_future(self._once(api, post, with_post))
-        return await asyncio.shield(self._threads[key])
+        return self._threads[key]
 
     async def stop(self) -> None:
         """Cancel every thread still under way and wait until each has kept what it
@@ -124,7 +130,12 @@ class ThreadRunner:
     ) -> ThreadOutcome:
         """Crawl the thread, its rows spooled off the event loop and its post row written
         in a worker thread meanwhile (neither holds other hosts' requests, nor, at the end,
-        the thread's own finishing); then keep what was fetched."""
+        the thread's own finishing); then keep what was fetched.
+
+        The post row waits for the crawl's first page (or its end, if no page came): a
+        worker thread building a frame holds the GIL in turns with the event loop, and
+        at the crawl's start the loop is sending its first requests, each late by what
+        it waits (the host's bucket is full then: what it could have spent is lost)."""
         spool = Spool(
             spool_root(self.data_dir)
             / safe_name(self.ledger.run_id)
@@ -132,10 +143,13 @@ class ThreadRunner:
         )
         feed = self.feeds.feed(spool)
         kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
-        crawler = self._crawler(api, feed, kept.page if kept else None)
-        posting = (
-            [asyncio.ensure_future(asyncio.to_thread(self._write_post, post))] if with_post else []
-        )
+        posting: list[asyncio.Future[None]] = []
+
+        def write_post() -> None:
+            if with_post and not posting:
+                posting.append(asyncio.ensure_future(asyncio.to_thread(self._write_post, post)))
+
+        crawler = self._crawler(api, feed, kept.page if kept else None, write_post)
         self.progress("comments_expected", post.comments)
         error = None
         try:
@@ -151,6 +165,7 @@ class ThreadRunner:
             self._keep_interrupted(crawler.so_far(post), feed, with_post)
             raise
         del crawler  # its columns: the rows themselves are in the spool
+        write_post()  # if no page came
         await asyncio.gather(feed.settled(), *posting)  # every row handed on, the post written
         return await self._keep(result, spool, reason, error)
 
@@ -197,10 +212,16 @@ class ThreadRunner:
         part = f"thread-{post.post_id}"
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
-    def _crawler(self, api: ThreadApi, feed: SpoolFeed, earlier: Earlier | None) -> ThreadCrawler:
+    def _crawler(
+        self,
+        api: ThreadApi,
+        feed: SpoolFeed,
+        earlier: Earlier | None,
+        on_page: Callable[[], None] = lambda: None,
+    ) -> ThreadCrawler:
         """A crawler paced for the host; the page ceiling configured or known from the
         version is a hint to probe, one met on the host before is a wall; ``earlier``:
-        the pages an interrupted attempt fetched."""
+        the pages an interrupted attempt fetched; ``on_page`` is called with every page."""
         server = api.server
         conf = self.settings.hosts.get(server.host)
         expected = (conf.page_ceiling if conf else None) or server.page_ceiling
@@ -211,12 +232,19 @@ class ThreadRunner:
             hint=hint,
             ceiling=ceiling,
             window=2 * api.client.limiter(server.host).concurrency,
-            sink=lambda rows, replaced: self._sink(feed, rows, replaced),
+            sink=lambda rows, replaced: self._sink(feed, rows, replaced, on_page),
             earlier=earlier,
         )
 
-    def _sink(self, feed: SpoolFeed, rows: list[CommentRecord], replaced: list[int]) -> None:
+    def _sink(
+        self,
+        feed: SpoolFeed,
+        rows: list[CommentRecord],
+        replaced: list[int],
+        on_page: Callable[[], None],
+    ) -> None:
         """A page's new or newer comments to the spool, and how many were new to the bar."""
+        on_page()
         feed.add(rows, replaced)
         if len(rows) > len(replaced):
             self.progress("comments", len(rows) - len(replaced))
