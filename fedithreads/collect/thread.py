@@ -132,10 +132,12 @@ class ThreadRunner:
         in a worker thread meanwhile (neither holds other hosts' requests, nor, at the end,
         the thread's own finishing); then keep what was fetched.
 
-        The post row waits for the crawl's first page (or its end, if no page came): a
-        worker thread building a frame holds the GIL in turns with the event loop, and
-        at the crawl's start the loop is sending its first requests, each late by what
-        it waits (the host's bucket is full then: what it could have spent is lost)."""
+        The post row waits until the crawl's first window of pages is in (or its end,
+        for a shorter one): a worker thread building a frame holds the GIL in turns with
+        the event loop, which at a crawl's start is sending its first requests and then
+        reading the first answers to free their slots, each late by what it waits, while
+        the host's bucket is full or filling (what it cannot hold is lost). Once the pages
+        come at the bucket's pace, the bucket holds what a late turn did not spend."""
         spool = Spool(
             spool_root(self.data_dir)
             / safe_name(self.ledger.run_id)
@@ -144,9 +146,12 @@ class ThreadRunner:
         feed = self.feeds.feed(spool)
         kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
         posting: list[asyncio.Future[None]] = []
+        pages = [0]
+        window = _window(api)
 
-        def write_post() -> None:
-            if with_post and not posting:
+        def write_post(at_end: bool = False) -> None:
+            pages[0] += 1
+            if with_post and not posting and (at_end or pages[0] >= window):
                 posting.append(asyncio.ensure_future(asyncio.to_thread(self._write_post, post)))
 
         crawler = self._crawler(api, feed, kept.page if kept else None, write_post)
@@ -165,7 +170,7 @@ class ThreadRunner:
             self._keep_interrupted(crawler.so_far(post), feed, with_post)
             raise
         del crawler  # its columns: the rows themselves are in the spool
-        write_post()  # if no page came
+        write_post(at_end=True)  # if fewer pages came
         await asyncio.gather(feed.settled(), *posting)  # every row handed on, the post written
         return await self._keep(result, spool, reason, error)
 
@@ -231,7 +236,7 @@ class ThreadRunner:
             max_pages=self.settings.limits.max_pages,
             hint=hint,
             ceiling=ceiling,
-            window=2 * api.client.limiter(server.host).concurrency,
+            window=_window(api),
             sink=lambda rows, replaced: self._sink(feed, rows, replaced, on_page),
             earlier=earlier,
         )
@@ -256,6 +261,11 @@ class ThreadRunner:
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+
+def _window(api: ThreadApi) -> int:
+    """Pages a crawl asks for ahead: twice the requests its host may have in flight."""
+    return 2 * api.client.limiter(api.server.host).concurrency
 
 
 def crawl_reason(

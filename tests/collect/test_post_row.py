@@ -1,8 +1,10 @@
-"""A target's post row is written once its crawl's first page is in, never before it.
+"""A target's post row is written once its crawl's first window of pages is in.
 
-At the start of a crawl the event loop is sending the host's first requests; a worker
-thread building the post row's frame then would take the GIL in turns with it. So the
-row waits for the first page, and a crawl that brings no page still writes it.
+At the start of a crawl the event loop is sending the host's first requests and then
+reading their answers; a worker thread building the post row's frame then would take
+the GIL in turns with it. So the row waits for the first window of pages (twice the
+requests in flight: 16 by default), a shorter crawl writes it at its end, and a crawl
+that brings no page still writes it.
 """
 
 from __future__ import annotations
@@ -41,22 +43,41 @@ def record_order(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return events
 
 
-def test_the_post_row_is_written_after_the_first_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A post target's thread: the first page is handed on before the post row is
-    written, and the row is in the posts table at the end, once."""
-    events = record_order(monkeypatch)
-    thread = generate_thread(3, instance="lemmy.ca", n_comments=120, post_id=41)
+def crawl_one(tmp_path: Path, n_comments: int) -> None:
+    """Collect one post target, post 41 of ``n_comments`` comments, on a fresh server:
+    complete, its post row in the table once."""
+    thread = generate_thread(3, instance="lemmy.ca", n_comments=n_comments, post_id=41)
     with ReplayServer(
         ReplayDataset.from_threads([thread]), quirks=Quirks(published_rate_limit=QUICK)
     ) as server:
         report = collect(settings_for(tmp_path), f"{server.base_url}/post/41")
-
     assert report.ok
-    assert events[0] == "page"
-    assert events.count("post") == 1
     assert scan_table(tmp_path, "posts").collect().get_column("post_id").to_list() == [41]
+
+
+def test_the_post_row_waits_for_the_first_window_of_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1,200-comment thread (24 pages): its post row is written once 16 pages have
+    been handed on, not before, and once."""
+    events = record_order(monkeypatch)
+    crawl_one(tmp_path, 1_200)
+
+    assert events.index("post") >= 16  # started then, written by a worker thread
+    assert events.count("post") == 1
+    assert events.count("page") >= 24
+
+
+def test_a_shorter_crawl_writes_its_post_row_at_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 120-comment thread (3 pages): the post row after every page, once."""
+    events = record_order(monkeypatch)
+    crawl_one(tmp_path, 120)
+
+    assert events[-1] == "post"
+    assert events.count("post") == 1
+    assert events.count("page") >= 3
 
 
 def test_a_crawl_that_brings_no_page_still_writes_its_post_row(
