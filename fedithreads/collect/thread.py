@@ -12,7 +12,7 @@ done only once its rows are on disk.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from fedithreads.collect.api import ThreadApi
@@ -171,7 +171,7 @@ class ThreadRunner:
             raise
         del crawler  # its columns: the rows themselves are in the spool
         write_post(at_end=True)  # if fewer pages came
-        await asyncio.gather(feed.settled(), *posting)  # every row handed on, the post written
+        await _all_of(feed.settled(), *posting)  # every row handed on, the post written
         return await self._keep(result, spool, reason, error)
 
     async def _keep(
@@ -261,6 +261,18 @@ class ThreadRunner:
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+
+async def _all_of(*steps: Awaitable[None]) -> None:
+    """Wait for every step, then raise what failed (a full disk fails the spool and the
+    post row alike): the disk's own error first, and no step's error left unretrieved."""
+    failed = [
+        outcome
+        for outcome in await asyncio.gather(*steps, return_exceptions=True)
+        if isinstance(outcome, BaseException)
+    ]
+    if failed:
+        raise next((e for e in failed if isinstance(e, StoreError)), failed[0])
 
 
 def _window(api: ThreadApi) -> int:
