@@ -4,15 +4,15 @@ A 50,000-comment thread should not cost 50,000 full records in memory: the crawl
 only the few columns its verdict reads (``verdict.columns.Columns``) and hands the comments of
 every page that are new or newer than what it had to a ``Spool``, which buffers a few
 thousand rows and spills them to ``<data_dir>/.spool/<run>/<post>/`` as msgpack (msgspec
-encodes the records as they are, ~600 bytes a comment): no Polars while the thread is
-crawled, so that nothing Polars' allocator keeps from the spills sits under the verdict's
-own peak at the end of the crawl. When the thread is done, ``write`` turns one spill at a
+encodes the records as they are, ~600 bytes a comment): no Polars work on them while the
+thread is crawled, so that nothing Polars' allocator keeps from the spills sits under the
+verdict's own peak at the end of the crawl. When the thread is done, ``write`` turns one spill at a
 time into a small Parquet file in memory (one row group, Polars' writer, zstd,
 statistics), with one row per comment (where a comment came again with newer counts, its
 latest batch) and rejected paths left out, and appends it to the thread's part file
 (``storage.rowgroups.PartsFile``: its pages copied, one footer for all): never more than
 one spill's rows at once, and no streaming engine, whose buffers grew with the thread
-(+14 MB resident at 50,000 comments, over a peak the verdict had already set). The C
+(+14 MB resident at 50,000 comments, 6 MB past the peak the verdict had set). The C
 heap's freed pages are handed back first (``release_freed_heap``). A thread that never
 filled the buffer is handed back whole (``buffered``), to be written with others.
 """

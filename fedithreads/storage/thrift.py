@@ -56,8 +56,11 @@ class Struct:
 
     def set(self, fid: int, value: Value) -> None:
         """Replace field ``fid``'s value (its wire type stays)."""
-        found = next(f for f in self.fields if f.id == fid)
-        found.value = value
+        for f in self.fields:
+            if f.id == fid:
+                f.value = value
+                return
+        raise KeyError(f"no field {fid} to set")
 
 
 @dataclass
@@ -92,11 +95,14 @@ class Reader:
         return b
 
     def varint(self) -> int:
+        data, pos = self.data, self.pos
         shift = result = 0
         while True:
-            b = self.byte()
+            b = data[pos]  # past the end: IndexError, a ThriftError from read_struct
+            pos += 1
             result |= (b & 0x7F) << shift
             if not b & 0x80:
+                self.pos = pos
                 return result
             shift += 7
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from fedithreads.collect.spool import Spool
 from fedithreads.core.records import CommentRecord
 from fedithreads.core.rows import comments_frame
 from fedithreads.core.schema import COMMENTS
+from fedithreads.errors import StoreError
 from fedithreads.storage.atomic import sink_atomic
+from fedithreads.storage.rowgroups import PartsFile
 from tests.factories import T0, comment, hand_thread
 
 
@@ -176,6 +179,43 @@ def test_the_part_file_answers_queries_on_comment_id_from_its_statistics(tmp_pat
         start += size
     assert start == ids.len()
     assert len(groups) == 6
+
+
+def test_a_thread_whose_every_row_is_rejected_writes_an_empty_part_of_the_schema(
+    tmp_path: Path,
+) -> None:
+    """Spills whose rows are all left out still make a part: no rows, the table's columns."""
+    _, comments = hand_thread()
+    spool = Spool(tmp_path / "s", flush_rows=2)
+    for c in comments:
+        spool.add([c])
+
+    wrote = spool.write(tmp_path / "part.parquet", frozenset(c.comment_id for c in comments))
+
+    part = pl.read_parquet(tmp_path / "part.parquet")
+    assert wrote
+    assert part.height == 0
+    assert dict(part.schema) == COMMENTS
+
+
+def test_a_full_disk_while_joining_the_part_leaves_no_file_and_names_the_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The part file's write failing (no space) is one StoreError naming it; neither the
+    part nor a temporary is left."""
+    pages, replaced, drop = _pages(300)
+    spool = Spool(tmp_path / "s", flush_rows=40)
+    for page, cids in zip(pages, replaced, strict=True):
+        spool.add(page, replaced=cids)
+
+    def full(self: PartsFile) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(PartsFile, "finish", full)
+    with pytest.raises(StoreError, match=r"disk full writing .*part\.parquet"):
+        spool.write(tmp_path / "out" / "part.parquet", drop)
+
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_the_freed_heap_is_handed_back_where_libc_can_and_skipped_elsewhere(
