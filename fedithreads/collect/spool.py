@@ -3,38 +3,45 @@
 A 50,000-comment thread should not cost 50,000 full records in memory: the crawler keeps
 only the few columns its verdict reads (``verdict.columns.Columns``) and hands the comments of
 every page that are new or newer than what it had to a ``Spool``, which buffers a few
-thousand rows and spills them to ``<data_dir>/.spool/<run>/<post>/`` as Arrow IPC (LZ4):
-Polars' own layout, quicker to write and read back than Parquet, and at 50,000 comments
-~6 MB less resident at the end (fewer codec buffers). When
-the thread is done, the spilled rows are streamed into the thread's part file: one row
-per comment (where a comment came again with newer counts, its latest batch), rejected
-paths left out, after the C heap's freed pages are handed back (``release_freed_heap``).
-No record outlives its spill; Polars' streaming writer does still grow with the
-thread (measured ~+17 MB resident streaming 50,000 comments). A thread that
-never filled the buffer is handed back whole (``buffered``), to be written with others.
-Polars loads with the first spill, not with the module (a run's first requests leave
-before it).
+thousand rows and spills them to ``<data_dir>/.spool/<run>/<post>/`` as msgpack (msgspec
+encodes the records as they are, ~600 bytes a comment): no Polars work on them while the
+thread is crawled, so that nothing Polars' allocator keeps from the spills sits under the
+verdict's own peak at the end of the crawl. When the thread is done, ``write`` turns one spill at a
+time into a small Parquet file in memory (one row group, Polars' writer, zstd,
+statistics), with one row per comment (where a comment came again with newer counts, its
+latest batch) and rejected paths left out, and appends it to the thread's part file
+(``storage.rowgroups.PartsFile``: its pages copied, one footer for all): never more than
+one spill's rows at once, and no streaming engine, whose buffers grew with the thread
+(+14 MB resident at 50,000 comments, 6 MB past the peak the verdict had set). The C
+heap's freed pages are handed back first (``release_freed_heap``). A thread that never
+filled the buffer is handed back whole (``buffered``), to be written with others.
 """
 
 from __future__ import annotations
 
+import io
 import shutil
+from array import array
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
+
+import msgspec
 
 from fedithreads.core.records import CommentRecord
-from fedithreads.storage.atomic import save_atomic, sink_atomic
+from fedithreads.storage.atomic import save_atomic, save_streamed
 from fedithreads.storage.objects import Location
+from fedithreads.storage.rowgroups import PartsFile
 
 if TYPE_CHECKING:
     import polars as pl
 
-_BATCH = "_batch"
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(list[CommentRecord])
 
 
 class Spool:
-    """Buffers a thread's comment rows on disk; ``write`` streams them into one file."""
+    """Buffers a thread's comment rows on disk; ``write`` joins them into one file."""
 
     def __init__(self, directory: Path, *, flush_rows: int = 2000) -> None:
         self.directory = directory
@@ -42,6 +49,7 @@ class Spool:
         self._buffer: list[CommentRecord] = []
         self._batch_of: list[int] = []
         self._files: list[Path] = []
+        self._spilled: list[array[int]] = []  # per file: each row's batch
         self._batches = 0
         self._latest: dict[int, int] = {}  # comment id → batch of its newest row, if re-sent
         shutil.rmtree(directory, ignore_errors=True)  # what a killed run left behind
@@ -62,46 +70,48 @@ class Spool:
     def _spill(self) -> None:
         if not self._buffer:
             return
-        import polars as pl
-
-        from fedithreads.core.rows import comments_frame
-
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{len(self._files):05d}.arrow"
-        batches = pl.Series(_BATCH, self._batch_of, dtype=pl.UInt32)
-        frame = comments_frame(self._buffer, sort=False).with_columns(batches)
-        save_atomic(path, lambda fh: frame.write_ipc(fh, compression="lz4"))
+        path = self.directory / f"{len(self._files):05d}.msgpack"
+        data = _ENCODER.encode(self._buffer)
+        save_atomic(path, lambda fh: fh.write(data))
         self._files.append(path)
+        self._spilled.append(array("L", self._batch_of))
         self._buffer, self._batch_of = [], []
 
-    def rows(self, drop: frozenset[int]) -> pl.LazyFrame | None:
-        """Every comment once, without the ``drop`` ids; ``None`` if there is none."""
-        self._spill()
-        if not self._files:
-            return None
-        import polars as pl
-
-        from fedithreads.core import schema
-
-        rows = pl.scan_ipc(self._files).filter(~pl.col("comment_id").is_in(sorted(drop)))
-        if self._latest:
-            keep = pl.DataFrame(
-                {"comment_id": list(self._latest), "_keep": list(self._latest.values())},
-                schema={"comment_id": pl.Int64, "_keep": pl.UInt32},
-            )
-            rows = rows.join(keep.lazy(), on="comment_id", how="left").filter(
-                pl.col("_keep").is_null() | (pl.col(_BATCH) == pl.col("_keep"))
-            )
-        return rows.select(list(schema.COMMENTS))
-
     def write(self, target: Location, drop: frozenset[int]) -> bool:
-        """Stream the rows into ``target`` (atomically); False when there were none."""
+        """Join the spills into ``target`` (atomically), a row group each; False when
+        nothing was ever added."""
         release_freed_heap()  # the crawl's and the verdict's Python objects, gone by now
-        rows = self.rows(drop)
-        if rows is not None:  # row groups of a spill's size: the writer holds less
-            sink_atomic(rows, target, row_group_size=self.flush_rows)
+        self._spill()
+        wrote = bool(self._files)
+        if wrote:
+            save_streamed(target, lambda tmp: self._join(tmp, drop))
         self.discard()
-        return rows is not None
+        return wrote
+
+    def _join(self, path: Path, drop: frozenset[int]) -> None:
+        from fedithreads.core.rows import comments_frame
+
+        with path.open("wb") as out:
+            joined = PartsFile(out)
+            for spill, batches in zip(self._files, self._spilled, strict=True):
+                rows = self._kept(_DECODER.decode(spill.read_bytes()), batches, drop)
+                part = io.BytesIO()
+                _write_part(comments_frame(rows, sort=False), part)
+                joined.append(part)
+            joined.finish()
+
+    def _kept(
+        self, rows: list[CommentRecord], batches: array[int], drop: frozenset[int]
+    ) -> list[CommentRecord]:
+        """The rows of a spill that go into the part file: not dropped, and a re-sent
+        comment's only in its newest batch."""
+        latest = self._latest
+        return [
+            r
+            for r, b in zip(rows, batches, strict=True)
+            if r.comment_id not in drop and latest.get(r.comment_id, b) == b
+        ]
 
     def buffered(self, drop: frozenset[int]) -> list[CommentRecord] | None:
         """Every comment once, without ``drop``, while nothing has been spilled to disk
@@ -112,8 +122,14 @@ class Spool:
         return list(latest.values())
 
     def discard(self) -> None:
-        self._buffer, self._batch_of, self._files, self._latest = [], [], [], {}
+        self._buffer, self._batch_of, self._files, self._spilled = [], [], [], []
+        self._latest = {}
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _write_part(frame: pl.DataFrame, out: IO[bytes]) -> None:
+    """A spill as one row group, as ``PartsFile`` joins them (statistics, zstd)."""
+    frame.write_parquet(out, statistics=True, row_group_size=max(frame.height, 1))
 
 
 def release_freed_heap() -> None:

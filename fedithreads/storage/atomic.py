@@ -120,8 +120,18 @@ def sink_atomic(frame: pl.LazyFrame, path: Location, *, row_group_size: int = RO
     """Stream ``frame`` into a Parquet file at ``path``, atomically (temp, fsync, rename),
     without holding all its rows in memory (the writer holds a few row groups). In object
     storage: streamed into a local temporary file, then uploaded whole."""
+    save_streamed(
+        path, lambda tmp: frame.sink_parquet(tmp, row_group_size=row_group_size, statistics=True)
+    )
+
+
+def save_streamed(path: Location, write: Callable[[Path], object]) -> None:
+    """Have ``write`` make a file at the temporary path it is given, then put that at
+    ``path`` as ``save_atomic`` does (fsync, rename, one StoreError for a failed write),
+    without the file's bytes ever held in memory: in object storage it is written to the
+    machine's temporary space, then uploaded whole."""
     if isinstance(path, ObjectPath):
-        _sink_uploaded(frame, path, row_group_size)
+        _save_uploaded(path, write)
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +141,7 @@ def sink_atomic(frame: pl.LazyFrame, path: Location, *, row_group_size: int = RO
         raise cannot_write(path, exc) from None
     tmp = Path(name)
     try:
-        frame.sink_parquet(tmp, row_group_size=row_group_size, statistics=True)
+        write(tmp)
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         tmp.replace(path)
@@ -143,12 +153,12 @@ def sink_atomic(frame: pl.LazyFrame, path: Location, *, row_group_size: int = RO
         raise
 
 
-def _sink_uploaded(frame: pl.LazyFrame, path: ObjectPath, row_group_size: int) -> None:
+def _save_uploaded(path: ObjectPath, write: Callable[[Path], object]) -> None:
     fd, name = tempfile.mkstemp(prefix="fedithreads-", suffix=".parquet")
     os.close(fd)
     local = Path(name)
     try:
-        frame.sink_parquet(local, row_group_size=row_group_size, statistics=True)
+        write(local)
         path.upload(local)
     finally:
         local.unlink(missing_ok=True)

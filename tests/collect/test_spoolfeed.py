@@ -42,7 +42,7 @@ class Failing(Spool):
     def add(self, comments: Sequence[CommentRecord], replaced: Iterable[int] = ()) -> None:
         self.adds += 1
         if self.adds == 2:
-            raise StoreError("cannot write spool/00000.arrow: no space left on device")
+            raise StoreError("cannot write spool/00000.msgpack: no space left on device")
         super().add(comments, replaced)
 
 
