@@ -9,6 +9,7 @@ written, so that the resumed run can tell whether it was.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,6 +40,11 @@ class Ledger:
     """
 
     SAVE_INTERVAL = 1.0
+    """Seconds between the saves ``commit`` makes. Those are written by a worker thread
+    of the ledger (the state encoded first, on the caller's thread): the event loop
+    goes on reading answers and finishing threads while the file is synced. ``save``
+    waits for them, and writes after them: the file never goes back to older news.
+    A background save that failed is raised by the next ``commit`` or ``save``."""
 
     def __init__(
         self,
@@ -61,15 +67,45 @@ class Ledger:
         self.run_id = run.run_id
         self.clock = clock
         self._saved_at = float("-inf")
+        self._writer: ThreadPoolExecutor | None = None
+        self._writing: list[Future[None]] = []
 
     def done(self, key: str) -> dict[str, Any] | None:
         """The outcome of ``key`` if this run (or the run it resumes) finished it."""
         return self.run.done.get(key)
 
     def save(self) -> None:
-        """Write state.json now."""
+        """Write state.json now, after the saves ``commit`` left to the worker thread."""
+        self._settle(wait=True)
         self.before_save()
         self.state.save(self.books)
+
+    def close(self) -> None:
+        """End the worker thread once its saves are written. What failed there is raised
+        by ``save`` (the end of a run); a run that fails before it has its own error."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        self._writing = []
+
+    def _save_soon(self) -> None:
+        """The state as it is now, written by the worker thread (see ``SAVE_INTERVAL``)."""
+        self._settle(wait=False)
+        self.before_save()
+        text = self.state.encode()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="fedithreads-state")
+        self._writing.append(self._writer.submit(self.state.write, self.books, text))
+
+    def _settle(self, *, wait: bool) -> None:
+        """Forget the background saves written (all of them, once written, if ``wait``);
+        raise the first that failed."""
+        writing, self._writing = self._writing, []
+        for i, save in enumerate(writing):
+            if not (wait or save.done()):
+                self._writing = writing[i:]  # one worker: those after it are not done
+                return
+            save.result()
 
     def announce(self, part: str, finished: list[Finished]) -> None:
         """Record a batch before its part is written (saved at once)."""
@@ -106,5 +142,5 @@ class Ledger:
                 self.state.threads[item.key] = item.seen
         now = self.clock()
         if now - self._saved_at >= self.SAVE_INTERVAL:
-            self.save()
+            self._save_soon()
             self._saved_at = now

@@ -144,9 +144,15 @@ class HostLimiter:
         self.concurrency = concurrency
 
     async def __aenter__(self) -> HostLimiter:
+        """A slot and a token; then one turn of the event loop before the request goes.
+        A host's bucket refills from the moment its first token is taken, so when crawls
+        of several hosts start at once, each should take its tokens before any sends
+        (~1 ms a request): otherwise the last host's pacing starts only once the others'
+        first requests are out, and its bucket, full meanwhile, loses what it refilled."""
         await self._slots.acquire()
         try:
             await self.bucket.acquire()
+            await asyncio.sleep(0)
         except BaseException:
             self._slots.release()
             raise

@@ -8,8 +8,8 @@ post; and hand each thread to the ThreadRunner (fedithreads.collect.thread), whi
 whether it needs crawling and writes it (a resumed run reusing the pages its interrupted
 attempt fetched, ``collect.resume``), and with ``--across`` each other instance's copy of
 it too (fedithreads.collect.views) → flush the last batch and write the resolutions asked
-→ compact the run's parts → manifest → state. ``dry_run`` stops after the listings
-(fedithreads.collect.plan).
+→ record every written thread while the run's parts are compacted → manifest → state.
+``dry_run`` stops after the listings (fedithreads.collect.plan).
 """
 
 from __future__ import annotations
@@ -120,6 +120,20 @@ class Collector:
         self.ledger = Ledger(
             self.data_dir, state, run, self.clock, books=self.books, before_save=before_save
         )
+        try:
+            return await self._steps(state, run, resumed, archive, targets)
+        finally:
+            self.ledger.close()
+
+    async def _steps(
+        self,
+        state: State,
+        run: RunInProgress,
+        resumed: bool,
+        archive: RawArchive,
+        targets: Sequence[Target],
+    ) -> RunReport:
+        """The steps of ``_run`` once its ledger is made."""
         report = RunReport(run.run_id, resumed, run.started_at)
         report.shard = None if self.shard is None else str(self.shard)
         if resumed:
@@ -148,14 +162,27 @@ class Collector:
             self.threads.close()
         self.views.close()
         await asyncio.gather(batch.flush(), self._hosts)  # the hosts' parts: if news, again
-        self.ledger.save()  # every written thread recorded before compacting
-        compact_run(self.data_dir, run.run_id)
-        shutil.rmtree(spool_root(self.data_dir) / safe_name(run.run_id), True)
+        await self._compact(run.run_id)
         report.finished_at = self.now().isoformat()
         write_manifest(self.data_dir, report)
         state.run = None
         self.ledger.save()
         return report
+
+    async def _compact(self, run_id: str) -> None:
+        """Every written thread recorded, while the run's parts are compacted: both wait
+        on file syncs, so they run at once in worker threads. A run killed after the
+        compaction and before the record re-crawls the threads it lacks, and compacting
+        their parts again merges them with the compacted file, one row per key."""
+        done = await asyncio.gather(
+            asyncio.to_thread(self.ledger.save),
+            asyncio.to_thread(compact_run, self.data_dir, run_id),
+            return_exceptions=True,  # a failure is raised once neither writes any more
+        )
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        shutil.rmtree(spool_root(self.data_dir) / safe_name(run_id), True)
 
     async def _targets(
         self, client: Client, run_id: str, targets: Sequence[Target]
@@ -257,8 +284,8 @@ class Collector:
             else:
                 early = self._look_early(target)
                 api, post = await self._api_and_post(client, detector, target)
-                thread, views = await asyncio.gather(
-                    self.threads.run(api, post, with_post=True), self._views(post, target, early)
+                views, thread = await asyncio.gather(  # the copies found start first
+                    self._views(post, target, early), self.threads.run(api, post, with_post=True)
                 )
                 outcome.threads.append(thread)
                 outcome.views = views

@@ -179,13 +179,20 @@ class State:
         return cls(threads, run, servers, etag)
 
     def save(self, books: Location) -> None:
+        self.write(books, self.encode())
+
+    def encode(self) -> bytes:
+        """state.json's bytes as the state is now (``write`` can write them later)."""
         doc = {
             "version": 1,
             "threads": {k: _plain(v) for k, v in sorted(self.threads.items())},
             "run": _plain(self.run) if self.run else None,
             "servers": {k: _plain(v) for k, v in sorted(self.servers.items())},
         }
-        text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()  # C encoder
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()  # C encoder
+
+    def write(self, books: Location, text: bytes) -> None:
+        """Write ``text`` (from ``encode``) as state.json in ``books``, atomically."""
         path = books / STATE_FILE
         if isinstance(path, ObjectPath):
             self._replace(path, text)

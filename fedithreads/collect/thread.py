@@ -12,7 +12,7 @@ done only once its rows are on disk.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from fedithreads.collect.api import ThreadApi
@@ -68,10 +68,16 @@ class ThreadRunner:
 
     async def run(self, api: ThreadApi, post: PostRecord, *, with_post: bool) -> ThreadOutcome:
         """Each thread once per run, however many targets name it."""
+        return await asyncio.shield(self.start(api, post, with_post=with_post))
+
+    def start(
+        self, api: ThreadApi, post: PostRecord, *, with_post: bool
+    ) -> asyncio.Future[ThreadOutcome]:
+        """The thread under way (started now if it was not): ``run`` without waiting."""
         key = f"{post.instance}/{post.post_id}"
         if key not in self._threads:
             self._threads[key] = asyncio.ensure_future(self._once(api, post, with_post))
-        return await asyncio.shield(self._threads[key])
+        return self._threads[key]
 
     async def stop(self) -> None:
         """Cancel every thread still under way and wait until each has kept what it
@@ -124,7 +130,14 @@ class ThreadRunner:
     ) -> ThreadOutcome:
         """Crawl the thread, its rows spooled off the event loop and its post row written
         in a worker thread meanwhile (neither holds other hosts' requests, nor, at the end,
-        the thread's own finishing); then keep what was fetched."""
+        the thread's own finishing); then keep what was fetched.
+
+        The post row waits until the crawl's first window of pages is in (or its end,
+        for a shorter one): a worker thread building a frame holds the GIL in turns with
+        the event loop, which at a crawl's start is sending its first requests and then
+        reading the first answers to free their slots, each late by what it waits, while
+        the host's bucket is full or filling (what it cannot hold is lost). Once the pages
+        come at the bucket's pace, the bucket holds what a late turn did not spend."""
         spool = Spool(
             spool_root(self.data_dir)
             / safe_name(self.ledger.run_id)
@@ -132,10 +145,16 @@ class ThreadRunner:
         )
         feed = self.feeds.feed(spool)
         kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None
-        crawler = self._crawler(api, feed, kept.page if kept else None)
-        posting = (
-            [asyncio.ensure_future(asyncio.to_thread(self._write_post, post))] if with_post else []
-        )
+        posting: list[asyncio.Future[None]] = []
+        pages = [0]
+        window = _window(api)
+
+        def write_post(at_end: bool = False) -> None:
+            pages[0] += 1
+            if with_post and not posting and (at_end or pages[0] >= window):
+                posting.append(asyncio.ensure_future(asyncio.to_thread(self._write_post, post)))
+
+        crawler = self._crawler(api, feed, kept.page if kept else None, write_post)
         self.progress("comments_expected", post.comments)
         error = None
         try:
@@ -151,7 +170,8 @@ class ThreadRunner:
             self._keep_interrupted(crawler.so_far(post), feed, with_post)
             raise
         del crawler  # its columns: the rows themselves are in the spool
-        await asyncio.gather(feed.settled(), *posting)  # every row handed on, the post written
+        write_post(at_end=True)  # if fewer pages came
+        await _all_of(feed.settled(), *posting)  # every row handed on, the post written
         return await self._keep(result, spool, reason, error)
 
     async def _keep(
@@ -197,10 +217,16 @@ class ThreadRunner:
         part = f"thread-{post.post_id}"
         return part_path(self.data_dir, "comments", post.instance, self.ledger.run_id, part)
 
-    def _crawler(self, api: ThreadApi, feed: SpoolFeed, earlier: Earlier | None) -> ThreadCrawler:
+    def _crawler(
+        self,
+        api: ThreadApi,
+        feed: SpoolFeed,
+        earlier: Earlier | None,
+        on_page: Callable[[], None] = lambda: None,
+    ) -> ThreadCrawler:
         """A crawler paced for the host; the page ceiling configured or known from the
         version is a hint to probe, one met on the host before is a wall; ``earlier``:
-        the pages an interrupted attempt fetched."""
+        the pages an interrupted attempt fetched; ``on_page`` is called with every page."""
         server = api.server
         conf = self.settings.hosts.get(server.host)
         expected = (conf.page_ceiling if conf else None) or server.page_ceiling
@@ -210,13 +236,20 @@ class ThreadRunner:
             max_pages=self.settings.limits.max_pages,
             hint=hint,
             ceiling=ceiling,
-            window=2 * api.client.limiter(server.host).concurrency,
-            sink=lambda rows, replaced: self._sink(feed, rows, replaced),
+            window=_window(api),
+            sink=lambda rows, replaced: self._sink(feed, rows, replaced, on_page),
             earlier=earlier,
         )
 
-    def _sink(self, feed: SpoolFeed, rows: list[CommentRecord], replaced: list[int]) -> None:
+    def _sink(
+        self,
+        feed: SpoolFeed,
+        rows: list[CommentRecord],
+        replaced: list[int],
+        on_page: Callable[[], None],
+    ) -> None:
         """A page's new or newer comments to the spool, and how many were new to the bar."""
+        on_page()
         feed.add(rows, replaced)
         if len(rows) > len(replaced):
             self.progress("comments", len(rows) - len(replaced))
@@ -228,6 +261,23 @@ class ThreadRunner:
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
+
+
+async def _all_of(*steps: Awaitable[None]) -> None:
+    """Wait for every step, then raise what failed (a full disk fails the spool and the
+    post row alike): the disk's own error first, and no step's error left unretrieved."""
+    failed = [
+        outcome
+        for outcome in await asyncio.gather(*steps, return_exceptions=True)
+        if isinstance(outcome, BaseException)
+    ]
+    if failed:
+        raise next((e for e in failed if isinstance(e, StoreError)), failed[0])
+
+
+def _window(api: ThreadApi) -> int:
+    """Pages a crawl asks for ahead: twice the requests its host may have in flight."""
+    return 2 * api.client.limiter(api.server.host).concurrency
 
 
 def crawl_reason(

@@ -17,7 +17,10 @@ wait for it, one round trip late. ``look_early`` sends the lookups at once with 
 the target most likely has (``targets.likely_ap_id``: a post's own URL on the instance that
 wrote it): right whenever the target names a post on its home instance, and then the
 copies are crawled a round trip sooner; wrong otherwise, and then each across host has had
-one lookup for nothing and is asked again with the real ap_id.
+one lookup for nothing and is asked again with the real ap_id. A copy whose early lookup
+has answered when the post arrives is started at once, before the home's own crawl and
+before the views run (fedithreads.collect.ratelimit: each host's pacing runs from its
+first token, so no host should wait for the others' first requests to be sent).
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class Views:
             key = (where.host, ap_id)
             if key not in self._early and key not in self._asked:
                 self._early[key] = asyncio.ensure_future(self._ask(where, ap_id))
+                self._looking += 1  # under way until its view takes it, or it is dropped
 
     async def of(
         self, post: PostRecord, across: Sequence[Instance], early: str | None = None
@@ -91,12 +95,14 @@ class Views:
         the instance it came from), in that order, read concurrently. ``early``: the ap_id
         ``look_early`` was given for this post, whose lookups are dropped if it was wrong."""
         if early is not None and early != post.ap_id:
-            _drop([self._early.pop((w.host, early), None) for w in across])
+            self._drop([self._early.pop((w.host, early), None) for w in across])
         home = instance_of(post.community_ap_id)
         wanted: dict[str, Instance] = {}
         for where in ([home] if home else []) + list(across):
             if where.host != post.instance:
                 wanted.setdefault(where.host, where)
+        for where in wanted.values():
+            self._start_found(where, post)
         home_host = home.host if home else None
         return list(
             await asyncio.gather(
@@ -105,8 +111,8 @@ class Views:
         )
 
     async def news(self) -> bool:
-        """Wait until the lookups under way have all been answered (``resolutions`` has
-        news), or the run is closing; whether it is."""
+        """Wait until the lookups under way (those sent early included) have all been
+        answered (``resolutions`` has news), or the run is closing; whether it is."""
         await self._news.wait()
         self._news.clear()
         return self._closing
@@ -121,7 +127,20 @@ class Views:
         after this, and the ThreadRunner's own ``stop`` then ends the crawls under way."""
         self._stopped = True
         await cancel_and_wait([*self._asked.values(), *self._early.values()])
-        _drop(self._early.values())
+        self._drop(self._early.values())
+        self._early.clear()
+
+    def _start_found(self, where: Instance, post: PostRecord) -> None:
+        """Start crawling the copy an early lookup has already found, now: its view,
+        a few turns of the event loop later, finds it under way. Each turn is one more
+        host's first requests sent before it, and a host's pacing runs from its first."""
+        early = self._early.get((where.host, post.ap_id))
+        if self._stopped or early is None or not early.done() or early.cancelled():
+            return
+        if early.exception() is None:
+            api, local = early.result()
+            if local.ap_id == post.ap_id:
+                self.threads.start(api, local, with_post=True)
 
     async def _once(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         """Each (instance, ap_id) once per run, however many targets name it."""
@@ -132,19 +151,29 @@ class Views:
 
     async def _view(self, where: Instance, post: PostRecord, is_home: bool) -> ViewOutcome:
         view = ViewOutcome(where.host, post.ap_id, None, home=is_home)
-        self._looking += 1
+        if (where.host, post.ap_id) not in self._early:  # else it counts already
+            self._looking += 1
         try:
             copy = await self._look(view, where, post)
         finally:
-            self._looking -= 1
-            if not self._looking:
-                self._news.set()
+            self._answered()
         if copy is None:
             return view
         if self._stopped:
             raise asyncio.CancelledError
         view.thread = await self.threads.run(*copy, with_post=True)
         return view
+
+    def _answered(self) -> None:
+        """One lookup less under way; none left: news (for ``news``)."""
+        self._looking -= 1
+        if not self._looking:
+            self._news.set()
+
+    def _drop(self, lookups: Iterable[asyncio.Future[Any] | None]) -> None:
+        """Early lookups whose answers are not wanted (``_drop``): no longer under way,
+        and no news (what the run learns comes from the lookups made instead)."""
+        self._looking -= len(_drop(lookups))
 
     async def _look(
         self, view: ViewOutcome, where: Instance, post: PostRecord
@@ -228,16 +257,17 @@ class Views:
         return pl.DataFrame(rows, schema=schema.RESOLUTIONS)
 
 
-def _drop(lookups: Iterable[asyncio.Future[Any] | None]) -> None:
+def _drop(lookups: Iterable[asyncio.Future[Any] | None]) -> list[asyncio.Future[Any]]:
     """Lookups whose answers are not wanted: cancelled if under way, their outcome
-    (an answer or an error) taken if done, so that none is reported as never retrieved."""
-    for lookup in lookups:
-        if lookup is None:
-            continue
+    (an answer or an error) taken if done, so that none is reported as never retrieved;
+    those there were."""
+    dropped = [lookup for lookup in lookups if lookup is not None]
+    for lookup in dropped:
         if not lookup.done():
             lookup.cancel()
         elif not lookup.cancelled():
             lookup.exception()
+    return dropped
 
 
 def _not_held(exc: FedithreadsError) -> bool:

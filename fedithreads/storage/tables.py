@@ -31,6 +31,7 @@ a query; ``naming_damage`` turns that into one StoreError naming the file, found
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -123,33 +124,61 @@ def compact_run(data_dir: Location, run_id: str) -> None:
     they are streamed together; post parts may (a listing and a post target name the
     same post), and a compacted file left with parts by a killed compaction may too:
     those are merged in memory keeping one row per key, the later part winning.
+
+    The posts are published first, then every other table (so a reader never meets a
+    run's comment whose post is not there yet). Within each step the moves, whose cost
+    is waiting for two directory syncs each, run at once in worker threads, while the
+    merges run one at a time in this thread (each holds its rows in memory or streams
+    them: several at once would add their peaks up). A killed compaction leaves some
+    (table, instance) pairs done and others not, each whole: the resumed run finishes it.
     """
     from fedithreads.core import schema
 
     run = safe_name(run_id)
-    for table in schema.SNAPSHOT_TABLES:
-        for staged in glob(data_dir / STAGING_DIR / table, "instance=*"):
-            directory = data_dir / TABLES_DIR / table / staged.name
-            parts = glob(staged, f"{run}--*.parquet")
-            target = directory / f"{run}.parquet"
-            if not parts:
-                continue
-            if len(parts) == 1 and not target.exists():
-                move_atomic(parts[0], target)
-                continue
-            types = schema.SCHEMAS[table]
-            if table == "comments" and not target.exists():
-                sink_atomic(scan_files(parts, types), target)
-            else:
-                sources = ([target] if target.exists() else []) + parts
-                merged = (
-                    scan_files(sources, types)
-                    .collect()
-                    .unique(KEYS[table], keep="last", maintain_order=True)
-                )
-                write_frame(schema.conform(merged, table), target)
-            for p in parts:
-                p.unlink()
+    jobs = [
+        (table, staged)
+        for table in schema.SNAPSHOT_TABLES
+        for staged in glob(data_dir / STAGING_DIR / table, "instance=*")
+    ]
+    first = [job for job in jobs if job[0] == "posts"]
+    rest = [job for job in jobs if job[0] != "posts"]
+    with ThreadPoolExecutor(MOVERS, thread_name_prefix="fedithreads-compact") as movers:
+        for step in (first, rest):
+            moving = []
+            for table, staged in step:
+                directory = data_dir / TABLES_DIR / table / staged.name
+                parts = glob(staged, f"{run}--*.parquet")
+                target = directory / f"{run}.parquet"
+                if len(parts) == 1 and not target.exists():
+                    moving.append(movers.submit(move_atomic, parts[0], target))
+                elif parts:
+                    _merge_parts(table, parts, target)
+            for moved in moving:
+                moved.result()  # raises what the move raised
+
+
+MOVERS = 8
+"""Parts moved at once by ``compact_run``: each move waits on two directory syncs."""
+
+
+def _merge_parts(table: str, parts: list[Location], target: Location) -> None:
+    """Several parts of one (table, instance) into its compacted file, then the parts
+    dropped (see ``compact_run``)."""
+    from fedithreads.core import schema
+
+    types = schema.SCHEMAS[table]
+    if table == "comments" and not target.exists():
+        sink_atomic(scan_files(parts, types), target)
+    else:
+        sources = ([target] if target.exists() else []) + parts
+        merged = (
+            scan_files(sources, types)
+            .collect()
+            .unique(KEYS[table], keep="last", maintain_order=True)
+        )
+        write_frame(schema.conform(merged, table), target)
+    for p in parts:
+        p.unlink()
 
 
 def part_on_disk(data_dir: Location, table: str, run_id: str, part: str) -> bool:

@@ -119,3 +119,23 @@ async def test_requests_past_a_limit_published_later_are_a_debt_waited_off() -> 
     times = await times_of(bucket, clock, 1)
 
     assert times == pytest.approx([12 / 9], abs=1e-5)
+
+
+async def test_hosts_starting_together_all_take_their_first_token_before_any_sends() -> None:
+    """Two hosts' requests ready in the same turn of the event loop: both hosts take a
+    token before either request goes on (a bucket refills from its first token, so the
+    second host's pacing must not wait for the first host's sending)."""
+    clock = FakeClock()
+    hosts = {
+        name: HostLimiter(Rate(10, 1), fraction=0.9, concurrency=2, clock=clock, sleep=clock.sleep)
+        for name in ("a", "b")
+    }
+    seen: list[tuple[str, int]] = []
+
+    async def send(name: str) -> None:
+        async with hosts[name]:
+            seen.append((name, sum(h.bucket.acquired for h in hosts.values())))
+
+    await asyncio.gather(send("a"), send("b"))
+
+    assert seen == [("a", 2), ("b", 2)]

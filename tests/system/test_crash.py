@@ -93,6 +93,18 @@ elif point == "before-final-state":           # manifest written, the run not cl
             die()
         real_save(self, data_dir)
     state.State.save = save
+elif point == "compacted-unrecorded":           # parts compacted while the record of the
+    import threading                              # last threads was still being written
+    real_compact = store.compact_run
+    def compact_run(data_dir, run_id):
+        real_compact(data_dir, run_id)
+        die()
+    collect_run.compact_run = compact_run
+    real_write = state.State.write
+    def write(self, books, text):               # saves off the main thread never land
+        if threading.current_thread() is threading.main_thread():
+            real_write(self, books, text)
+    state.State.write = write
 elif point == "after-a-batch-part":             # a batch's part written, its threads not
     real_append = store.append_snapshots          # yet recorded as done
     def append_snapshots(data_dir, run_id, table, frame, part=None):
@@ -334,6 +346,44 @@ def test_a_kill_at_each_delicate_moment_is_recovered_by_the_next_run(
     assert_same_tables(tmp_path / "killed", tmp_path / "clean", exact=True)
     manifests = list((tmp_path / "killed" / "runs").glob("*.json"))
     assert len(manifests) == 1, "the rerun finished the killed run under its run id"
+    assert State.load(tmp_path / "killed").run is None
+
+
+def test_a_kill_after_compacting_before_the_last_threads_are_recorded_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """The record of a run's last threads is written while its parts are compacted:
+    SIGKILL once the compacted files are in place and before any record of the thread
+    (a 2,500-comment one, its own part) landed. The next run crawls it again and merges
+    its part with the compacted file: tables equal an uninterrupted run's, snapshot for
+    snapshot, one row per key, one manifest."""
+    big = generate_thread(
+        377, instance="lemmy.ca", n_comments=2_500, post_id=9900, comment_id_base=90_000_000
+    )
+    config = write_config(tmp_path)
+    with ReplayServer(
+        ReplayDataset.from_threads([big]), quirks=Quirks(published_rate_limit=QUICK)
+    ) as server:
+        target = f"{server.base_url}/post/9900"
+        killed = subprocess.run(
+            collect_cmd(target, tmp_path / "killed", config, kill_at="compacted-unrecorded"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        lacking = State.load(tmp_path / "killed").run
+        compacted = read_table(tmp_path / "killed", "comments").height
+        rerun = run_to_end(target, tmp_path / "killed", config)
+        clean = run_to_end(target, tmp_path / "clean", config)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert lacking is not None
+    assert lacking.done == {}  # the thread's record never landed
+    assert compacted == 2_500  # its rows did
+    assert (rerun.returncode, clean.returncode) == (0, 0), rerun.stderr
+    assert_same_tables(tmp_path / "killed", tmp_path / "clean", exact=True)
+    assert len(list((tmp_path / "killed" / "runs").glob("*.json"))) == 1
     assert State.load(tmp_path / "killed").run is None
 
 

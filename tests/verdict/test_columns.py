@@ -148,6 +148,8 @@ def test_the_frame_keeps_each_ids_latest_row_where_it_came() -> None:
         (["0.1", "0.1.02", "0.1.3"], "2 is zero-padded"),
         (["0.1", "0.1.1.2", "0.1.3"], "2 repeats a label"),
         (["0.1", "0.1.2", "0.1.3", "0.3.4"], "4 names 3 as parent, 3 says it is under 1"),
+        (["0.1", "0.1.2" + "9" * 20, "0.1.3"], "2 ends in a label past 64 bits"),
+        (["0.1", "0.1.2", "0.2.3"], "3 names 2 as parent by another path than 2's own"),
     ],
 )
 def test_one_bad_path_in_a_whole_tree_is_judged_as_assess_judges_it(
