@@ -15,6 +15,14 @@ one spill's rows at once, and no streaming engine, whose buffers grew with the t
 (+14 MB resident at 50,000 comments, 6 MB past the peak the verdict had set). The C
 heap's freed pages are handed back first (``release_freed_heap``). A thread that never
 filled the buffer is handed back whole (``buffered``), to be written with others.
+
+That end costs a thread ~10 ms per 1,000 comments of Python after its last answer,
+which a thread of a few thousand comments, collected from several instances at once
+(issue 14), feels and a 50,000-comment one does not. A spool made ``framed`` (the
+collector's choice for threads of up to ``FRAMED_UP_TO`` comments) writes each spill as
+its small Parquet file at once, on the spool's worker thread while the crawl goes on; at
+the end a spill that lost no row to a later batch or to ``drop`` is appended as it is,
+and only the others are read back and filtered. The part file is the same either way.
 """
 
 from __future__ import annotations
@@ -39,17 +47,22 @@ if TYPE_CHECKING:
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(list[CommentRecord])
 
+FRAMED_UP_TO = 10_000
+"""Threads the server counts up to this many comments spool ``framed`` (see above)."""
+
 
 class Spool:
     """Buffers a thread's comment rows on disk; ``write`` joins them into one file."""
 
-    def __init__(self, directory: Path, *, flush_rows: int = 2000) -> None:
+    def __init__(self, directory: Path, *, flush_rows: int = 2000, framed: bool = False) -> None:
         self.directory = directory
         self.flush_rows = flush_rows
+        self.framed = framed
         self._buffer: list[CommentRecord] = []
         self._batch_of: list[int] = []
         self._files: list[Path] = []
         self._spilled: list[array[int]] = []  # per file: each row's batch
+        self._ids: list[array[int]] = []  # per framed file: each row's comment id
         self._batches = 0
         self._latest: dict[int, int] = {}  # comment id → batch of its newest row, if re-sent
         shutil.rmtree(directory, ignore_errors=True)  # what a killed run left behind
@@ -71,9 +84,17 @@ class Spool:
         if not self._buffer:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{len(self._files):05d}.msgpack"
-        data = _ENCODER.encode(self._buffer)
-        save_atomic(path, lambda fh: fh.write(data))
+        if self.framed:
+            from fedithreads.core.rows import comments_frame
+
+            path = self.directory / f"{len(self._files):05d}.parquet"
+            frame = comments_frame(self._buffer, sort=False)
+            save_atomic(path, lambda fh: _write_part(frame, fh))
+            self._ids.append(array("q", (c.comment_id for c in self._buffer)))
+        else:
+            path = self.directory / f"{len(self._files):05d}.msgpack"
+            data = _ENCODER.encode(self._buffer)
+            save_atomic(path, lambda fh: fh.write(data))
         self._files.append(path)
         self._spilled.append(array("L", self._batch_of))
         self._buffer, self._batch_of = [], []
@@ -94,23 +115,31 @@ class Spool:
 
         with path.open("wb") as out:
             joined = PartsFile(out)
-            for spill, batches in zip(self._files, self._spilled, strict=True):
-                rows = self._kept(_DECODER.decode(spill.read_bytes()), batches, drop)
+            for i, (spill, batches) in enumerate(zip(self._files, self._spilled, strict=True)):
+                if self.framed:
+                    keep = self._keeps(self._ids[i], batches, drop)
+                    if all(keep):  # as it was written: its pages are copied
+                        with spill.open("rb") as whole:
+                            joined.append(whole)
+                        continue
+                    frame = _read_part(spill).filter(_mask(keep))
+                else:
+                    rows = _DECODER.decode(spill.read_bytes())
+                    keep = self._keeps((r.comment_id for r in rows), batches, drop)
+                    frame = comments_frame(
+                        [r for r, k in zip(rows, keep, strict=True) if k], sort=False
+                    )
                 part = io.BytesIO()
-                _write_part(comments_frame(rows, sort=False), part)
+                _write_part(frame, part)
                 joined.append(part)
             joined.finish()
 
-    def _kept(
-        self, rows: list[CommentRecord], batches: array[int], drop: frozenset[int]
-    ) -> list[CommentRecord]:
-        """The rows of a spill that go into the part file: not dropped, and a re-sent
+    def _keeps(self, ids: Iterable[int], batches: array[int], drop: frozenset[int]) -> list[bool]:
+        """Which rows of a spill go into the part file: not dropped, and a re-sent
         comment's only in its newest batch."""
         latest = self._latest
         return [
-            r
-            for r, b in zip(rows, batches, strict=True)
-            if r.comment_id not in drop and latest.get(r.comment_id, b) == b
+            cid not in drop and latest.get(cid, b) == b for cid, b in zip(ids, batches, strict=True)
         ]
 
     def buffered(self, drop: frozenset[int]) -> list[CommentRecord] | None:
@@ -123,13 +152,25 @@ class Spool:
 
     def discard(self) -> None:
         self._buffer, self._batch_of, self._files, self._spilled = [], [], [], []
-        self._latest = {}
+        self._ids, self._latest = [], {}
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _write_part(frame: pl.DataFrame, out: IO[bytes]) -> None:
     """A spill as one row group, as ``PartsFile`` joins them (statistics, zstd)."""
     frame.write_parquet(out, statistics=True, row_group_size=max(frame.height, 1))
+
+
+def _read_part(path: Path) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.read_parquet(path)
+
+
+def _mask(keep: list[bool]) -> pl.Series:
+    import polars as pl
+
+    return pl.Series(keep, dtype=pl.Boolean)
 
 
 def release_freed_heap() -> None:

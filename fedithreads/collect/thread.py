@@ -21,7 +21,7 @@ from fedithreads.collect.crawl import ThreadCrawler, ThreadResult
 from fedithreads.collect.ledger import Finished, Ledger
 from fedithreads.collect.outcome import ThreadOutcome
 from fedithreads.collect.resume import Earlier, EarlierPages
-from fedithreads.collect.spool import Spool
+from fedithreads.collect.spool import FRAMED_UP_TO, Spool
 from fedithreads.collect.spoolfeed import SpoolFeed, SpoolFeeds
 from fedithreads.collect.state import ThreadSeen
 from fedithreads.collect.tasks import cancel_and_wait
@@ -141,7 +141,8 @@ class ThreadRunner:
         spool = Spool(
             spool_root(self.data_dir)
             / safe_name(self.ledger.run_id)
-            / safe_name(f"{post.instance}-{post.post_id}")
+            / safe_name(f"{post.instance}-{post.post_id}"),
+            framed=post.comments <= FRAMED_UP_TO,  # a quick end; a big thread's, less memory
         )
         feed = self.feeds.feed(spool)
         kept = await self.earlier.of_thread(post.instance, post.post_id) if self.earlier else None

@@ -24,11 +24,14 @@ from fedithreads.storage.rowgroups import PartsFile
 from tests.factories import T0, comment, hand_thread
 
 
-def test_a_resent_comment_keeps_its_newer_row_and_dropped_ids_are_left_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("framed", [False, True])
+def test_a_resent_comment_keeps_its_newer_row_and_dropped_ids_are_left_out(
+    tmp_path: Path, framed: bool
+) -> None:
     """A comment sent again with newer counts keeps only that row; rejected ids are gone."""
     _, comments = hand_thread()
     later = replace(comments[0], score=40, collected_at=comments[0].collected_at + timedelta(1))
-    spool = Spool(tmp_path / "s", flush_rows=3)
+    spool = Spool(tmp_path / "s", flush_rows=3, framed=framed)
 
     spool.add(comments[:4])
     spool.add([later, *comments[4:]], replaced=[later.comment_id])
@@ -40,17 +43,18 @@ def test_a_resent_comment_keeps_its_newer_row_and_dropped_ids_are_left_out(tmp_p
     assert dict(merged.schema) == COMMENTS
 
 
-def test_rows_beyond_the_buffer_are_spilled_and_cleaned_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("framed", [False, True])
+def test_rows_beyond_the_buffer_are_spilled_and_cleaned_up(tmp_path: Path, framed: bool) -> None:
     """Past flush_rows the rows go to disk; writing removes every spilled file."""
     _, comments = hand_thread()
-    spool = Spool(tmp_path / "s", flush_rows=2)
+    spool = Spool(tmp_path / "s", flush_rows=2, framed=framed)
 
     for c in comments:
         spool.add([c])
     spilled = sorted(p.name for p in (tmp_path / "s").iterdir())
     wrote = spool.write(tmp_path / "part.parquet", frozenset())
 
-    assert spilled == [f"0000{i}.msgpack" for i in range(4)]
+    assert spilled == [f"0000{i}.{'parquet' if framed else 'msgpack'}" for i in range(4)]
     assert wrote
     assert pl.read_parquet(tmp_path / "part.parquet").height == 8
     assert not (tmp_path / "s").exists()
@@ -70,12 +74,15 @@ def test_a_killed_runs_leftovers_are_cleared_and_an_empty_spool_writes_nothing(
     assert not (tmp_path / "part.parquet").exists()
 
 
-def test_batches_stay_with_their_rows_when_one_spill_holds_several(tmp_path: Path) -> None:
+@pytest.mark.parametrize("framed", [False, True])
+def test_batches_stay_with_their_rows_when_one_spill_holds_several(
+    tmp_path: Path, framed: bool
+) -> None:
     """Out-of-order ids from several pages in one buffer: the resent one keeps its newest."""
     _, comments = hand_thread()
     c1, c3, c5 = comments[0], comments[2], comments[4]
     newer = replace(c3, score=77, collected_at=c3.collected_at + timedelta(hours=1))
-    spool = Spool(tmp_path / "s", flush_rows=100)
+    spool = Spool(tmp_path / "s", flush_rows=100, framed=framed)
 
     spool.add([c5, c3])
     spool.add([newer, c1], replaced=[3])
@@ -127,11 +134,14 @@ def _old_part(
     sink_atomic(old, path, row_group_size=40)
 
 
-def test_the_part_file_holds_what_the_streaming_sink_wrote_row_for_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("framed", [False, True])
+def test_the_part_file_holds_what_the_streaming_sink_wrote_row_for_row(
+    tmp_path: Path, framed: bool
+) -> None:
     """Over many spills with re-sent and rejected comments, the part file has the same rows,
     values and types as the old streaming sink's, in the order they came, a row group a spill."""
     pages, replaced, drop = _pages(300)
-    spool = Spool(tmp_path / "s", flush_rows=40)
+    spool = Spool(tmp_path / "s", flush_rows=40, framed=framed)
     for page, cids in zip(pages, replaced, strict=True):
         spool.add(page, replaced=cids)
     spool.write(tmp_path / "new.parquet", drop)
@@ -151,11 +161,14 @@ def test_the_part_file_holds_what_the_streaming_sink_wrote_row_for_row(tmp_path:
     assert groups == (6,)  # a spill every two pages
 
 
-def test_the_part_file_answers_queries_on_comment_id_from_its_statistics(tmp_path: Path) -> None:
+@pytest.mark.parametrize("framed", [False, True])
+def test_the_part_file_answers_queries_on_comment_id_from_its_statistics(
+    tmp_path: Path, framed: bool
+) -> None:
     """Polars and DuckDB find the rows of a comment_id range in the joined file, and each
     row group's footer statistics bound the ids it holds."""
     pages, replaced, drop = _pages(300)
-    spool = Spool(tmp_path / "s", flush_rows=40)
+    spool = Spool(tmp_path / "s", flush_rows=40, framed=framed)
     for page, cids in zip(pages, replaced, strict=True):
         spool.add(page, replaced=cids)
     spool.write(tmp_path / "part.parquet", drop)
@@ -181,12 +194,14 @@ def test_the_part_file_answers_queries_on_comment_id_from_its_statistics(tmp_pat
     assert len(groups) == 6
 
 
+@pytest.mark.parametrize("framed", [False, True])
 def test_a_thread_whose_every_row_is_rejected_writes_an_empty_part_of_the_schema(
     tmp_path: Path,
+    framed: bool,
 ) -> None:
     """Spills whose rows are all left out still make a part: no rows, the table's columns."""
     _, comments = hand_thread()
-    spool = Spool(tmp_path / "s", flush_rows=2)
+    spool = Spool(tmp_path / "s", flush_rows=2, framed=framed)
     for c in comments:
         spool.add([c])
 
@@ -198,13 +213,14 @@ def test_a_thread_whose_every_row_is_rejected_writes_an_empty_part_of_the_schema
     assert dict(part.schema) == COMMENTS
 
 
+@pytest.mark.parametrize("framed", [False, True])
 def test_a_full_disk_while_joining_the_part_leaves_no_file_and_names_the_part(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, framed: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The part file's write failing (no space) is one StoreError naming it; neither the
     part nor a temporary is left."""
     pages, replaced, drop = _pages(300)
-    spool = Spool(tmp_path / "s", flush_rows=40)
+    spool = Spool(tmp_path / "s", flush_rows=40, framed=framed)
     for page, cids in zip(pages, replaced, strict=True):
         spool.add(page, replaced=cids)
 
@@ -236,3 +252,28 @@ def test_the_freed_heap_is_handed_back_where_libc_can_and_skipped_elsewhere(
     spool_module.release_freed_heap()
 
     assert calls == [0]
+
+
+def test_a_framed_spill_that_lost_no_row_is_copied_and_only_the_others_are_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Framed spills are Parquet already: one that keeps every row goes in as it is; only a
+    spill with a dropped or superseded row is read back and filtered."""
+    _, comments = hand_thread()
+    read_back: list[str] = []
+    real_read = spool_module._read_part
+
+    def counting_read(path: Path) -> pl.DataFrame:
+        read_back.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(spool_module, "_read_part", counting_read)
+    spool = Spool(tmp_path / "s", flush_rows=2, framed=True)
+    for c in comments:
+        spool.add([c])
+    spool.write(tmp_path / "part.parquet", frozenset({comments[4].comment_id}))
+
+    part = pl.read_parquet(tmp_path / "part.parquet")
+    assert read_back == ["00002.parquet"]
+    assert part["comment_id"].to_list() == [c.comment_id for c in comments if c is not comments[4]]
+    assert dict(part.schema) == COMMENTS
