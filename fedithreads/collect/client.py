@@ -35,10 +35,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
-import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from fedithreads.collect.connections import Connections
+from fedithreads.collect.lean_httpx import httpx
 from fedithreads.collect.ratelimit import HostLimiter, Rate, host_limiter, published_fraction
 from fedithreads.collect.redact import Redactor
 from fedithreads.collect.retry import (

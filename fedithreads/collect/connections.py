@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 import ssl
 
-import httpx
-
 from fedithreads._version import __version__
+from fedithreads.collect.lean_httpx import httpx
 from fedithreads.config import Settings
 from fedithreads.core.hosts import host_of
 from fedithreads.errors import FetchError

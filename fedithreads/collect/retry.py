@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+from fedithreads.collect.lean_httpx import httpx
 
 RETRYABLE_KINDS = frozenset({"rate_limited", "server", "not_json", "network"})
 RATE_LIMIT_ERRORS = frozenset({"rate_limit_error", "too_many_requests"})

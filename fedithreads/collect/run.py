@@ -20,13 +20,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
-import httpx
-
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector, Server
 from fedithreads.collect.hostparts import HostParts
+from fedithreads.collect.lean_httpx import httpx
 from fedithreads.collect.ledger import Ledger
 from fedithreads.collect.lists import list_target
 from fedithreads.collect.modlog import read_modlog

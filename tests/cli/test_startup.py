@@ -95,3 +95,20 @@ def test_importing_the_collector_loads_no_polars() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert done.stdout.strip() == "[]"
+
+
+def test_collect_imports_httpx_without_its_command_line_client() -> None:
+    """httpx's own `httpx` command (which loads rich) is not imported with collect's modules,
+    and still imports for whoever asks for it afterwards."""
+    script = (
+        "import importlib, json, sys\n"
+        "import fedithreads.cli.collecting\n"
+        "before = [m for m in ('httpx._main', 'rich') if m in sys.modules]\n"
+        "main = importlib.import_module('httpx._main').main\n"
+        "print(json.dumps({'before': before, 'after': main.name}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+
+    assert json.loads(done.stdout) == {"before": [], "after": "main"}
