@@ -126,23 +126,24 @@ def instance_part(
     is computed, and the Part holds thread_stats alone.
 
     Memory is spent in stages: the snapshots are read with authors as integer codes and,
-    without ``tables``, without the comments' ap_ids; the current rows are taken by one
-    gather, and of the snapshots only what vote_history reads is kept while the thread
-    statistics and activity are computed; vote_history comes last (its ap_ids read
-    then), when the current rows are let go."""
+    without ``tables``, without the comments' ap_ids; vote_history is built first (its
+    ap_ids read then), handed on, then the current rows are taken (one gather) and the
+    snapshots let go before the thread statistics are computed."""
     kept: dict[str, pl.DataFrame] = {}
     emit = sink or kept.__setitem__
     post_rows, comment_rows = _read(posts, comments, tables)
     instances = pl.concat([post_rows["instance"], comment_rows["instance"]]).unique().sort()
     post_order = by_object(_metric(post_rows, POST_COLUMNS), "post_id", instances)
-    comment_order = by_object(_metric(comment_rows, _COMMENT_METRICS), "comment_id", instances)
+    ordered = COMMENT_COLUMNS if "ap_id" in comment_rows.columns else _COMMENT_METRICS
+    comment_order = by_object(_metric(comment_rows, ordered), "comment_id", instances)
+    newest = comment_order.newest()
+    if "ap_id" not in ordered:
+        comment_order = _with_ap_ids(comment_order, comments)
+    emit("vote_history", schema.conform(history_rows(post_order, comment_order), "vote_history"))
+    del comment_order
     cur_posts = in_table_order(post_rows, post_order.newest(), instances, THREAD)
-    cur_comments = in_table_order(
-        comment_rows, comment_order.newest(), instances, [*THREAD, "comment_id"]
-    )
-    voted = [c for c in _VOTED if c in comment_rows.columns]
-    comment_order = Ordered(comment_rows.select(voted), comment_order.key, comment_order.order)
-    del comment_rows
+    cur_comments = in_table_order(comment_rows, newest, instances, [*THREAD, "comment_id"])
+    del comment_rows, newest
     if tables is not None:
         done = finish or _kept
         emit("posts", done("posts", cur_posts.drop(_AUTHOR)))
@@ -153,11 +154,7 @@ def instance_part(
         _metric(cur_posts, POST_COLUMNS), cur_comments, paths=path_reader(comments)
     )
     counts = activity(cur_comments, bucket=bucket, instances=instances)
-    del cur_comments, cur_posts
     emit("activity", schema.conform(counts, "activity"))
-    if "ap_id" not in voted:
-        comment_order = _with_ap_ids(comment_order, comments)
-    emit("vote_history", schema.conform(history_rows(post_order, comment_order), "vote_history"))
     return Part(
         schema.conform(
             stats.with_columns(pl.lit("instance").alias("scope"), pl.lit(True).alias("canonical")),
@@ -177,11 +174,6 @@ def _kept(table: str, rows: pl.DataFrame) -> pl.DataFrame:
 
 _COMMENT_METRICS = [c for c in COMMENT_COLUMNS if c != "ap_id"]
 """What thread_stats and activity read of comments."""
-_VOTED = [
-    *("instance", "comment_id", "ap_id", "collected_at"),
-    *("score", "upvotes", "downvotes", "child_count"),
-]
-"""What vote_history reads of the comment snapshots (``ap_id`` when read)."""
 
 
 def _read(
