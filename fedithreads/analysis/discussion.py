@@ -61,15 +61,21 @@ def _sorted_reciprocity(pairs: pl.DataFrame, thread_bits: int, author_bits: int)
     """``_reciprocity`` of integer authors, by two sorts of packed integers instead of
     hashing (3-4× faster): the pairs are the distinct integers (thread, A, B); a pair is
     returned when its unordered integer (thread, min(A, B), max(A, B)) is that of two of
-    them."""
-    ends = [thread_bits, author_bits, author_bits]
-    low, high = pl.min_horizontal("_from", "_to"), pl.max_horizontal("_from", "_to")
-    keyed = pairs.select(
-        pack([TID, "_from", "_to"], ends).alias("_k"), pack([TID, low, high], ends).alias("_c")
-    ).sort("_k")
-    unordered = keyed.filter(pl.col("_k").ne_missing(pl.col("_k").shift(1)))["_c"].sort()
+    them (made from the distinct integers, so only they are sorted twice)."""
+    one = 1 << author_bits
+    packed = pack([TID, "_from", "_to"], [thread_bits, author_bits, author_bits])
+    keys = pairs.select(packed.alias("_k")).to_series().sort()
+    first, second = (pl.col("_k") // one) % one, pl.col("_k") % one
+    both = pl.min_horizontal(first, second) * one + pl.max_horizontal(first, second)
+    unordered = (
+        keys.filter(keys.ne_missing(keys.shift(1)))
+        .to_frame()
+        .select(pl.col("_k") // (one * one) * (one * one) + both)
+        .to_series()
+        .sort()
+    )
     twice = unordered.eq_missing(unordered.shift(1)) | unordered.eq_missing(unordered.shift(-1))
-    thread = (unordered // (1 << (2 * author_bits))).cast(pairs.schema[TID])
+    thread = (unordered // (one * one)).cast(pairs.schema[TID]).set_sorted()
     return (
         pl.DataFrame({TID: thread, "_returned": twice})
         .group_by(TID)
@@ -83,7 +89,7 @@ def _reentry(replies: pl.DataFrame) -> pl.DataFrame:
     written = replies.filter(pl.col("author_ap_id").is_not_null())
     by = [TID, "author_ap_id"]
     bits = widths(written.select(by)) if written.schema["author_ap_id"].is_integer() else None
-    if bits is not None:
+    if bits is not None and sum(bits) < 63:
         return _sorted_reentry(written, bits)
     per_author = written.group_by(by).agg(
         pl.len().alias("_n"), (pl.col("author_ap_id") == pl.col("_op")).any().alias("_op")
@@ -93,17 +99,22 @@ def _reentry(replies: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sorted_reentry(written: pl.DataFrame, bits: list[int]) -> pl.DataFrame:
-    """``_reentry`` of integer authors, by one sort of the packed (thread, author): the
-    first comment of each author in a thread counts when another follows it or when the
-    author wrote the post."""
-    rows = written.select(
-        pack([TID, "author_ap_id"], bits).alias("_k"),
-        (pl.col("author_ap_id") == pl.col("_op")).fill_null(False).alias("_op"),
-    ).sort("_k")
+    """``_reentry`` of integer authors, by one sort of the packed (thread, author, wrote
+    the post) (the last is the same for all of an author's rows in a thread): the first
+    comment of each author in a thread counts when another follows it or when the author
+    wrote the post."""
+    op = (pl.col("author_ap_id") == pl.col("_op")).fill_null(False)
+    packed = pack([TID, "author_ap_id", op], [*bits, 1]).alias("_k")
+    keys = written.select(packed).to_series().sort()
     key = pl.col("_k")
-    again = key.ne_missing(key.shift(1)) & (key.eq_missing(key.shift(-1)) | pl.col("_op"))
-    thread = (key // (1 << bits[1])).cast(written.schema[TID]).alias(TID)
-    return rows.filter(again).group_by(thread).agg(pl.len().cast(pl.Int64).alias("reentry_authors"))
+    again = key.ne_missing(key.shift(1)) & (key.eq_missing(key.shift(-1)) | (key % 2 == 1))
+    thread = (key // (1 << (bits[1] + 1))).cast(written.schema[TID]).set_sorted().alias(TID)
+    return (
+        keys.to_frame()
+        .filter(again)
+        .group_by(thread)
+        .agg(pl.len().cast(pl.Int64).alias("reentry_authors"))
+    )
 
 
 def latency_tail(latency: pl.Expr) -> pl.Expr:

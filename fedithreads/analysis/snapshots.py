@@ -44,11 +44,11 @@ class Ordered:
     order: pl.Series
 
     def newest(self) -> pl.Series:
-        """Per row (read order): whether it is its object's current snapshot."""
+        """The row numbers of the objects' current snapshots, one per object, in the
+        order of their keys."""
         ranked = self.key.gather(self.order)
         last = ranked.ne_missing(ranked.shift(-1)).fill_null(True)
-        keep = self.order.filter(last)
-        return pl.repeat(False, self.rows.height, eager=True).scatter(keep, True)
+        return self.order.filter(last)
 
     def distinct_snapshots(self) -> pl.Series:
         """The row numbers, in order, of one row per (object, collected_at): the later."""
@@ -76,13 +76,15 @@ def instance_codes(instances: pl.Series) -> pl.Expr:
     return name_codes("instance", instances)
 
 
-def in_table_order(rows: pl.DataFrame, instances: pl.Series, order: Sequence[str]) -> pl.DataFrame:
-    """``rows`` sorted by ``order`` (instance first, then integer columns, unique per row),
-    by one packed key; not copied when they already are."""
-    key = ordered_key(rows.select(instance_codes(instances), *order[1:]))
-    if key.is_sorted():
-        return rows
-    return gather(rows, key.arg_sort())
+def in_table_order(
+    rows: pl.DataFrame, at: pl.Series, instances: pl.Series, order: Sequence[str]
+) -> pl.DataFrame:
+    """The rows numbered ``at`` sorted by ``order`` (instance first, then integer
+    columns, unique among those rows), by one packed key: one gather of the rows, no
+    copy of them in between."""
+    columns = rows.select(instance_codes(instances), *order[1:])
+    key = ordered_key(columns.select(pl.all().gather(at)))
+    return gather(rows, at if key.is_sorted() else at.gather(key.arg_sort()))
 
 
 def gather(rows: pl.DataFrame, at: pl.Series) -> pl.DataFrame:

@@ -198,7 +198,7 @@ def _reply_facts(
     post = per_thread.join(post_rows, on=TID, how="left", maintain_order="left")
     top = comments["parent_id"].is_null()
     return comments.with_columns(
-        tid.cast(pl.UInt32).alias(TID),
+        _flag_sorted(tid.cast(pl.UInt32)).alias(TID),
         (~top & parent_row.is_null()).alias("_orphan"),
         pl.when(top)
         .then(post["published"].gather(tid))
@@ -206,6 +206,12 @@ def _reply_facts(
         .alias("_replied_to"),
         post["_op"].gather(tid).alias("_op"),
     )
+
+
+def _flag_sorted(tid: pl.Series) -> pl.Series:
+    """``tid`` marked sorted when it is (comments in table order are: Polars then groups
+    by contiguous slices, about twice as fast as by gathered rows)."""
+    return tid.set_sorted() if tid.is_sorted() else tid
 
 
 def _comment_counts(replies: pl.DataFrame) -> pl.DataFrame:

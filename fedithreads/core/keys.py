@@ -109,6 +109,15 @@ class KeyIndex:
         )
         packed = pl.when(inside).then(pack(self.on, self.bits)).fill_null(-1)
         keys = wanted.select(packed).to_series().to_numpy()
+        if len(keys) > 1 and ascending(keys):  # each run of equal keys searched once
+            starts = run_starts(keys)
+            return np.repeat(self._search(keys[starts]), np.diff(np.r_[starts, len(keys)]))
+        return self._search(keys)
+
+    def _search(self, keys: Rows) -> Rows:
+        """``rows`` of packed keys."""
+        import numpy as np
+
         at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         rows = at if self.order is None else self.order[at]
         found: Rows = np.where(self.keys[at] == keys, rows, -1)
@@ -127,6 +136,14 @@ def ascending(values: Rows) -> bool:
     import numpy as np
 
     return bool(np.all(values[1:] >= values[:-1]))
+
+
+def run_starts(values: Rows) -> Rows:
+    """Where each run of equal values begins, in a non-empty array sorted by them."""
+    import numpy as np
+
+    starts: Rows = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    return starts
 
 
 def or_null(rows: Rows) -> pl.Series:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from fedithreads.core.forest import subtree_totals
-from fedithreads.core.keys import ascending
+from fedithreads.core.keys import ascending, run_starts
 from fedithreads.core.treeshape import TID, Nodes
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class _Runs:
 
         self.order = _thread_order(tid, head)
         tid = self.sorted(tid)
-        self.starts = _run_starts(tid) if len(tid) else tid
+        self.starts = run_starts(tid) if len(tid) else tid
         self.tid = tid
         self.threads = tid[self.starts]
         self.count = np.diff(np.r_[self.starts, len(tid)])
@@ -102,14 +102,6 @@ class _Runs:
         if not len(self.starts):
             return np.zeros(0, dtype=np.int64)
         return np.add.reduceat(ordered, self.starts, dtype=np.int64)
-
-
-def _run_starts(values: Ints) -> Ints:
-    """Where each run of equal values begins, in a non-empty array sorted by them."""
-    import numpy as np
-
-    starts: Ints = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    return starts
 
 
 def _subtree_sizes(nodes: Nodes) -> tuple[Ints, Ints]:
@@ -208,5 +200,5 @@ def _widths(runs: _Runs, depth: Ints) -> Ints:
         wide: Ints = table.max(axis=1)[runs.threads]
         return wide
     keys, counts = np.unique(key, return_counts=True)
-    widest: Ints = np.maximum.reduceat(counts, _run_starts(keys // levels))
+    widest: Ints = np.maximum.reduceat(counts, run_starts(keys // levels))
     return widest
