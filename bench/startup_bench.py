@@ -168,9 +168,21 @@ def thread_rows(tmp: Path, n: int = 10_000) -> list[Row]:
     return rows
 
 
+def compile_package() -> None:
+    """Write the package's bytecode first, as an installed copy has it: in a checkout run
+    with PYTHONDONTWRITEBYTECODE set, every child process would compile each module it
+    imports again (~0.03 s on ``--help``, ~0.04 s before the first request)."""
+    import compileall
+
+    import fedithreads
+
+    compileall.compile_dir(Path(fedithreads.__file__).parent, quiet=1)
+
+
 def run_all(full: bool = False) -> list[Row]:
     import tempfile
 
+    compile_package()
     with tempfile.TemporaryDirectory(prefix="fedithreads-startup-") as tmp:
         base = Path(tmp)
         return [*help_rows(), first_request_row(base), cron_row(base), *thread_rows(base)]
