@@ -183,13 +183,20 @@ def move_atomic(source: Location, target: Location) -> None:
         raise cannot_write(target, exc) from None
 
 
+_POLARS_IO = re.compile(r"\(os error (\d+)\)|\[Errno (\d+)\]|transport error")
+"""How a Polars writer's message says the file system failed it: ``(os error 28)``
+writing to a path, ``[Errno 28]`` writing to a Python file handle (the OSError the
+handle raised, as text), ``Invalid thrift: transport error`` when its Parquet footer
+could not be written."""
+
+
 def _is_io_error(exc: BaseException) -> bool:
-    """A Polars writer error that is really the file system's (``os error 28``); with
+    """A Polars writer error that is really the file system's (``_POLARS_IO``); with
     Polars not yet loaded, no error can be one of its own."""
     polars = sys.modules.get("polars")
     if polars is None:
         return False
-    return isinstance(exc, polars.exceptions.PolarsError) and "os error" in str(exc)
+    return isinstance(exc, polars.exceptions.PolarsError) and bool(_POLARS_IO.search(str(exc)))
 
 
 _WHY = {
@@ -206,7 +213,11 @@ def cannot_write(path: Location, exc: BaseException) -> StoreError:
     """One line for a write that failed: the cause, the file, that nothing half-written is
     visible (temporaries are never read; a raw archive's cut-off line is skipped), and
     what to do. ``exc`` is an OSError or a Polars writer's I/O error (``os error 28``)."""
-    code = (exc.errno if isinstance(exc, OSError) else None) or _polars_errno(exc)
+    code = (
+        (exc.errno if isinstance(exc, OSError) else None)
+        or _polars_errno(exc)
+        or _no_space_left(path)
+    )
     what, fix = _WHY.get(code or 0, (None, "fix it"))
     if what is None:
         what = f"cannot write ({_cause(exc)})"
@@ -215,13 +226,27 @@ def cannot_write(path: Location, exc: BaseException) -> StoreError:
 
 def _polars_errno(exc: BaseException) -> int | None:
     """The errno in a Polars I/O message (its OSErrors may carry none of their own)."""
-    found = re.search(r"\(os error (\d+)\)", str(exc))
-    return int(found.group(1)) if found else None
+    found = _POLARS_IO.search(str(exc))
+    number = found and (found.group(1) or found.group(2))
+    return int(number) if number else None
+
+
+def _no_space_left(path: Location) -> int | None:
+    """ENOSPC when the file system under ``path`` has no block left: a Polars writer whose
+    message kept no errno (its Parquet footer failing: ``transport error``) was refused
+    by a full disk."""
+    if not isinstance(path, Path):
+        return None
+    try:
+        free = os.statvfs(next(p for p in (path.parent, *path.parents) if p.exists())).f_bavail
+    except (OSError, StopIteration):
+        return None
+    return errno.ENOSPC if free == 0 else None
 
 
 def _cause(exc: BaseException) -> str:
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return text.rsplit("IO error: ", 1)[-1].split(" (os error")[0]
+    return text.rsplit("IO error: ", 1)[-1].split(" (os error")[0]  # a path's message
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 from pathlib import Path
 
 import polars as pl
@@ -11,7 +14,7 @@ from polars.testing import assert_frame_equal
 from fedithreads.analysis.frames import build_tables
 from fedithreads.core import schema
 from fedithreads.errors import StoreError
-from fedithreads.storage.atomic import write_atomic
+from fedithreads.storage.atomic import save_atomic, write_atomic
 from fedithreads.storage.tables import append_snapshots, scan_table, table_files, write_frame
 from tests.factories import hand_thread
 
@@ -67,6 +70,49 @@ def test_a_full_disk_is_a_store_error_naming_the_file(
 
     with pytest.raises(StoreError, match=r"^disk full writing .*t\.parquet; .*free space"):
         write_frame(tiny_comments(), tmp_path / "t.parquet")
+
+
+class _FullDisk(io.RawIOBase):
+    """A file handle that refuses every byte as a full disk does."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "ipc"])
+def test_polars_writing_to_a_full_disks_handle_is_one_disk_full_line(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Polars writing into a file handle that the disk refuses (its Parquet writer turns the
+    handle's OSError into its own error, as text) is the same one line as any full disk."""
+    frame = tiny_comments()
+    write = frame.write_parquet if fmt == "parquet" else frame.write_ipc
+    real_statvfs = os.statvfs
+
+    def no_block_left(path: object) -> object:
+        stats = real_statvfs(path)  # type: ignore[arg-type]
+        return type("Full", (), {"f_bavail": 0, "f_blocks": stats.f_blocks})()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "statvfs", no_block_left)
+        with pytest.raises(StoreError, match=r"^disk full writing .*part; .*free space"):
+            save_atomic(tmp_path / "part", lambda fh: write(_FullDisk()))
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_polars_write_error_without_errno_on_a_disk_with_room_names_its_cause(
+    tmp_path: Path,
+) -> None:
+    """The same refused write where the disk has room left is still one line, naming the
+    file and Polars' own words, never a traceback."""
+    frame = tiny_comments()
+
+    with pytest.raises(StoreError, match=r"^cannot write \(.*transport error\) writing .*part;"):
+        save_atomic(tmp_path / "part", lambda fh: frame.write_parquet(_FullDisk()))
 
 
 def test_snapshots_append_per_instance_and_scan_back(tmp_path: Path) -> None:
