@@ -44,7 +44,7 @@ from fedithreads.collect.targets import (
     likely_ap_id,
     target_key,
 )
-from fedithreads.collect.tasks import cancel_and_wait
+from fedithreads.collect.tasks import all_of, cancel_and_wait
 from fedithreads.collect.thread import Progress, ThreadRunner
 from fedithreads.collect.views import Views, known_copies
 from fedithreads.collect.warmup import warm_up
@@ -173,14 +173,10 @@ class Collector:
         on file syncs, so they run at once in worker threads. A run killed after the
         compaction and before the record re-crawls the threads it lacks, and compacting
         their parts again merges them with the compacted file, one row per key."""
-        done = await asyncio.gather(
+        await all_of(  # a failure is raised once neither writes any more
             asyncio.to_thread(self.ledger.save),
             asyncio.to_thread(compact_run, self.data_dir, run_id),
-            return_exceptions=True,  # a failure is raised once neither writes any more
         )
-        for outcome in done:
-            if isinstance(outcome, BaseException):
-                raise outcome
         shutil.rmtree(spool_root(self.data_dir) / safe_name(run_id), True)
 
     async def _targets(

@@ -1,10 +1,25 @@
-"""Ending what a run started: ``cancel_and_wait`` for the tasks a stopped run leaves."""
+"""Ending what a run started: ``cancel_and_wait`` for the tasks a stopped run leaves,
+``all_of`` for steps that run at once and must all end before one's failure is raised."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
+
+from fedithreads.errors import StoreError
+
+
+async def all_of(*steps: Awaitable[object]) -> None:
+    """Wait for every step, then raise what failed: the disk's own error first (a full
+    disk fails steps that write alike), and no step's error left unretrieved."""
+    failed = [
+        outcome
+        for outcome in await asyncio.gather(*steps, return_exceptions=True)
+        if isinstance(outcome, BaseException)
+    ]
+    if failed:
+        raise next((e for e in failed if isinstance(e, StoreError)), failed[0])
 
 
 async def cancel_and_wait(futures: Iterable[asyncio.Future[Any]]) -> None:

@@ -12,7 +12,7 @@ done only once its rows are on disk.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from fedithreads.collect.api import ThreadApi
@@ -24,7 +24,7 @@ from fedithreads.collect.resume import Earlier, EarlierPages
 from fedithreads.collect.spool import FRAMED_UP_TO, Spool
 from fedithreads.collect.spoolfeed import SpoolFeed, SpoolFeeds
 from fedithreads.collect.state import ThreadSeen
-from fedithreads.collect.tasks import cancel_and_wait
+from fedithreads.collect.tasks import all_of, cancel_and_wait
 from fedithreads.config import Settings
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.core.units import Now, duration_seconds
@@ -172,7 +172,7 @@ class ThreadRunner:
             raise
         del crawler  # its columns: the rows themselves are in the spool
         write_post(at_end=True)  # if fewer pages came
-        await _all_of(feed.settled(), *posting)  # every row handed on, the post written
+        await all_of(feed.settled(), *posting)  # every row handed on, the post written
         return await self._keep(result, spool, reason, error)
 
     async def _keep(
@@ -262,18 +262,6 @@ class ThreadRunner:
         frame = posts_frame([post])
         part = f"thread-{post.post_id}"
         append_snapshots(self.data_dir, self.ledger.run_id, "posts", frame, part)
-
-
-async def _all_of(*steps: Awaitable[None]) -> None:
-    """Wait for every step, then raise what failed (a full disk fails the spool and the
-    post row alike): the disk's own error first, and no step's error left unretrieved."""
-    failed = [
-        outcome
-        for outcome in await asyncio.gather(*steps, return_exceptions=True)
-        if isinstance(outcome, BaseException)
-    ]
-    if failed:
-        raise next((e for e in failed if isinstance(e, StoreError)), failed[0])
 
 
 def _window(api: ThreadApi) -> int:

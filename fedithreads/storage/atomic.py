@@ -238,7 +238,7 @@ def _no_space_left(path: Location) -> int | None:
     if not isinstance(path, Path):
         return None
     try:
-        free = os.statvfs(next(p for p in (path.parent, *path.parents) if p.exists())).f_bavail
+        free = os.statvfs(next(p for p in path.parents if p.exists())).f_bavail
     except (OSError, StopIteration):
         return None
     return errno.ENOSPC if free == 0 else None

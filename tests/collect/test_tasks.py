@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fedithreads.collect.tasks import cancel_and_wait
+from fedithreads.collect.tasks import all_of, cancel_and_wait
 from fedithreads.errors import StoreError
 
 pytestmark = pytest.mark.anyio
@@ -43,8 +43,6 @@ async def test_a_threads_last_steps_are_all_waited_for_and_the_disks_error_wins(
     """A thread's rows settling and its post row being written both fail (a full disk
     fails them alike, the one with Polars' own error): both are waited for, the store's
     one-line error is raised, nothing is left unretrieved."""
-    from fedithreads.collect.thread import _all_of
-
     ended: list[str] = []
 
     async def settle() -> None:
@@ -59,5 +57,5 @@ async def test_a_threads_last_steps_are_all_waited_for_and_the_disks_error_wins(
         raise StoreError("disk full writing the post row; free space and re-run")
 
     with pytest.raises(StoreError, match="disk full"):
-        await _all_of(settle(), write_post())
+        await all_of(settle(), write_post())
     assert ended == ["settled", "post"]
