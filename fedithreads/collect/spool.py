@@ -100,19 +100,17 @@ class Spool:
         self._buffer, self._batch_of = [], []
 
     def write(self, target: Location, drop: frozenset[int]) -> bool:
-        """Join the spills into ``target`` (atomically), a row group each; False when
-        nothing was ever added."""
+        """Join the spills, then the rows not yet spilled (from memory, no last spill
+        file written and read back), into ``target`` (atomically), a row group each;
+        False when nothing was ever added."""
         release_freed_heap()  # the crawl's and the verdict's Python objects, gone by now
-        self._spill()
-        wrote = bool(self._files)
+        wrote = bool(self._files or self._buffer)
         if wrote:
             save_streamed(target, lambda tmp: self._join(tmp, drop))
         self.discard()
         return wrote
 
     def _join(self, path: Path, drop: frozenset[int]) -> None:
-        from fedithreads.core.rows import comments_frame
-
         with path.open("wb") as out:
             joined = PartsFile(out)
             for i, (spill, batches) in enumerate(zip(self._files, self._spilled, strict=True)):
@@ -124,17 +122,24 @@ class Spool:
                         continue
                     frame = _read_part(spill).filter(_mask(keep))
                 else:
-                    rows = _DECODER.decode(spill.read_bytes())
-                    keep = self._keeps((r.comment_id for r in rows), batches, drop)
-                    frame = comments_frame(
-                        [r for r, k in zip(rows, keep, strict=True) if k], sort=False
-                    )
-                part = io.BytesIO()
-                _write_part(frame, part)
-                joined.append(part)
+                    frame = self._kept(_DECODER.decode(spill.read_bytes()), batches, drop)
+                _append(joined, frame)
+            if self._buffer:  # the rows since the last spill: from memory, never a file
+                _append(joined, self._kept(self._buffer, self._batch_of, drop))
             joined.finish()
 
-    def _keeps(self, ids: Iterable[int], batches: array[int], drop: frozenset[int]) -> list[bool]:
+    def _kept(
+        self, rows: Sequence[CommentRecord], batches: Sequence[int], drop: frozenset[int]
+    ) -> pl.DataFrame:
+        """The frame of ``rows`` that goes into the part file (see ``_keeps``)."""
+        from fedithreads.core.rows import comments_frame
+
+        keep = self._keeps((r.comment_id for r in rows), batches, drop)
+        return comments_frame([r for r, k in zip(rows, keep, strict=True) if k], sort=False)
+
+    def _keeps(
+        self, ids: Iterable[int], batches: Sequence[int], drop: frozenset[int]
+    ) -> list[bool]:
         """Which rows of a spill go into the part file: not dropped, and a re-sent
         comment's only in its newest batch."""
         latest = self._latest
@@ -159,6 +164,12 @@ class Spool:
 def _write_part(frame: pl.DataFrame, out: IO[bytes]) -> None:
     """A spill as one row group, as ``PartsFile`` joins them (statistics, zstd)."""
     frame.write_parquet(out, statistics=True, row_group_size=max(frame.height, 1))
+
+
+def _append(joined: PartsFile, frame: pl.DataFrame) -> None:
+    part = io.BytesIO()
+    _write_part(frame, part)
+    joined.append(part)
 
 
 def _read_part(path: Path) -> pl.DataFrame:
