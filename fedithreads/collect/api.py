@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from fedithreads.collect.client import Client, Fetched
+from fedithreads.collect.client import Client, Fetched, Params
 from fedithreads.collect.detect import Server
 from fedithreads.core.records import Page, PostRecord, Provenance
 from fedithreads.errors import ParseError
@@ -24,6 +24,7 @@ from fedithreads.errors import ParseError
 LIMIT = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Token = int | str | None
+T = TypeVar("T")
 
 _SORTS = {
     "lemmy-v3": {
@@ -96,8 +97,15 @@ class ThreadApi:
         return parse
 
     async def _get(self, path: str, params: dict[str, str | int], endpoint: str) -> Page:
+        return await self._fetch(path, params, lambda: self._parser(endpoint))
+
+    async def _fetch(
+        self, path: str, params: Params, parser: Callable[[], Callable[[Fetched], T]]
+    ) -> T:
+        """One request to the API, read by the parse ``parser()`` makes (made once the
+        server is known: a ``guess.GuessingApi`` learns it after it has sent)."""
         self.requests += 1
-        return await self.client.get(self.server.api, path, params, self._parser(endpoint))
+        return await self.client.get(self.server.api, path, params, parser())
 
     async def fetch_post(self, post_id: int) -> PostRecord:
         """``GET /post?id=``: the post with its current counts."""
@@ -107,9 +115,14 @@ class ThreadApi:
     async def fetch_resolved_post(self, url: str) -> PostRecord:
         """``GET /resolve_object?q=url``: a post this server already knows (anonymous
         callers cannot make it fetch unknown objects, reference §2.7)."""
+        return await self._fetch("/resolve_object", {"q": url}, self._resolved_parser)
+
+    def _resolved_parser(self) -> Callable[[Fetched], PostRecord]:
+        """A ``resolve_object`` answer read as the post it names (else a ParseError)."""
         from fedithreads.dialects import resolved_post, utf8_text
 
         parse_post = self._parser("post")
+        dialect = self.server.dialect
 
         def parse(fetched: Fetched) -> PostRecord:
             text, bad = utf8_text(fetched.body)
@@ -117,19 +130,16 @@ class ThreadApi:
                 doc = json.loads(text)
             except ValueError:
                 raise ParseError(
-                    self.server.dialect, "resolve_object", fetched.url, "$", "not valid JSON"
+                    dialect, "resolve_object", fetched.url, "$", "not valid JSON"
                 ) from None
             view = resolved_post(doc)
             if view is None:
-                raise ParseError(
-                    self.server.dialect, "resolve_object", fetched.url, "$", "not a post"
-                )
+                raise ParseError(dialect, "resolve_object", fetched.url, "$", "not a post")
             body = json.dumps(view).encode()
             self.client.note_not_utf8(fetched.url, bad)
             return parse_post(replace(fetched, body=body)).posts[0]
 
-        self.requests += 1
-        return await self.client.get(self.server.api, "/resolve_object", {"q": url}, parse)
+        return parse
 
     async def fetch_comments(self, listing: Listing, token: Token = None) -> tuple[Page, Token]:
         """One page of a comment listing and the token of the next (``None``: no more)."""
@@ -199,13 +209,11 @@ class ThreadApi:
         filters by it)."""
         from fedithreads.dialects import community_id
 
-        dialect = self.server.dialect
+        def parser() -> Callable[[Fetched], int]:
+            dialect = self.server.dialect
+            return lambda fetched: community_id(fetched.body, dialect=dialect, source=fetched.url)
 
-        def parse(fetched: Fetched) -> int:
-            return community_id(fetched.body, dialect=dialect, source=fetched.url)
-
-        self.requests += 1
-        return await self.client.get(self.server.api, "/community", {"name": name}, parse)
+        return await self._fetch("/community", {"name": name}, parser)
 
     async def fetch_modlog(self, community: int | None, token: Token = None) -> tuple[Page, Token]:
         """One page of the moderation log, newest first (of one community, by its id):

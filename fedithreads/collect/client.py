@@ -180,12 +180,20 @@ class Client:
 
     # ------------------------------------------------------------------ fetching
     async def get(
-        self, base_url: str, path: str, params: Params, parse: Callable[[Fetched], T]
+        self,
+        base_url: str,
+        path: str,
+        params: Params,
+        parse: Callable[[Fetched], T],
+        *,
+        held: list[Fetched] | None = None,
     ) -> T:
         """GET ``base_url + path`` and ``parse`` it, retrying what is worth retrying.
 
         Raises FetchError for a permanent failure or when the attempts or the total
         time run out; ParseError when a well-formed JSON body does not fit its model.
+        ``held``: the answers go there instead of to the archive (the caller archives
+        them, ``keep_answers``, once it knows they are to be kept).
         """
         host = host_of(base_url)
         stats = self.stats.setdefault(host, HostStats())
@@ -203,7 +211,7 @@ class Client:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(host, url, parse, stats, budget)
+                    return await self._attempt(host, url, parse, stats, budget, held)
         except _Retry as exc:
             stats.failures[exc.answer.kind] += 1
             raise FetchError(
@@ -217,9 +225,15 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(
-        self, host: str, url: str, parse: Callable[[Fetched], T], stats: HostStats, budget: _Budget
+        self,
+        host: str,
+        url: str,
+        parse: Callable[[Fetched], T],
+        stats: HostStats,
+        budget: _Budget,
+        held: list[Fetched] | None,
     ) -> T:
-        fetched, answer = await self._send(host, url, stats, budget)
+        fetched, answer = await self._send(host, url, stats, budget, held)
         if answer.kind == "ok":
             try:
                 return parse(fetched)
@@ -235,7 +249,7 @@ class Client:
         raise FetchError(url, answer.kind, status=answer.status, error=answer.error)
 
     async def _send(
-        self, host: str, url: str, stats: HostStats, budget: _Budget
+        self, host: str, url: str, stats: HostStats, budget: _Budget, held: list[Fetched] | None
     ) -> tuple[Fetched, Classification]:
         async with self.limiter(host), self._slots:  # a token first: no global slot idles
             left = budget.left(self.clock())
@@ -255,8 +269,10 @@ class Client:
             except httpx.TransportError as exc:
                 return Fetched(url, 0, b"", self.now()), classify_transport_error(exc)
         fetched = Fetched(url, status, self._redactor.bytes(body), self.now())
-        if self.archive is not None:
-            self.archive(host, fetched)  # as received (less any echoed token)
+        if held is None:
+            self.keep_answers(host, [fetched])  # as received (less any echoed token)
+        else:
+            held.append(fetched)
         if fetched.body.startswith(_BOM):  # a byte-order mark is no part of the JSON
             fetched = replace(fetched, body=fetched.body.removeprefix(_BOM))
         answer = classify(status, headers, fetched.body, now=fetched.fetched_at)
@@ -267,6 +283,12 @@ class Client:
             if wait:  # the last request the window allows: wait for the next window
                 self.limiter(host).bucket.pause(min(wait, self.policy.maximum))
         return fetched, answer
+
+    def keep_answers(self, host: str, answers: list[Fetched]) -> None:
+        """Archive answers from ``host``, in order."""
+        if self.archive is not None:
+            for fetched in answers:
+                self.archive(host, fetched)
 
     async def _receive(self, host: str, url: str) -> tuple[int, httpx.Headers, bytes]:
         assert self._open, "use `async with Client(...)`"

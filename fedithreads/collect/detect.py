@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from fedithreads.collect.client import Client, Fetched
+from fedithreads.collect.guess import LIKELIEST, GuessMissed, on_guess
 from fedithreads.collect.ratelimit import Rate
 from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.core.hosts import host_of
-from fedithreads.errors import FetchError, ParseError, ServerError
+from fedithreads.core.records import API_ROOTS
+from fedithreads.errors import FedithreadsError, FetchError, ParseError, ServerError
 
 if TYPE_CHECKING:  # the dialect models load when the first answer is read (issue 16)
     import polars as pl
@@ -54,8 +56,6 @@ class Server:
 
     @property
     def api(self) -> str:
-        from fedithreads.dialects import API_ROOTS
-
         return self.base_url + API_ROOTS[self.dialect]
 
 
@@ -114,8 +114,12 @@ def known_page_ceiling(dialect: str, version: str) -> int | None:
 class Detector:
     """Detects each host once per run (concurrent callers share the answer)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(
+        self, client: Client, seen: Callable[[str], str | None] = lambda host: None
+    ) -> None:
+        """``seen``: host → the dialect an earlier run saw it speak (None: never seen)."""
         self.client = client
+        self._seen = seen
         self._sighted: dict[str, asyncio.Future[Server]] = {}
         self._found: dict[str, asyncio.Future[Server]] = {}
 
@@ -139,6 +143,17 @@ class Detector:
             raise
         return server if server.version else None
 
+    def sighted_now(self, base_url: str) -> Server | None:
+        """The host as ``sighted`` gives it, if that is known already (else None, with
+        no waiting: its detection is under way, failed, or not started)."""
+        sighting = self._sighted.get(host_of(base_url))
+        if sighting is None or not sighting.done() or sighting.cancelled():
+            return None
+        if sighting.exception() is not None:
+            return None
+        server = sighting.result()
+        return server if server.version else None
+
     def found(self) -> list[Server]:
         """The hosts detected so far (those whose detection failed or is under way left
         out), in the order they were first asked for."""
@@ -153,19 +168,37 @@ class Detector:
         """Cancel the detections still under way and wait for them (none outlives a run)."""
         await cancel_and_wait([*self._sighted.values(), *self._found.values()])
 
+    def guess(self, base_url: str) -> Server:
+        """The host as guessed before nodeinfo names it (collect.guess): the dialect it
+        spoke when an earlier run saw it, else the likeliest; no version yet."""
+        host = host_of(base_url)
+        dialect = self._seen(host) or LIKELIEST
+        software = "piefed" if dialect == "piefed" else "lemmy"
+        return Server(base_url, host, software, "", dialect, None, None)
+
     def _start(self, base_url: str) -> str:
         host = host_of(base_url)
         if host not in self._found:
             sighted = asyncio.ensure_future(self._sight(base_url))
-            found = asyncio.ensure_future(self._detect(base_url, sighted))
+            site = asyncio.ensure_future(self._guessed_site(self.guess(base_url), sighted))
+            found = asyncio.ensure_future(self._detect(base_url, sighted, site))
             for future in (sighted, found):  # a failure started early may never be asked
                 future.add_done_callback(_retrieved)
             self._sighted[host], self._found[host] = sighted, found
         return host
 
-    async def _detect(self, base_url: str, sighted: asyncio.Future[Server]) -> Server:
-        early = await sighted
-        site = await self._site(base_url, early.dialect)
+    async def _detect(
+        self,
+        base_url: str,
+        sighted: asyncio.Future[Server],
+        guessed: asyncio.Future[V3Site | V4Site | PiefedSite | None],
+    ) -> Server:
+        try:
+            early = await sighted
+        except BaseException:
+            await cancel_and_wait([guessed])
+            raise
+        site = await guessed or await self._site(base_url, early.dialect)
         version = early.version or site.version or ""
         limit = site.message_limit()
         rate = Rate(*limit) if limit else None
@@ -212,9 +245,21 @@ class Detector:
         path = urlsplit(href).path
         return await self.client.get(base_url, path, {}, _parser(_nodeinfo, "nodeinfo"))
 
-    async def _site(self, base_url: str, dialect: str) -> V3Site | V4Site | PiefedSite:
-        from fedithreads.dialects import API_ROOTS
+    async def _guessed_site(
+        self, guess: Server, sighted: asyncio.Future[Server]
+    ) -> V3Site | V4Site | PiefedSite | None:
+        """The host's /site, asked with its nodeinfo in the guessed dialect; None when the
+        guess missed (or nodeinfo failed: the detection fails with that)."""
+        try:
+            return await on_guess(
+                self.client, guess, "/site", {}, _site_parser, asyncio.shield(sighted)
+            )
+        except GuessMissed:
+            return None
+        except FetchError as exc:  # nodeinfo's error is the detection's own
+            raise _site_failed(guess.host, guess.dialect, exc) from None
 
+    async def _site(self, base_url: str, dialect: str) -> V3Site | V4Site | PiefedSite:
         try:
             return await self.client.get(
                 base_url,
@@ -223,12 +268,7 @@ class Detector:
                 _parser(lambda: _site_model(dialect), "site", dialect),
             )
         except FetchError as exc:
-            if dialect == "piefed" and exc.error and "not enabled" in exc.error:
-                raise ServerError(
-                    f"{host_of(base_url)}: PieFed's API is switched off on this instance "
-                    "(ENABLE_ALPHA_API); nothing can be collected there"
-                ) from None
-            raise
+            raise _site_failed(host_of(base_url), dialect, exc) from None
 
 
 M = TypeVar("M", bound="Model")
@@ -255,6 +295,20 @@ def _parser(
         )
 
     return parse
+
+
+def _site_failed(host: str, dialect: str, exc: FetchError) -> FedithreadsError:
+    """The error a failed /site is: PieFed's switched-off API said in words."""
+    if dialect == "piefed" and exc.error and "not enabled" in exc.error:
+        return ServerError(
+            f"{host}: PieFed's API is switched off on this instance "
+            "(ENABLE_ALPHA_API); nothing can be collected there"
+        )
+    return exc
+
+
+def _site_parser(server: Server) -> Callable[[Fetched], V3Site | V4Site | PiefedSite]:
+    return _parser(lambda: _site_model(server.dialect), "site", server.dialect)
 
 
 def _nodeinfo() -> type[NodeInfo]:

@@ -24,6 +24,7 @@ from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
 from fedithreads.collect.client import Client, Fetched
 from fedithreads.collect.detect import Detector, Server
+from fedithreads.collect.firstask import ask_first
 from fedithreads.collect.hostparts import HostParts
 from fedithreads.collect.lean_httpx import httpx
 from fedithreads.collect.ledger import Ledger
@@ -183,7 +184,7 @@ class Collector:
         self, client: Client, run_id: str, targets: Sequence[Target]
     ) -> list[TargetOutcome]:
         """Every target at once; a stopped run stops every lookup and crawl first."""
-        detector = Detector(client)
+        detector = Detector(client, self._seen_dialect)
         self.views = Views(
             lambda base_url, ask: self._asking_early(client, detector, base_url, ask),
             detector,
@@ -312,6 +313,11 @@ class Collector:
         self.ledger.state.note_server(server.host, server.software, server.dialect, server.version)
         return ThreadApi(client, server, self.ledger.run_id)
 
+    def _seen_dialect(self, host: str) -> str | None:
+        """The dialect ``host`` spoke when an earlier run saw it."""
+        seen = self.ledger.state.servers.get(host)
+        return seen.dialect if seen is not None else None
+
     async def _api_and_post(
         self, client: Client, detector: Detector, target: PostTarget | ApIdTarget
     ) -> tuple[ThreadApi, PostRecord]:
@@ -326,21 +332,32 @@ class Collector:
         base_url: str,
         ask: Callable[[ThreadApi], Awaitable[PostRecord]],
     ) -> tuple[ThreadApi, PostRecord]:
-        """The host's api and the post ``ask`` fetches, asked as soon as nodeinfo has named
-        the dialect and version, while /site (the rate limit) is still on its way: one
-        round trip less."""
-        early = await detector.sighted(base_url)
-        if early is None:  # the version, part of every row, has to come from /site
-            api = await self._api(client, detector, base_url)
-            return api, await ask(api)
-        asking = asyncio.ensure_future(ask(ThreadApi(client, early, self.ledger.run_id)))
+        """The host's api and the post ``ask`` fetches, asked while the host is detected:
+        a host not yet sighted is asked with its nodeinfo, in the dialect guessed for it
+        (fedithreads.collect.guess, as its /site is), one sighted already at once. Either
+        way its /site (the rate limit) is in before the api is handed on."""
+        run_id = self.ledger.run_id
+        known = detector.sighted_now(base_url)
+        sighting: list[asyncio.Future[Server]] = []
+        if known is not None:
+            asking = asyncio.ensure_future(ask(ThreadApi(client, known, run_id)))
+        else:
+            detector.start(base_url)  # nodeinfo (and the guessed /site) first in the queue
+            sighting.append(asyncio.ensure_future(self._sighted(detector, base_url)))
+            guess = detector.guess(base_url)
+            asking = asyncio.ensure_future(ask_first(client, guess, sighting[0], run_id, ask))
         try:
             api = await self._api(client, detector, base_url)
         except BaseException:
-            asking.cancel()
-            await asyncio.gather(asking, return_exceptions=True)
+            await cancel_and_wait([asking, *sighting])
             raise
         return api, await asking
+
+    @staticmethod
+    async def _sighted(detector: Detector, base_url: str) -> Server:
+        """The host as nodeinfo names it, or, when nodeinfo names no version (the version
+        is part of every row), as /site completes it."""
+        return await detector.sighted(base_url) or await detector.server(base_url)
 
     async def _post(self, api: ThreadApi, target: PostTarget | ApIdTarget) -> PostRecord:
         if isinstance(target, PostTarget):

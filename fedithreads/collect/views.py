@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 Ask = Callable[[ThreadApi], Awaitable[PostRecord]]
 AskEarly = Callable[[str, Ask], Awaitable[tuple[ThreadApi, PostRecord]]]
 """(base URL, ask) → the detected host's ThreadApi and the post ``ask`` fetched there,
-asked as soon as nodeinfo has named the host's dialect (``Collector._asking_early``)."""
+asked with the host's nodeinfo, in the dialect guessed for it (``Collector._asking_early``,
+fedithreads.collect.guess)."""
 
 _NOT_HELD = ("couldnt_find", "not_found", "object_not_found")
 """Error codes meaning "this instance does not hold that object"."""

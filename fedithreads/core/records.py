@@ -15,6 +15,10 @@ from typing import Any, ClassVar
 
 from msgspec import Struct
 
+API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
+"""Each dialect (a Provenance's ``dialect``) and where its API lives on a host: what the
+collector asks and raw URLs show."""
+
 
 @dataclass(frozen=True, slots=True)
 class Provenance:

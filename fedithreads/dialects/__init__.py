@@ -13,7 +13,7 @@ import dataclasses
 import json
 from typing import Any
 
-from fedithreads.core.records import Page, Provenance
+from fedithreads.core.records import API_ROOTS, Page, Provenance
 from fedithreads.dialects import fastpath, lemmy_v3, lemmy_v4, modlog, piefed
 from fedithreads.dialects.common import Model, validate
 from fedithreads.dialects.mapping import page_records
@@ -33,8 +33,6 @@ ENDPOINTS = (
     "person/content",
     "modlog",
 )
-API_ROOTS = {"lemmy-v3": "/api/v3", "lemmy-v4": "/api/v4", "piefed": "/api/alpha"}
-"""Where each dialect's API lives on a host: what the collector asks and raw URLs show."""
 
 _MODELS: dict[tuple[str, str], type[Model]] = {
     (dialect, endpoint): model

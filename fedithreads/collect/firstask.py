@@ -1,0 +1,69 @@
+"""A thread's first ask on a host not yet detected, sent on a guess (collect.guess).
+
+The post of a post target, or a copy's ``resolve_object``, goes out with the host's
+nodeinfo in the dialect guessed for it; once nodeinfo has named the host it is read as
+the normal ask's answer would be, or asked again in the right dialect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from fedithreads.collect.api import ThreadApi
+from fedithreads.collect.client import Client, Fetched, Params
+from fedithreads.collect.detect import Server
+from fedithreads.collect.guess import GuessMissed, on_guess
+from fedithreads.core.records import PostRecord
+
+T = TypeVar("T")
+
+
+class GuessingApi(ThreadApi):
+    """A ThreadApi whose first request goes out on a guess (``on_guess``); the later ones
+    as any ThreadApi's, in the dialect ``sighting`` has named."""
+
+    def __init__(
+        self, client: Client, guess: Server, sighting: asyncio.Future[Server], run_id: str
+    ) -> None:
+        super().__init__(client, guess, run_id)
+        self._sighting = sighting
+        self._guessing = True
+
+    async def _fetch(
+        self, path: str, params: Params, parser: Callable[[], Callable[[Fetched], T]]
+    ) -> T:
+        if not self._guessing:
+            return await super()._fetch(path, params, parser)
+        self._guessing = False
+        self.requests += 1
+        return await on_guess(
+            self.client, self.server, path, params, self._knowing(parser), self._sighting
+        )
+
+    def _knowing(
+        self, parser: Callable[[], Callable[[Fetched], T]]
+    ) -> Callable[[Server], Callable[[Fetched], T]]:
+        """``parser`` made once the server is known (it reads ``self.server``)."""
+
+        def made(server: Server) -> Callable[[Fetched], T]:
+            self.server = server
+            return parser()
+
+        return made
+
+
+async def ask_first(
+    client: Client,
+    guess: Server,
+    sighting: asyncio.Future[Server],
+    run_id: str,
+    ask: Callable[[ThreadApi], Awaitable[PostRecord]],
+) -> PostRecord:
+    """What ``ask`` fetches, its first request sent at once on ``guess``; all of it asked
+    again once ``sighting`` has named the host when the guess missed."""
+    try:
+        return await ask(GuessingApi(client, guess, sighting, run_id))
+    except GuessMissed:
+        return await ask(ThreadApi(client, await sighting, run_id))
