@@ -91,7 +91,7 @@ def write_atomic(path: Location, write: Callable[[IO[bytes]], object]) -> None:
         write(buffer)
         path.write_bytes(buffer.getvalue())
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -134,7 +134,7 @@ def save_streamed(path: Location, write: Callable[[Path], object]) -> None:
         _save_uploaded(path, write)
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
         os.close(fd)
     except OSError as exc:
@@ -174,7 +174,7 @@ def move_atomic(source: Location, target: Location) -> None:
     if not (isinstance(source, Path) and isinstance(target, Path)):
         raise TypeError(f"cannot move {source} to {target}: one is local, one is not")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
         source.replace(target)
         _fsync_dir(target.parent)
         if source.parent != target.parent:
@@ -247,6 +247,20 @@ def _no_space_left(path: Location) -> int | None:
 def _cause(exc: BaseException) -> str:
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return text.rsplit("IO error: ", 1)[-1].split(" (os error")[0]  # a path's message
+
+
+def make_dirs(directory: Path) -> None:
+    """Make ``directory`` and its missing parents, each new one's entry synced in its
+    parent: a file synced in a new directory (a new ``instance=…`` partition, say) is
+    not lost with the directory's own entry when the machine goes down."""
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    if missing:
+        missing[0].mkdir(parents=True, exist_ok=True)
+        for made in reversed(missing):
+            _fsync_dir(made.parent)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -26,13 +26,14 @@ from tests.system.conftest import community
 QUICK = (60_000, 60)
 
 
-def failing_after(calls: int, code: int, real: Callable[[int], None]) -> Callable[[int], None]:
-    """``os.fsync`` that fails with ``code`` from its ``calls + 1``-th call on."""
-    count = [0]
+def failing_once_written(
+    data_dir: Path, code: int, real: Callable[[int], None]
+) -> Callable[[int], None]:
+    """``os.fsync`` that fails with ``code`` once a comments part is in ``data_dir``'s
+    tables (mid-run: some threads written, others not)."""
 
     def fsync(fd: int) -> None:
-        count[0] += 1
-        if count[0] > calls:
+        if any((data_dir / "tables" / "comments").glob("*/*.parquet")):
             raise OSError(code, os.strerror(code))
         real(fd)
 
@@ -55,7 +56,7 @@ def test_a_write_failing_mid_run_is_one_line_keeps_what_was_written_and_resumes(
     settings = settings_for(tmp_path)
     with ReplayServer(dataset, quirks=Quirks(published_rate_limit=QUICK)) as server:
         target = f"{server.base_url}/c/technology@lemmy.world"
-        monkeypatch.setattr(os, "fsync", failing_after(16, code, os.fsync))
+        monkeypatch.setattr(os, "fsync", failing_once_written(tmp_path, code, os.fsync))
         with pytest.raises(StoreError) as caught:
             collect(settings, target)
         monkeypatch.undo()
