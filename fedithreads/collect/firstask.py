@@ -1,8 +1,9 @@
-"""A thread's first ask on a host not yet detected, sent on a guess (collect.guess).
+"""A target's first ask on a host not yet detected, sent on a guess (collect.guess).
 
-The post of a post target, or a copy's ``resolve_object``, goes out with the host's
-nodeinfo in the dialect guessed for it; once nodeinfo has named the host it is read as
-the normal ask's answer would be, or asked again in the right dialect.
+The post of a post target, a copy's ``resolve_object`` or a listing's first page goes
+out with the host's nodeinfo in the dialect guessed for it; once nodeinfo has named the
+host it is read as the normal ask's answer would be, or the whole ask is made again in
+the right dialect.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.client import Client, Fetched, Params
 from fedithreads.collect.detect import Server
 from fedithreads.collect.guess import GuessMissed, on_guess
-from fedithreads.core.records import PostRecord
 
 T = TypeVar("T")
 
@@ -59,8 +59,8 @@ async def ask_first(
     guess: Server,
     sighting: asyncio.Future[Server],
     run_id: str,
-    ask: Callable[[ThreadApi], Awaitable[PostRecord]],
-) -> PostRecord:
+    ask: Callable[[ThreadApi], Awaitable[T]],
+) -> T:
     """What ``ask`` fetches, its first request sent at once on ``guess``; all of it asked
     again once ``sighting`` has named the host when the guess missed."""
     try:

@@ -19,6 +19,7 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.batch import PartBatch
@@ -28,6 +29,7 @@ from fedithreads.collect.firstask import ask_first
 from fedithreads.collect.hostparts import HostParts
 from fedithreads.collect.lean_httpx import httpx
 from fedithreads.collect.ledger import Ledger
+from fedithreads.collect.listing import ListedPosts
 from fedithreads.collect.lists import list_target
 from fedithreads.collect.modlog import read_modlog
 from fedithreads.collect.outcome import RunReport, TargetOutcome, ViewOutcome, write_manifest
@@ -58,6 +60,8 @@ from fedithreads.storage.books import shard_dir
 from fedithreads.storage.objects import Location, open_data_dir
 from fedithreads.storage.raw import RawArchive
 from fedithreads.storage.tables import append_snapshots, compact_run, scan_table
+
+T = TypeVar("T")
 
 
 class Collector:
@@ -275,8 +279,14 @@ class Collector:
             detector.start(other.base_url)
         try:
             if isinstance(target, ListingTarget):
-                api = await self._api(client, detector, target.base_url)
-                await self._listed(api, target, outcome)
+                max_pages = self.settings.limits.max_pages
+                api, listed = await self._asking_early(
+                    client,
+                    detector,
+                    target.base_url,
+                    lambda api: list_target(api, target, max_pages=max_pages),
+                )
+                await self._listed(api, listed, target, outcome)
             else:
                 early = self._look_early(target)
                 api, post = await self._api_and_post(client, detector, target)
@@ -330,12 +340,13 @@ class Collector:
         client: Client,
         detector: Detector,
         base_url: str,
-        ask: Callable[[ThreadApi], Awaitable[PostRecord]],
-    ) -> tuple[ThreadApi, PostRecord]:
-        """The host's api and the post ``ask`` fetches, asked while the host is detected:
-        a host not yet sighted is asked with its nodeinfo, in the dialect guessed for it
-        (fedithreads.collect.guess, as its /site is), one sighted already at once. Either
-        way its /site (the rate limit) is in before the api is handed on."""
+        ask: Callable[[ThreadApi], Awaitable[T]],
+    ) -> tuple[ThreadApi, T]:
+        """The host's api and what ``ask`` fetches (a post, a listing), asked while the
+        host is detected: on a host not yet sighted its first request goes with the
+        nodeinfo, in the dialect guessed for it (fedithreads.collect.guess, as its /site
+        is); on one sighted already at once. Either way its /site (the rate limit) is in
+        before the api is handed on."""
         run_id = self.ledger.run_id
         known = detector.sighted_now(base_url)
         sighting: list[asyncio.Future[Server]] = []
@@ -364,13 +375,13 @@ class Collector:
             return await api.fetch_post(target.post_id)
         return await api.fetch_resolved_post(target.url)
 
-    async def _listed(self, api: ThreadApi, target: ListingTarget, outcome: TargetOutcome) -> None:
+    async def _listed(
+        self, api: ThreadApi, listed: ListedPosts, target: ListingTarget, outcome: TargetOutcome
+    ) -> None:
         """The threads a community, an instance or a person lists: their posts written as
         one part (in a worker thread, while the moderation log is read: its file writes
         need not hold the round trips up), then each thread run (and its copies,
         ``--across``)."""
-        max_pages = self.settings.limits.max_pages
-        listed = await list_target(api, target, max_pages=max_pages)
         outcome.error = listed.error
         posts = listed.posts
         writing = asyncio.ensure_future(

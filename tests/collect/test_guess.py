@@ -21,6 +21,7 @@ from fedithreads.replay.server import ReplayServer
 from fedithreads.storage.tables import scan_table
 from fedithreads.synth.generate import generate_thread
 from tests.collect.conftest import collected_ids, settings_for
+from tests.system.conftest import community
 
 QUICK = Quirks(published_rate_limit=(60_000, 60))
 
@@ -163,3 +164,26 @@ def test_an_error_answer_to_a_right_guess_is_the_answer(tmp_path: Path, v3: Serv
     assert "couldnt_find_post" in target.error
     assert transport.sent.count("/api/v3/post") == 1
     assert archived_paths(tmp_path).count("/api/v3/post") == 1
+
+
+@pytest.mark.parametrize(
+    ("dialect", "version", "root"),
+    [("lemmy-v3", "0.19.13", "/api/v3"), ("piefed", "1.3.0", "/api/alpha")],
+)
+def test_a_community_listing_starts_with_nodeinfo_on_the_guess(
+    tmp_path: Path, dialect: str, version: str, root: str
+) -> None:
+    """A community's first post-list page goes with nodeinfo (lemmy-v3 guessed): kept on
+    Lemmy 0.19, dropped and asked again on PieFed; either way every thread is collected
+    and no answer in another dialect is archived."""
+    dataset = community(6)
+    with ReplayServer(dataset, dialect=dialect, server_version=version, quirks=QUICK) as server:
+        transport = Recording()
+        report = run(tmp_path, f"{server.base_url}/c/technology@lemmy.world", transport)
+
+    assert report.ok
+    assert set(transport.sent[:3]) == {"/nodeinfo/2.1", "/api/v3/site", "/api/v3/post/list"}
+    assert transport.sent.count(f"{root}/post/list") == 1
+    assert not [p for p in archived_paths(tmp_path) if not p.startswith((root, "/nodeinfo"))]
+    truth = set().union(*(dataset.comment_ids(p) for p in dataset.post_ids()))
+    assert collected_ids(tmp_path) == truth
