@@ -16,6 +16,7 @@ from fedithreads.collect.api import ThreadApi
 from fedithreads.collect.client import Client, Fetched, Params
 from fedithreads.collect.detect import Server
 from fedithreads.collect.guess import GuessMissed, on_guess
+from fedithreads.errors import FetchError
 
 T = TypeVar("T")
 
@@ -38,9 +39,13 @@ class GuessingApi(ThreadApi):
             return await super()._fetch(path, params, parser)
         self._guessing = False
         self.requests += 1
-        return await on_guess(
-            self.client, self.server, path, params, self._knowing(parser), self._sighting
-        )
+        try:
+            return await on_guess(
+                self.client, self.server, path, params, self._knowing(parser), self._sighting
+            )
+        except FetchError:  # an answer in the guessed dialect: the host is known now
+            self.server = self._sighting.result()
+            raise
 
     def _knowing(
         self, parser: Callable[[], Callable[[Fetched], T]]

@@ -12,9 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fedithreads.collect.client import Client
+from fedithreads.collect.detect import Detector
+from fedithreads.collect.firstask import GuessingApi
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
 from fedithreads.collect.targets import parse_target
+from fedithreads.errors import FetchError
 from fedithreads.replay.data import ReplayDataset
 from fedithreads.replay.quirks import Quirks
 from fedithreads.replay.server import ReplayServer
@@ -187,3 +191,25 @@ def test_a_community_listing_starts_with_nodeinfo_on_the_guess(
     assert not [p for p in archived_paths(tmp_path) if not p.startswith((root, "/nodeinfo"))]
     truth = set().union(*(dataset.comment_ids(p) for p in dataset.post_ids()))
     assert collected_ids(tmp_path) == truth
+
+
+def test_after_an_error_answer_to_the_guess_the_next_request_knows_the_host(
+    tmp_path: Path, v3: Served
+) -> None:
+    """A known id that names nothing now (404 on the guess), then resolve_object: the post
+    it finds carries the version nodeinfo named, not the guess's blank one."""
+    server, post_id, _ = v3
+
+    async def look_up() -> tuple[str | None, str]:
+        async with Client(settings_for(tmp_path)) as client:
+            detector = Detector(client)
+            sighting = asyncio.ensure_future(detector.server(server.base_url))
+            api = GuessingApi(client, detector.guess(server.base_url), sighting, "run")
+            with pytest.raises(FetchError):
+                await api.fetch_post(424242)
+            ap_id = (await api.fetch_post(post_id)).ap_id
+            found = await api.fetch_resolved_post(ap_id)
+            await detector.stop()
+            return found.server_version, found.dialect
+
+    assert asyncio.run(look_up()) == ("0.19.13", "lemmy-v3")
