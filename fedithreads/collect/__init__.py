@@ -5,10 +5,13 @@
     seeds        seeds/*.toml → targets
     client       one polite HTTP client per run: pace, send, classify, retry
     connections  one httpx pool per host; a body read whole within the size cap
+    tls          the certificate-verifying TLS context, built once (early, by the CLI)
     ratelimit    per-host token buckets and concurrency slots
     retry        which answers are retried, and how long to wait
     redact       tokens out of everything kept
     detect       which dialect a host speaks, from nodeinfo and /site
+    guess        a host's first requests sent in a guessed dialect, kept if nodeinfo agrees
+    firstask     a target's first ask on a host not yet detected, sent on the guess
     api          the read requests of each dialect, as one interface
     listing      a listing of posts newest first, cut to a target's window and max_posts
     person       a person's threads: their posts and the threads they commented in

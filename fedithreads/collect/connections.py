@@ -4,17 +4,15 @@ Each host gets its own pool: httpx scans every connection of a pool for each req
 one pool for twenty hosts costs more CPU than the requests. A pool keeps as many idle
 connections as the host may have requests in flight (our own slots decide how many are
 in flight), follows no redirect, sends our User-Agent and verifies TLS certificates with
-one context built per process. A body over ``http.max_response_bytes`` is refused as soon
-as its declared length or its bytes so far say so.
+one context built per process (``collect.tls``). A body over ``http.max_response_bytes``
+is refused as soon as its declared length or its bytes so far say so.
 """
 
 from __future__ import annotations
 
-import functools
-import ssl
-
 from fedithreads._version import __version__
 from fedithreads.collect.lean_httpx import httpx
+from fedithreads.collect.tls import tls_context
 from fedithreads.config import Settings
 from fedithreads.core.hosts import host_of
 from fedithreads.errors import FetchError
@@ -44,7 +42,7 @@ class Connections:
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=keepalive),
                 headers={"User-Agent": self.user_agent(), "Accept": "application/json"},
                 follow_redirects=False,
-                verify=_tls_context(),
+                verify=tls_context(),
             )
         return found
 
@@ -71,13 +69,6 @@ class Connections:
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             await pool.aclose()
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's own certificate checks (certifi, or SSL_CERT_FILE/SSL_CERT_DIR), built once
-    per process: loading the CA bundle costs ~30 ms for every client otherwise."""
-    return httpx.create_ssl_context()
 
 
 def raise_too_large(url: str, status: int, cap: int) -> None:
