@@ -3,7 +3,9 @@
 Lemmy below 1.0 → lemmy-v3; Lemmy 1.0 and its alphas/betas → lemmy-v4; PieFed → piefed
 (its ``/api/alpha`` must be switched on); anything else is a clear "unsupported" error.
 The host's ``/site`` then gives its version and published rate limit, which the client
-adopts. Results are cached per host for the run.
+adopts; it is asked together with nodeinfo, in the dialect guessed for the host
+(fedithreads.collect.guess), and asked again only when the guess missed. Results are
+cached per host for the run.
 """
 
 from __future__ import annotations
@@ -198,7 +200,9 @@ class Detector:
         except BaseException:
             await cancel_and_wait([guessed])
             raise
-        site = await guessed or await self._site(base_url, early.dialect)
+        site = await guessed
+        if site is None:  # the guess missed: asked again in the dialect nodeinfo named
+            site = await self._site(base_url, early.dialect)
         version = early.version or site.version or ""
         limit = site.message_limit()
         rate = Rate(*limit) if limit else None
