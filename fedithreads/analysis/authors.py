@@ -28,7 +28,7 @@ import polars as pl
 
 from fedithreads.analysis.replies import THREAD_KEY, parent_authors, parent_rows
 from fedithreads.core import schema
-from fedithreads.core.keys import name_codes
+from fedithreads.core.keys import name_codes, pack, widths
 
 AUTHOR = ["instance", "author_ap_id"]
 _FLAGS = {"bot": "author_bot", "banned": "author_banned", "deleted": "author_deleted"}
@@ -52,10 +52,9 @@ def authors_table(
         frame.with_columns(name_codes("instance", names).alias(_I), pl.col(codes).alias(_A))
         for frame in (posts, comments)
     ]
-    table = (
-        _written(*keyed)
-        .group_by(_I, _A, maintain_order=True)
-        .agg(*(pl.col(c).first() for c in AUTHOR), *_PER_AUTHOR)
+    written = _written(*keyed)
+    table = written.group_by(_key(written), maintain_order=True).agg(
+        *(pl.col(c).first() for c in AUTHOR), *_PER_AUTHOR
     )
     host = pl.col("author").str.extract(r"@([^@]*)$")
     table = table.with_columns(host.alias("host"), (host == pl.col("instance")).alias("local"))
@@ -64,6 +63,18 @@ def authors_table(
 
 _I, _A = "_instance_code", "_author_code"
 """The columns the rows are grouped on: the instance's number, the author's code."""
+
+
+def _key(rows: pl.DataFrame) -> list[pl.Expr]:
+    """What ``rows`` are grouped on: (``_I``, ``_A``) packed in one integer when the codes
+    are integers without nulls that fit (a group-by on one integer column took two
+    thirds of the time of one on two), else both."""
+    codes = rows.select(_I, _A)
+    integers = (
+        all(t.is_integer() for t in codes.dtypes) and not codes.null_count().sum_horizontal()[0]
+    )
+    bits = widths(codes) if integers else None
+    return [pack([_I, _A], bits).alias("_key")] if bits else [pl.col(_I), pl.col(_A)]
 
 
 def _written(posts: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
@@ -108,9 +119,19 @@ def _latest(flag: str) -> pl.Expr:
     return packed.max() % 2 == 1
 
 
+def _latest_named(column: str) -> pl.Expr:
+    """The non-null value of ``column`` of the latest row giving one (greatest
+    ``collected_at``, null counting as earliest; the later row of equal ones): its row
+    found by one arg_max over the named rows backwards, not by sorting each group (which
+    took twice as long)."""
+    named = pl.col(column).is_not_null()
+    at = pl.col("collected_at").dt.epoch("us").fill_null(-(2**63)).filter(named).reverse()
+    return pl.col(column).filter(named).reverse().get(at.arg_max())
+
+
 _PER_AUTHOR = [
     pl.col("author").get(pl.col("collected_at").arg_max()),
-    pl.col("author_display_name").sort_by("collected_at").drop_nulls().last().alias("display_name"),
+    _latest_named("author_display_name").alias("display_name"),
     *(_latest(column).alias(name) for name, column in _FLAGS.items()),
     pl.col("published").min().alias("first_seen"),
     pl.col("published").max().alias("last_seen"),

@@ -13,9 +13,8 @@ exactly the rows one pass over everything would give.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -93,19 +92,20 @@ def instance_parts(
 
 
 def ordered_map(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """``work`` of each item, in the items' order, at most ``workers`` under way (and
-    waiting to be taken) at once."""
+    """``work`` of each item, in the items' order, at most ``workers`` under way at once:
+    the next item starts as soon as any is done (a result is kept until it is taken),
+    so a large item never leaves a worker waiting for it to be taken."""
     if workers < 2:
         yield from map(work, items)
         return
     with ThreadPoolExecutor(workers, thread_name_prefix="fedithreads-analysis") as pool:
-        pending: deque[Future[R]] = deque()
-        for item in items:
-            if len(pending) >= workers:
-                yield pending.popleft().result()
-            pending.append(pool.submit(work, item))
-        while pending:
-            yield pending.popleft().result()
+        futures = [pool.submit(work, item) for item in items]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def instance_part(
@@ -149,9 +149,12 @@ def instance_part(
         emit("posts", done("posts", cur_posts.drop(_AUTHOR)))
         emit("comments", done("comments", cur_comments.select(tables)))
         emit("authors", authors_table(cur_posts, cur_comments, codes=_AUTHOR))
-    cur_comments = _metric(cur_comments, _COMMENT_METRICS)
+    read_paths = "path" in cur_comments.columns  # else the orphans' paths are read again
+    cur_comments = _metric(cur_comments, [*_COMMENT_METRICS, *(["path"] if read_paths else [])])
     stats = thread_stats(
-        _metric(cur_posts, POST_COLUMNS), cur_comments, paths=path_reader(comments)
+        _metric(cur_posts, POST_COLUMNS),
+        cur_comments,
+        paths=None if read_paths else path_reader(comments),
     )
     counts = activity(cur_comments, bucket=bucket, instances=instances)
     emit("activity", schema.conform(counts, "activity"))

@@ -4,8 +4,9 @@ Lemmy and PieFed store comments and post bodies as Markdown (CommonMark with a f
 extensions: ``::: spoiler`` blocks, ``~sub~`` and ``^sup^``). A researcher counting words
 or detecting languages wants the words, not the markup. ``plain_text`` keeps what a
 reader reads and drops the rest, as vectorised regular expressions, no Markdown parser
-per row; and only on the rows that need them (``with_plain_text``: one cheap test finds
-the texts holding any markup or any blank to tidy, and the rest are kept as they are):
+per row; and only on the rows that need them (``with_plain_text``: a few cheap searches
+find the texts holding any markup or any blank to tidy, and the rest are kept as they
+are):
 
 * images ``![alt](url)`` go entirely; links ``[text](url)`` keep their text; bare and
   angle-bracketed URLs go;
@@ -52,13 +53,18 @@ _MARKUP: list[tuple[str, str]] = [
 _BLANKS: list[tuple[str, str]] = [(r"[ \t]+", " "), (r" ?\n ?", "\n"), (r"\n{3,}", "\n\n")]
 """Runs of blanks as one space, no blank at a line's ends, at most one empty line."""
 
-_ANYWHERE = r"[\[*_`#>~<&\t\n]|:::|https?://|  "
-_FIRST = frozenset(" \t-+0123456789")
-"""A text that a rule other than trimming would change holds ``_ANYWHERE`` or starts
-with one of ``_FIRST`` (a list marker or rule on its first line, or blanks before
-one): every markup the rules remove holds one of those characters, and a blank they
-tidy is two spaces, a tab or next to a line break. One pass over the texts finds them;
-the others are only trimmed."""
+_CHANGED = [r"[\[*_]", r"[`#>]", r"[~<&]", r"[\t\n]", r":::|https?://|  ", r"\A[\s+0-9-]"]
+"""A text that a rule other than trimming would change holds one of the characters
+``[ * _ ` # > ~ < &``, a tab or a line break, ``:::``, a URL's scheme or two spaces, or starts
+with a blank, a sign or a digit (a list marker or rule on its first line, or blanks
+before one): every markup the rules remove holds one of those, and a blank they tidy
+is two spaces, a tab or next to a line break. The characters are looked for three at a
+time (a search for up to three bytes is a vectorised scan; the eleven in one class
+took twice as long as the four searches)."""
+
+_TRIMMED = r"\s\z"
+"""A text ending in a blank: trimming changes it (``strip_chars`` trims what the
+pattern's class matches: Unicode's White_Space characters)."""
 
 
 def plain_text(markdown: pl.Expr) -> pl.Expr:
@@ -81,12 +87,12 @@ def with_plain_text(rows: pl.DataFrame, table: str) -> pl.DataFrame:
 
 
 def plain_texts(texts: pl.Series) -> pl.Series:
-    """``plain_text`` of each of ``texts``, the rules run only where they may change more
-    than the ends."""
-    starts = texts.str.slice(0, 1).is_in(list(_FIRST))
-    rows = (texts.str.contains(_ANYWHERE) | starts).fill_null(False).arg_true()
-    trimmed = texts.str.strip_chars()
+    """``plain_text`` of each of ``texts``, the rules run only where they may change the
+    text: where ``_CHANGED`` or ``_TRIMMED`` finds something (the others are kept as they
+    are)."""
+    found = [texts.str.contains(pattern) for pattern in [*_CHANGED, _TRIMMED]]
+    rows = pl.select(pl.any_horizontal(found)).to_series().fill_null(False).arg_true()
     if rows.is_empty():
-        return trimmed
+        return texts
     changed = pl.select(plain_text(pl.lit(texts.gather(rows)))).to_series()
-    return trimmed.scatter(rows, changed)
+    return texts.clone().scatter(rows, changed)

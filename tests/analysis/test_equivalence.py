@@ -119,6 +119,25 @@ def test_all_derived_tables_match_the_first_version(
 
 
 @settings(max_examples=60, deadline=None)
+@given(snapshot_tables(), st.booleans())
+def test_snapshots_read_oldest_or_newest_first_give_the_first_versions_tables(
+    tables: tuple[pl.DataFrame, pl.DataFrame], newest_first: bool
+) -> None:
+    """Snapshots read in time order (one sort by object orders them) or against it (the
+    time orders them too) give the oracle's thread_stats, activity and vote_history."""
+    posts, comments = (
+        t.sort("collected_at", descending=newest_first, maintain_order=True) for t in tables
+    )
+
+    ours = analyze(posts.lazy(), comments.lazy())
+    theirs = reference.analyze(posts.lazy(), comments.lazy())
+
+    assert_frame_equal(ours.thread_stats, theirs.thread_stats, rel_tol=1e-12)
+    assert_frame_equal(ours.activity, theirs.activity)
+    assert_frame_equal(ours.vote_history, theirs.vote_history)
+
+
+@settings(max_examples=60, deadline=None)
 @given(snapshot_tables())
 def test_current_keeps_the_same_rows(tables: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     """current() picks the same snapshot per object as the first version: the latest

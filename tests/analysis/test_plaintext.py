@@ -53,7 +53,8 @@ def test_each_rule_keeps_what_a_reader_reads(markdown: str, plain: str) -> None:
 
 PIECES = st.sampled_from(
     ["a", "b_c", "Ж", " ", "  ", "\t", "\n", "\u00a0", "*", "_", "~", "`", "#", ">", "-", "+",
-     "1.", "[x](y)", "![i](j)", "<b>", "&amp;", "&lt;", ":::", "https://h/p", "(", ")", "]"]
+     "1.", "[x](y)", "![i](j)", "<b>", "&amp;", "&lt;", ":::", "https://h/p", "(", ")", "]",
+     "\r", "\x0b", "\x0c", "\x85", "\u2003", "\u3000", "\u2028", "\u200b", "\ufeff"]
 )  # fmt: skip
 
 
@@ -62,13 +63,29 @@ PIECES = st.sampled_from(
 def test_running_the_rules_only_where_they_may_change_a_text_changes_nothing(
     texts: list[str | None],
 ) -> None:
-    """plain_texts, which skips the texts its one test finds no markup or blank in,
+    """plain_texts, which skips the texts its searches find no markup or blank in,
     gives exactly plain_text of every text."""
     series = pl.Series("m", texts, dtype=pl.String)
 
     everywhere = pl.select(plain_text(pl.lit(series))).to_series()
 
     assert plain_texts(series).to_list() == everywhere.to_list()
+
+
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Unicode's White_Space characters, all 25."""
+
+
+@pytest.mark.parametrize("blank", list(WHITE_SPACE))
+def test_a_text_without_markup_loses_any_blank_at_its_ends(blank: str) -> None:
+    """A plain word with a Unicode blank before or after it comes back as the word, as
+    plain_text trims it; a zero-width space, which is not a blank, stays."""
+    series = pl.Series("m", [f"word{blank}", f"{blank}word", "word\u200b"], dtype=pl.String)
+
+    assert plain_texts(series).to_list() == ["word", "word", "word\u200b"]
 
 
 def collapsed(plain: str) -> str:
