@@ -1,5 +1,5 @@
 """``python -m fedithreads``."""
 
-from fedithreads.cli.main import main
+from fedithreads.cli import main
 
 main()

@@ -13,6 +13,19 @@ The only subpackage that imports click and rich, and the only place collect and 
 meet (``demo``).
 """
 
-from fedithreads.cli.main import main
+from fedithreads.cli.main import main as _group
+from fedithreads.cli.stopping import quick_exit
+
+
+def main() -> None:
+    """The ``fedithreads`` console script (and ``python -m fedithreads``): the command
+    line, then, when the command allowed it (``stopping.allow_quick_exit``), the process
+    ended at once, past the interpreter's teardown."""
+    try:
+        _group()
+    except SystemExit as exc:
+        quick_exit(exc.code)
+        raise
+
 
 __all__ = ["main"]

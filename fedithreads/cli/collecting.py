@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fedithreads.cli.common import console
-from fedithreads.cli.stopping import STOPPED, Terminated, stopped_line
+from fedithreads.cli.stopping import STOPPED, Terminated, allow_quick_exit, stopped_line
 from fedithreads.collect.instances import parse_across
 from fedithreads.collect.outcome import RunReport
 from fedithreads.collect.run import Collector
@@ -70,6 +70,7 @@ def run_collect(
             click.echo(target.summary())
     for note in report.notes():
         click.echo(note)
+    allow_quick_exit()  # all written, synced and printed: no teardown to wait for
     sys.exit(0 if report.ok else 1)
 
 

@@ -11,6 +11,9 @@ stops its run itself (cli.run: the run is cancelled, so crawls keep what they fe
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -30,6 +33,36 @@ AFTERWARDS = {
 }
 """What a stopped command leaves, by command; others: ``EVERY_FILE_WHOLE``."""
 EVERY_FILE_WHOLE = "files are written whole or not at all; run it again"
+
+
+_QUICK_EXIT = [False]
+
+
+def allow_quick_exit() -> None:
+    """The command has nothing left for the interpreter's teardown but freeing memory:
+    every file it wrote is synced and closed, its lock released, its lines printed.
+    ``quick_exit`` may then end the process at once (``collect``: 0.1–0.3 s of teardown
+    of Polars, httpx and the rest, on every cron run)."""
+    _QUICK_EXIT[0] = True
+
+
+def quick_exit(code: object) -> None:
+    """End the process now with the exit status ``code`` stands for (as ``sys.exit``
+    would), logging and stdout/stderr flushed, if the command allowed it; else return."""
+    if not _QUICK_EXIT[0]:
+        return
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing reaches it
+            stream.flush()
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message") prints it and exits 1
+        print(code, file=sys.stderr, flush=True)
+        status = 1
+    os._exit(status)
 
 
 class Terminated(KeyboardInterrupt):
