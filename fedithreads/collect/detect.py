@@ -255,9 +255,7 @@ class Detector:
         """The host's /site, asked with its nodeinfo in the guessed dialect; None when the
         guess missed (or nodeinfo failed: the detection fails with that)."""
         try:
-            return await on_guess(
-                self.client, guess, "/site", {}, _site_parser, asyncio.shield(sighted)
-            )
+            return await on_guess(self.client, guess, "/site", {}, _site_parser, sighted)
         except GuessMissed:
             return None
         except FetchError as exc:  # nodeinfo's error is the detection's own

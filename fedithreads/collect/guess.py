@@ -17,10 +17,12 @@ and no time: the normal requests would have waited for nodeinfo anyway.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from fedithreads.collect.client import Client, Fetched, Params
+from fedithreads.collect.tasks import cancel_and_wait
 from fedithreads.errors import FetchError, ParseError
 
 if TYPE_CHECKING:
@@ -42,22 +44,27 @@ async def on_guess(
     path: str,
     params: Params,
     parser: Callable[[Server], Callable[[Fetched], T]],
-    sighting: Awaitable[Server],
+    sighting: asyncio.Future[Server],
 ) -> T:
     """GET ``path`` of ``guess``'s API now, read by ``parser(server)`` once ``sighting``
-    has named the host. Raises GuessMissed when the host speaks another dialect or the
+    has named the host. Raises GuessMissed when the host speaks another dialect (the
+    request is then given up at once, however long its retries would take) or the
     answer does not read; the error of an error answer in the right dialect (archived)."""
     held: list[Fetched] = []
+    request = asyncio.ensure_future(client.get(guess.api, path, params, _as_is, held=held))
     try:
-        fetched = await client.get(guess.api, path, params, _as_is, held=held)
+        server = await asyncio.shield(sighting)  # shared: ours to wait for, not to cancel
+    except BaseException:
+        await cancel_and_wait([request])
+        raise
+    if server.dialect != guess.dialect:
+        await cancel_and_wait([request])
+        raise GuessMissed
+    try:
+        fetched = await request
     except FetchError:
-        if (await sighting).dialect != guess.dialect:
-            raise GuessMissed from None
         client.keep_answers(guess.host, held)
         raise
-    server = await sighting
-    if server.dialect != guess.dialect:
-        raise GuessMissed
     try:
         value = parser(server)(fetched)
     except ParseError:

@@ -32,17 +32,25 @@ QUICK = Quirks(published_rate_limit=(60_000, 60))
 
 class Recording(httpx.AsyncBaseTransport):
     """The real transport; every request's path recorded in the order sent, and
-    ``canned`` paths answered 200 with that body instead (a v3 layer, say)."""
+    ``canned`` paths answered with that body instead (a v3 layer, say), with
+    ``status`` and ``headers``."""
 
-    def __init__(self, canned: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        canned: dict[str, object] | None = None,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.sent: list[str] = []
         self.canned = canned or {}
+        self.status, self.headers = status, headers or {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.sent.append(request.url.path)
         if request.url.path in self.canned:
-            return httpx.Response(200, json=self.canned[request.url.path])
+            body = self.canned[request.url.path]
+            return httpx.Response(self.status, json=body, headers=self.headers)
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -213,3 +221,21 @@ def test_after_an_error_answer_to_the_guess_the_next_request_knows_the_host(
             return found.server_version, found.dialect
 
     assert asyncio.run(look_up()) == ("0.19.13", "lemmy-v3")
+
+
+def test_a_wrong_guess_is_given_up_at_once_whatever_its_retries(
+    tmp_path: Path, piefed: Served
+) -> None:
+    """PieFed answering the guessed /api/v3 with "rate limited, retry in 1 s": nodeinfo
+    names piefed first, and the guessed requests are dropped, not retried."""
+    server, post_id, truth = piefed
+    limited = {"error": "rate_limit_error"}
+    transport = Recording(
+        {"/api/v3/site": limited, "/api/v3/post": limited}, status=429, headers={"Retry-After": "1"}
+    )
+
+    report = run(tmp_path, f"{server.base_url}/post/{post_id}", transport)
+
+    assert report.ok
+    assert transport.sent.count("/api/v3/site") == transport.sent.count("/api/v3/post") == 1
+    assert collected_ids(tmp_path) == truth
