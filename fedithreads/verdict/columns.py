@@ -8,8 +8,9 @@ slim records; a big one by ``assess_frame``, which answers as ``assess`` does
 without building a tree:
 
 * when every comment's parent was collected (a whole tree: the usual end of a crawl),
-  by one pass over the columns: each path must be its parent's plus its own id, and
-  each comment's children account for its ``child_count`` or it is a gap;
+  by one pass over flat arrays of the columns (``verdict.wholetree``): each path must be
+  its parent's plus its own id, and each comment's children account for its
+  ``child_count`` or it is a gap;
 * otherwise with path arithmetic in Polars (``verdict.paths``): a row per label of
   every path, a placeholder for each label that is no collected comment, and a row per
   (node, ancestor) pair.
@@ -31,7 +32,8 @@ import polars as pl
 
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.verdict.assess import Completeness, assess
-from fedithreads.verdict.paths import all_rows, placeholder_verdict
+from fedithreads.verdict.paths import placeholder_verdict
+from fedithreads.verdict.wholetree import clean_paths, whole_tree_verdict
 
 COLUMNS = {
     "comment_id": pl.Int64,
@@ -40,8 +42,6 @@ COLUMNS = {
     "child_count": pl.Int64,
     "hidden": pl.Boolean,
 }
-_CLEAN_PATH = r"^0(\.[1-9][0-9]{0,17})+$"  # positive labels that fit an Int64
-_OWN_LABEL = r"\.([0-9]+)$"  # a path's last label: its comment's own id
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -97,7 +97,7 @@ class Columns:
         self._move()
         if not self._chunks:
             return pl.DataFrame(schema=COLUMNS)
-        self._chunks = [pl.concat(self._chunks, rechunk=True)]
+        self._chunks = [pl.concat(self._chunks, rechunk=False)]  # no copy
         return self._chunks[0]
 
     def _latest(self) -> dict[int, Row]:
@@ -147,61 +147,14 @@ def slim_records(post: PostRecord, rows: Iterable[Row]) -> list[CommentRecord]:
 
 
 def _clean_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness | None:
-    """The verdict of a clean thread; ``None`` when the thread is not clean."""
+    """The verdict of a clean thread; ``None`` when the thread is not clean. A whole
+    tree (every comment's parent collected: the usual end of a crawl) is judged on flat
+    arrays (``verdict.wholetree``), one with orphans by path arithmetic in Polars."""
     if frame.is_empty():
         return None
-    if not all_rows(
-        frame,
-        pl.col("path").str.contains(_CLEAN_PATH),
-        pl.col("post_id") == post.post_id,
-        pl.col("path").str.extract(_OWN_LABEL).cast(pl.Int64, strict=False) == pl.col("comment_id"),
-    ):
+    paths = clean_paths(post, frame)
+    if paths is None:
         return None
-    return _whole_tree_verdict(post, frame) or placeholder_verdict(post, frame)
-
-
-def _whole_tree_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness | None:
-    """The common case, and the usual end of a crawl, without a row per ancestor: every
-    comment's parent was collected and its path is its parent's plus its own id (then no
-    path repeats a label or contradicts another). ``None`` if that is not so.
-
-    One pass in Python over the paths (well-formed, each ending in its own comment's
-    id: ``_clean_verdict`` checked both), keyed by path rather than id: a comment's
-    parent path is its path less the last label, and it was collected, with that path,
-    exactly when some collected comment has that path (ids are distinct, and a path
-    ends in its own id). Its few dicts are gone when it returns, where the same as a
-    Polars query left the engine's buffers resident (a 50,000-comment collect peaked
-    ~10 MB higher with it run eagerly, ~6 MB with the streaming engine)."""
-    paths = frame.get_column("path").to_list()
-    counts = frame.get_column("child_count").to_list()
-    known = set(paths)
-    accounted: dict[str, int] = {}  # Σ (1 + child_count) of each comment's children
-    below: dict[str, int] = {}  # comments under each top-level comment
-    tops: list[tuple[str, int]] = []
-    for path, count in zip(paths, counts, strict=True):
-        head = path[: path.rfind(".")]
-        if head == "0":
-            tops.append((path, count))
-            continue
-        if head not in known:
-            return None  # its parent was not collected, or has another path
-        accounted[head] = accounted.get(head, 0) + 1 + count
-        top = path[: path.find(".", 2)]
-        below[top] = below.get(top, 0) + 1
-    structural = sum(max(0, count - below.get(path, 0)) for path, count in tops)
-    gaps = {
-        int(path[path.rfind(".") + 1 :]): path
-        for path, count in zip(paths, counts, strict=True)
-        if count > accounted.get(path, 0)
-    }
-    chains = [tuple(map(int, path.split(".")[1:])) for path in gaps.values()]
-    topmost = sorted(chain for chain in chains if not any(a in gaps for a in chain[:-1]))
-    visible = frame.height - int(frame.get_column("hidden").sum())
-    return Completeness(
-        collected=frame.height,
-        visible=visible,
-        reported=post.comments,
-        missing=max(0, post.comments - visible, structural),
-        orphans=0,
-        gaps=tuple(chain[-1] for chain in topmost),
-    )
+    verdict = whole_tree_verdict(post, paths)
+    del paths  # its arrays, before the Polars query
+    return verdict or placeholder_verdict(post, frame)
