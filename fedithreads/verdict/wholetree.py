@@ -1,6 +1,7 @@
 """The verdict of a clean, whole thread from compact columns: the usual end of a crawl.
 
-``verdict.columns`` answers a big thread from a frame of its comments. When every path is
+``verdict.columns`` answers a big thread from its columns (or a frame of them), read
+``SLICE`` rows at a time (``Slice``: a list per column). When every path is
 clean (``0.`` then positive labels of at most 18 digits, ending in the comment's own id,
 every comment of this post) and every comment's parent was collected with the path its
 child names, the verdict needs no tree and no row per ancestor: each comment's children
@@ -10,10 +11,10 @@ account for its ``child_count`` or it is a gap, and each top-level comment's
 What this costs at the end of a 50,000-comment crawl is the collector's peak memory
 (issue 16): no Polars query (a regex over the paths left ~6 MB of the engine's buffers
 resident under the part file's writer) and no Python object per comment (a list, a set
-and dicts of 50,000 paths left ~4 MB). The frame is read in slices of ``SLICE`` rows
-into flat arrays, the paths as one ASCII buffer with offsets; a comment's parent is found
-by its id in an index sorted by id, and compared by its bytes. Each array is one
-allocation, handed back whole when the verdict returns.
+and dicts of 50,000 paths left ~4 MB). The slices go into flat arrays, the paths as one
+ASCII buffer with offsets, each slice checked as one text (a regular expression over its
+lines); a comment's parent is found by its id in an index sorted by id, and compared by
+its bytes. Each array is one allocation, handed back whole when the verdict returns.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -33,6 +34,11 @@ from fedithreads.verdict.assess import Completeness
 
 SLICE = 4096
 """Rows turned into Python objects at a time."""
+Slice = tuple[list[int], list[int], list[Any], list[int], list[bool]]
+"""A slice of rows: comment_id, post_id, path, child_count, hidden, a list each."""
+Index = tuple["array[int]", "array[int]"]
+"""Ids in increasing order, and the row of each."""
+_ROW = (1 << 32) - 1
 _CLEAN_LINES = re.compile(r"(?:0(?:\.[1-9][0-9]{0,17})+\n)*+")  # labels that fit an Int64
 _PARENT_LABEL = re.compile(r"^(?:.*\.)?([0-9]+)\.[0-9]+$", re.MULTILINE)  # 0: the root
 
@@ -62,13 +68,20 @@ class Paths:
         return bytes(self.text[self.ends[row] : self.ends[row + 1]])
 
 
-def clean_paths(post: PostRecord, frame: pl.DataFrame) -> Paths | None:
-    """The frame's rows as ``Paths``; ``None`` if some row is not clean."""
+def clean_paths(
+    post: PostRecord, slices: Iterable[Slice], index: Index | None = None
+) -> Paths | None:
+    """A thread's rows, one per id, as ``Paths``; ``None`` if some row is not clean.
+    ``index``: the rows' ids in increasing order and the row of each, if known."""
     out = Paths()
-    for ids, posts, paths, counts, hidden in _slices(frame):
-        lines = _clean_lines(post.post_id, ids, posts, paths)
+    ids = array("q")
+    for part in slices:
+        lines = _clean_lines(post.post_id, *part[:3])
         if lines is None:
             return None
+        if index is None:
+            ids.extend(part[0])
+        _, _, paths, counts, hidden = part
         out.text += "".join(paths).encode("ascii")
         ends = accumulate(map(len, paths), initial=out.ends[-1])
         next(ends)
@@ -76,25 +89,27 @@ def clean_paths(post: PostRecord, frame: pl.DataFrame) -> Paths | None:
         out.parents.extend(map(int, _PARENT_LABEL.findall(lines)))
         out.counts.extend(counts)
         out.visible += len(hidden) - hidden.count(True)
-    index = frame.select(
-        row=pl.col("comment_id").arg_sort(), by_id=pl.col("comment_id").sort()
-    )  # Polars columns of 12 bytes a row
-    for start in range(0, index.height, SLICE):
-        part = index.slice(start, SLICE)
-        out.rows.extend(part.get_column("row").to_list())
-        out.by_id.extend(part.get_column("by_id").to_list())
+    out.by_id, out.rows = index or sorted_index(ids)
     return out
+
+
+def sorted_index(ids: Sequence[int]) -> Index:
+    """``ids`` in increasing order, and the row of each (equal ids by row): one Python
+    int a row while sorting, gone when it returns."""
+    keys = sorted((cid << 32) | row for row, cid in enumerate(ids))
+    return array("q", (k >> 32 for k in keys)), array("q", (k & _ROW for k in keys))
 
 
 def whole_tree_verdict(post: PostRecord, paths: Paths) -> Completeness | None:
     """The verdict when every comment's parent was collected with the path its child
     names (then no path repeats a label or contradicts another); ``None`` if not so."""
     text, ends, counts, by_id, rows = paths.text, paths.ends, paths.counts, paths.by_id, paths.rows
-    n = len(counts)
+    parents, n = paths.parents, len(counts)
     accounted = array("q", bytes(8 * n))  # Σ (1 + child_count) of each row's children
     below = array("q", bytes(8 * n))  # comments under each top-level row
+    top_of = array("q", [-1]) * n  # each row's top-level ancestor, once known
     tops = []
-    for row, parent_id in enumerate(paths.parents):
+    for row, parent_id in enumerate(parents):
         if not parent_id:
             tops.append(row)
             continue
@@ -102,14 +117,18 @@ def whole_tree_verdict(post: PostRecord, paths: Paths) -> Completeness | None:
         if i == n or by_id[i] != parent_id:
             return None  # the parent was not collected
         parent = rows[i]
-        start, head = ends[row], ends[parent + 1] - ends[parent]
-        if text.rfind(b".", start, ends[row + 1]) != start + head:
+        start, head = ends[row], ends[parent]
+        if text.rfind(b".", start, ends[row + 1]) - start != ends[parent + 1] - head:
             return None  # collected with a path of another length
-        if not text.startswith(text[ends[parent] : ends[parent + 1]], start):
+        if not text.startswith(text[head : ends[parent + 1]], start):
             return None  # collected with another path
         accounted[parent] += 1 + counts[row]
         # its top-level ancestor: collected, as each parent on the way checks (else None)
-        below[_top(paths, start) if paths.parents[parent] else parent] += 1
+        top = top_of[parent]
+        if top < 0:
+            top = _top(paths, start) if parents[parent] else parent
+        top_of[row] = top
+        below[top] += 1
     gaps = [row for row in range(n) if counts[row] > accounted[row]]
     return Completeness(
         collected=n,
@@ -149,9 +168,10 @@ def _clean_lines(post_id: int, ids: list[int], posts: list[int], paths: list[Any
     return lines if all(map(str.endswith, paths, map(".{}".format, ids))) else None
 
 
-def _slices(frame: pl.DataFrame) -> Iterator[tuple[list[Any], ...]]:
+def frame_slices(frame: pl.DataFrame) -> Iterator[Slice]:
     """The frame's columns as Python lists, ``SLICE`` rows at a time."""
     names = ("comment_id", "post_id", "path", "child_count", "hidden")
     for start in range(0, frame.height, SLICE):
         part = frame.slice(start, SLICE)
-        yield tuple(part.get_column(name).to_list() for name in names)
+        ids, posts, paths, counts, hidden = (part.get_column(name).to_list() for name in names)
+        yield ids, posts, paths, counts, hidden

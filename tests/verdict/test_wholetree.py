@@ -71,5 +71,5 @@ def test_a_path_with_a_newline_or_a_foreign_character_is_not_clean(paths: list[s
     comments = [comment(i, path, child_count=1) for i, path in enumerate(paths, start=1)]
     frame, expected = _frame_and_expected(comments, len(paths))
 
-    assert wholetree.clean_paths(post(comments=len(paths)), frame) is None
+    assert wholetree.clean_paths(post(comments=len(paths)), wholetree.frame_slices(frame)) is None
     assert assess_frame(post(comments=len(paths)), frame) == expected
