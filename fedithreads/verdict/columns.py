@@ -2,14 +2,15 @@
 
 A 50,000-comment thread should not cost 50,000 records, nor a tree of 50,000 nodes, each
 time the crawler asks how complete it is. The crawler appends what the verdict reads of
-each comment (id, post, path, child_count, hidden) to ``Columns``, which moves them into
-a Polars frame every few thousand rows. A small thread is judged by ``assess`` on
-slim records; a big one by ``assess_frame``, which answers as ``assess`` does
-without building a tree:
+each comment (id, post, path, child_count, hidden) to ``Columns``, flat arrays (a few
+bytes a comment, one allocation each, handed back whole). A small thread is judged by
+``assess`` on slim records; a big one, or a frame of the same columns
+(``assess_frame``), as ``assess`` judges it but without building a tree:
 
 * when every comment's parent was collected (a whole tree: the usual end of a crawl),
-  by one pass over the columns: each path must be its parent's plus its own id, and
-  each comment's children account for its ``child_count`` or it is a gap;
+  by one pass over flat arrays of the columns (``verdict.wholetree``): each path must be
+  its parent's plus its own id, and each comment's children account for its
+  ``child_count`` or it is a gap;
 * otherwise with path arithmetic in Polars (``verdict.paths``): a row per label of
   every path, a placeholder for each label that is no collected comment, and a row per
   (node, ancestor) pair.
@@ -24,14 +25,28 @@ times. A property test holds both ways to ``assess``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import operator
+from array import array
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import cache
+from itertools import accumulate, compress, islice
+from typing import cast
 
 import polars as pl
 
 from fedithreads.core.records import CommentRecord, PostRecord
 from fedithreads.verdict.assess import Completeness, assess
-from fedithreads.verdict.paths import all_rows, placeholder_verdict
+from fedithreads.verdict.paths import placeholder_verdict
+from fedithreads.verdict.wholetree import (
+    SLICE,
+    Paths,
+    Slice,
+    clean_paths,
+    frame_slices,
+    sorted_index,
+    whole_tree_verdict,
+)
 
 COLUMNS = {
     "comment_id": pl.Int64,
@@ -40,8 +55,6 @@ COLUMNS = {
     "child_count": pl.Int64,
     "hidden": pl.Boolean,
 }
-_CLEAN_PATH = r"^0(\.[1-9][0-9]{0,17})+$"  # positive labels that fit an Int64
-_OWN_LABEL = r"\.([0-9]+)$"  # a path's last label: its comment's own id
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -51,41 +64,50 @@ Row = tuple[int, int, str, int, bool]
 
 class Columns:
     """The verdict's view of every comment collected so far, a later row of an id
-    replacing earlier ones. Rows stay Python tuples until there are ``chunk_rows`` of
-    them, then move into Polars frames: a Polars verdict costs milliseconds whatever the
-    size of the thread, the Python one about as much per 4,000 comments."""
+    replacing earlier ones: flat arrays, no Polars and no Python object per comment
+    (a thread's Polars chunks stayed resident in the engine's allocator under the part
+    file's writer). Up to ``chunk_rows`` rows, ``assess`` judges slim records in
+    Python; past that, on flat arrays (``verdict.wholetree``) or, with orphans, in
+    Polars: milliseconds whatever the size of the thread, where the Python one costs
+    about as much per 4,000 comments."""
 
     def __init__(self, chunk_rows: int = 4096) -> None:
         self.chunk_rows = chunk_rows
-        self._chunks: list[pl.DataFrame] = []
-        self._rows: list[Row] = []
+        self._ids = array("q")
+        self._posts = array("q")
+        self._counts = array("q")
+        self._hidden = bytearray()
+        self._text = bytearray()
+        """Every path added, UTF-8, each and a newline: row ``r``'s is
+        ``_text[_ends[r]:_ends[r + 1] - 1]``."""
+        self._ends = array("q", [0])
 
     def add(self, comments: Iterable[CommentRecord]) -> None:
-        self._rows.extend(
-            (c.comment_id, c.post_id, c.path, c.child_count, c.deleted or c.removed)
-            for c in comments
-        )
-        if len(self._rows) >= self.chunk_rows:
-            self._move()
+        for c in comments:
+            self._ids.append(c.comment_id)
+            self._posts.append(c.post_id)
+            self._counts.append(c.child_count)
+            self._hidden.append(c.deleted or c.removed)
+            self._text += c.path.encode("utf-8", "surrogatepass")
+            self._text.append(10)  # a newline
+            self._ends.append(len(self._text))
 
     def assess(self, post: PostRecord) -> Completeness:
         """``assess`` of ``post``'s thread from the rows added so far."""
-        if not self._chunks:
+        if len(self._ids) < self.chunk_rows:
             return assess(post, slim_records(post, self._latest().values()))
-        return assess_frame(post, self.frame())
+        by_id, rows, dead = self._index()
+        paths = clean_paths(post, self._slices(dead), (by_id, rows))
+        del by_id, rows
+        return _judge(post, paths, self.frame)
 
     def child_counts(self, ids: Collection[int]) -> dict[int, int]:
         """The latest ``child_count`` of each of ``ids`` that was added."""
-        if not self._chunks:
-            latest = self._latest()
-            return {i: latest[i][3] for i in ids if i in latest}
-        wanted = self._every_row().filter(pl.col("comment_id").is_in(list(ids)))
-        return dict(wanted.select("comment_id", "child_count").iter_rows())  # later rows win
+        wanted = set(ids)
+        return {i: n for i, n in zip(self._ids, self._counts, strict=True) if i in wanted}
 
     def frame(self) -> pl.DataFrame:
-        """One row per comment, the latest, in the order the latest rows came. Most
-        crawls send no comment twice: counting distinct ids costs a fraction of what
-        dropping repeats does (~1 MB against ~8 MB resident after, at 50,000 rows)."""
+        """One row per comment, the latest, in the order the latest rows came."""
         rows = self._every_row()
         ids = rows.get_column("comment_id")
         if ids.n_unique() == rows.height:
@@ -93,26 +115,85 @@ class Columns:
         return rows.filter(ids.is_last_distinct())
 
     def _every_row(self) -> pl.DataFrame:
-        """Every row added, in order, an id's earlier rows included (one chunk)."""
-        self._move()
-        if not self._chunks:
-            return pl.DataFrame(schema=COLUMNS)
-        self._chunks = [pl.concat(self._chunks, rechunk=True)]
-        return self._chunks[0]
+        """Every row added, in order, an id's earlier rows included."""
+        parts = [
+            pl.DataFrame(dict(zip(COLUMNS, part, strict=True)), schema=COLUMNS)
+            for part in self._slices(None)
+        ]
+        return pl.concat(parts) if parts else pl.DataFrame(schema=COLUMNS)
 
     def _latest(self) -> dict[int, Row]:
-        return {row[0]: row for row in self._rows}
+        return {row[0]: row for part in self._slices(None) for row in zip(*part, strict=True)}
 
-    def _move(self) -> None:
-        if self._rows:
-            self._chunks.append(pl.DataFrame(self._rows, schema=COLUMNS, orient="row"))
-            self._rows = []
+    def _index(self) -> tuple[array[int], array[int], bytearray | None]:
+        """The ids in increasing order, once each, and the row of each among the rows
+        kept (an id's latest); which rows an id's later row replaces, if any does."""
+        by_id, rows = sorted_index(self._ids)
+        if not any(map(operator.eq, by_id, islice(by_id, 1, None))):
+            return by_id, rows, None
+        dead = bytearray(len(rows))
+        for i in range(len(by_id) - 1):
+            if by_id[i] == by_id[i + 1]:
+                dead[rows[i]] = 1  # rows sort by id, then by row: the last is the latest
+        kept = array("q", accumulate((not d for d in dead), initial=0))  # kept before each row
+        latest = [i for i in range(len(by_id)) if i + 1 == len(by_id) or by_id[i] != by_id[i + 1]]
+        return (
+            array("q", (by_id[i] for i in latest)),
+            array("q", (kept[rows[i]] for i in latest)),
+            dead,
+        )
+
+    def _slices(self, dead: bytearray | None) -> Iterator[Slice]:
+        """The columns as Python lists, ``SLICE`` rows at a time, less the ``dead`` rows."""
+        for start in range(0, len(self._ids), SLICE):
+            stop = min(start + SLICE, len(self._ids))
+            part: Slice = (
+                self._ids[start:stop].tolist(),
+                self._posts[start:stop].tolist(),
+                self._paths(start, stop),
+                self._counts[start:stop].tolist(),
+                list(map(bool, self._hidden[start:stop])),
+            )
+            if dead is None:
+                yield part
+            else:
+                alive = [not d for d in dead[start:stop]]
+                yield cast(Slice, tuple(list(compress(column, alive)) for column in part))
+
+    def _paths(self, start: int, stop: int) -> list[str]:
+        """The paths of rows ``start`` to ``stop``: split at the newlines, unless a path
+        holds one itself."""
+        ends = self._ends
+        lines = self._text[ends[start] : ends[stop]].decode("utf-8", "surrogatepass")
+        paths = lines.split("\n")
+        if len(paths) == stop - start + 1:
+            del paths[-1]  # what follows the last newline: nothing
+            return paths
+        return [
+            self._text[a : b - 1].decode("utf-8", "surrogatepass")
+            for a, b in zip(ends[start:stop], ends[start + 1 : stop + 1], strict=True)
+        ]
 
 
 def assess_frame(post: PostRecord, frame: pl.DataFrame) -> Completeness:
     """``assess`` of ``post``'s thread from a frame of ``COLUMNS``, one row per id."""
-    rows = frame.select(list(COLUMNS)).iter_rows()
-    return _clean_verdict(post, frame) or assess(post, slim_records(post, rows))
+    paths = clean_paths(post, frame_slices(frame)) if not frame.is_empty() else None
+    return _judge(post, paths, lambda: frame)
+
+
+def _judge(
+    post: PostRecord, paths: Paths | None, frame: Callable[[], pl.DataFrame]
+) -> Completeness:
+    """The verdict of a clean thread (``paths``) on flat arrays if it is whole, else in
+    Polars (``verdict.paths``), else, or if not clean (``None``), by ``assess``."""
+    frame = cache(frame)
+    if paths is not None:
+        verdict = whole_tree_verdict(post, paths)
+        del paths  # its arrays, before any Polars query
+        verdict = verdict or placeholder_verdict(post, frame())
+        if verdict is not None:
+            return verdict
+    return assess(post, slim_records(post, frame().select(list(COLUMNS)).iter_rows()))
 
 
 def slim_records(post: PostRecord, rows: Iterable[Row]) -> list[CommentRecord]:
@@ -144,64 +225,3 @@ def slim_records(post: PostRecord, rows: Iterable[Row]) -> list[CommentRecord]:
         )
         for cid, pid, path, count, hidden in rows
     ]
-
-
-def _clean_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness | None:
-    """The verdict of a clean thread; ``None`` when the thread is not clean."""
-    if frame.is_empty():
-        return None
-    if not all_rows(
-        frame,
-        pl.col("path").str.contains(_CLEAN_PATH),
-        pl.col("post_id") == post.post_id,
-        pl.col("path").str.extract(_OWN_LABEL).cast(pl.Int64, strict=False) == pl.col("comment_id"),
-    ):
-        return None
-    return _whole_tree_verdict(post, frame) or placeholder_verdict(post, frame)
-
-
-def _whole_tree_verdict(post: PostRecord, frame: pl.DataFrame) -> Completeness | None:
-    """The common case, and the usual end of a crawl, without a row per ancestor: every
-    comment's parent was collected and its path is its parent's plus its own id (then no
-    path repeats a label or contradicts another). ``None`` if that is not so.
-
-    One pass in Python over the paths (well-formed, each ending in its own comment's
-    id: ``_clean_verdict`` checked both), keyed by path rather than id: a comment's
-    parent path is its path less the last label, and it was collected, with that path,
-    exactly when some collected comment has that path (ids are distinct, and a path
-    ends in its own id). Its few dicts are gone when it returns, where the same as a
-    Polars query left the engine's buffers resident (a 50,000-comment collect peaked
-    ~10 MB higher with it run eagerly, ~6 MB with the streaming engine)."""
-    paths = frame.get_column("path").to_list()
-    counts = frame.get_column("child_count").to_list()
-    known = set(paths)
-    accounted: dict[str, int] = {}  # Σ (1 + child_count) of each comment's children
-    below: dict[str, int] = {}  # comments under each top-level comment
-    tops: list[tuple[str, int]] = []
-    for path, count in zip(paths, counts, strict=True):
-        head = path[: path.rfind(".")]
-        if head == "0":
-            tops.append((path, count))
-            continue
-        if head not in known:
-            return None  # its parent was not collected, or has another path
-        accounted[head] = accounted.get(head, 0) + 1 + count
-        top = path[: path.find(".", 2)]
-        below[top] = below.get(top, 0) + 1
-    structural = sum(max(0, count - below.get(path, 0)) for path, count in tops)
-    gaps = {
-        int(path[path.rfind(".") + 1 :]): path
-        for path, count in zip(paths, counts, strict=True)
-        if count > accounted.get(path, 0)
-    }
-    chains = [tuple(map(int, path.split(".")[1:])) for path in gaps.values()]
-    topmost = sorted(chain for chain in chains if not any(a in gaps for a in chain[:-1]))
-    visible = frame.height - int(frame.get_column("hidden").sum())
-    return Completeness(
-        collected=frame.height,
-        visible=visible,
-        reported=post.comments,
-        missing=max(0, post.comments - visible, structural),
-        orphans=0,
-        gaps=tuple(chain[-1] for chain in topmost),
-    )
