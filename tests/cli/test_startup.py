@@ -4,6 +4,7 @@ heavy; `collect` what it needs for its first request, the rest while the answers
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,36 @@ def test_collect_imports_httpx_without_its_command_line_client() -> None:
     )
 
     assert json.loads(done.stdout) == {"before": [], "after": "main"}
+
+
+ALLOCATOR = """
+import os, sys, types
+from fedithreads.cli import run
+def run_collect(*args, **kwargs):
+    print(os.environ.get("_RJEM_MALLOC_CONF"), "polars" in sys.modules)
+fake = types.ModuleType("fedithreads.cli.collecting")
+fake.run_collect = run_collect
+sys.modules["fedithreads.cli.collecting"] = fake
+run.collect.main(["x.example"], standalone_mode=False)
+"""
+
+
+def test_collect_configures_polars_allocator_before_polars_loads() -> None:
+    """`collect` asks Polars' allocator to hand freed pages back at once (its memory
+    peak), before Polars is loaded; a configuration from the environment is kept."""
+    from fedithreads.cli.run import LEAN_ALLOCATOR
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    plain = subprocess.run(
+        [sys.executable, "-c", ALLOCATOR], capture_output=True, text=True, check=True, env=env
+    )
+    own = subprocess.run(
+        [sys.executable, "-c", ALLOCATOR],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "_RJEM_MALLOC_CONF": "narenas:1"},
+    )
+
+    assert plain.stdout.split() == [LEAN_ALLOCATOR, "False"]
+    assert own.stdout.split() == ["narenas:1", "False"]

@@ -92,3 +92,23 @@ print(order, len(tls._BUILT))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert done.stdout.strip() == "['fedithreads-tls', 'run_collect'] 1"
+
+
+def test_a_collect_that_ends_at_once_exits_cleanly_while_the_context_is_built() -> None:
+    """A collect that ends in milliseconds (here: the collector stubbed out) exits 0,
+    ten times in ten: the interpreter waits for the thread instead of finalising under
+    it (as a daemon thread still inside OpenSSL, it crashed about one exit in three)."""
+    code = """
+import sys, types
+from fedithreads.cli import run
+fake = types.ModuleType("fedithreads.cli.collecting")
+fake.run_collect = lambda *args, **kwargs: None
+sys.modules["fedithreads.cli.collecting"] = fake
+run.collect.main(["x.example"], standalone_mode=False)
+"""
+    codes = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode
+        for _ in range(10)
+    ]
+
+    assert codes == [0] * 10
