@@ -43,8 +43,9 @@ class GuessingApi(ThreadApi):
             return await on_guess(
                 self.client, self.server, path, params, self._knowing(parser), self._sighting
             )
-        except FetchError:  # an answer in the guessed dialect: the host is known now
-            self.server = self._sighting.result()
+        except FetchError:  # an error answer in the guessed dialect, or nodeinfo's own
+            if self._sighting.done() and self._sighting.exception() is None:
+                self.server = self._sighting.result()  # the host is known now
             raise
 
     def _knowing(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+from collections.abc import Mapping
 
 _BUILT: list[ssl.SSLContext] = []
 _LOCK = threading.Lock()
@@ -25,7 +26,7 @@ def tls_context() -> ssl.SSLContext:
         return _BUILT[0]
 
 
-def _build(environ: os._Environ[str] | dict[str, str]) -> ssl.SSLContext:
+def _build(environ: Mapping[str, str]) -> ssl.SSLContext:
     if environ.get("SSL_CERT_FILE"):
         return ssl.create_default_context(cafile=environ["SSL_CERT_FILE"])
     if environ.get("SSL_CERT_DIR"):
