@@ -15,12 +15,14 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from fedithreads.storage.atomic import cannot_write, host_dir, safe_name
+from fedithreads.storage.atomic import cannot_write, host_dir, make_dirs, safe_name
 from fedithreads.storage.objects import Location, ObjectPath
 
 
@@ -30,6 +32,12 @@ class RawArchive:
     Lines go to ``raw/<host>/<date>/<run_id>.jsonl.gz``, each its own gzip member, so a
     killed run leaves at most a cut-off last line. A body that is not UTF-8 is kept as
     ``body_base64``.
+
+    On a disk each answer is appended as it comes, and ``flush`` syncs the files
+    appended to since the last one (a directory made for them is synced in its parent
+    when it is made). The run calls ``flush`` whenever it records threads as done, so
+    that a machine going down cannot leave state.json saying a thread is done while the
+    answers it was read from were still in the page cache.
 
     In object storage, where nothing can be appended to, the members are held in memory
     and ``flush`` uploads them as ``<run_id>.<time in ns>.jsonl.gz`` beside that name:
@@ -47,6 +55,8 @@ class RawArchive:
         self._held: dict[Location, list[bytes]] = {}
         self._bytes = 0
         self._stamp = 0
+        self._dirs: set[Path] = set()
+        self._unsynced: set[Path] = set()
 
     def write(self, host: str, url: str, status: int, fetched_at: datetime, body: bytes) -> None:
         record: dict[str, object] = {"url": url, "status": status}
@@ -65,15 +75,29 @@ class RawArchive:
                 self.flush()
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._dirs:
+                make_dirs(path.parent)
+                self._dirs.add(path.parent)
             with path.open("ab") as fh:
                 fh.write(member)
         except OSError as exc:
             raise cannot_write(path, exc) from None
+        self._unsynced.add(path)
 
     def flush(self) -> None:
-        """Upload the answers held for object storage, a chunk per file (nothing to do on
-        a disk, where each answer is appended as it comes)."""
+        """Make the answers written so far durable: on a disk, sync the files appended
+        to since the last flush; for object storage, upload the answers held, a chunk
+        per file."""
+        unsynced, self._unsynced = self._unsynced, set()
+        for file in sorted(unsynced):
+            try:
+                fd = os.open(file, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                raise cannot_write(file, exc) from None
         held, self._held, self._bytes = self._held, {}, 0
         for path, members in held.items():
             self._stamp = max(self._stamp + 1, time.time_ns())
