@@ -95,9 +95,12 @@ def _child(kind: str, data_dir: Path, out: Path) -> dict[str, Any]:
         from tests.analysis import reference
 
         reference.analyze(posts, comments).thread_stats.write_parquet(out)
-    elif kind == "into":  # `analyze --streaming --out`: every table written as it comes
+    elif kind.startswith("into"):  # `analyze --streaming --out [--jobs N]` ("into-N")
         stats = pipeline.analyze_into(
-            pipeline.load_snapshots([data_dir], data_dir), out.with_suffix(".d"), bucket="1h"
+            pipeline.load_snapshots([data_dir], data_dir),
+            out.with_suffix(".d"),
+            bucket="1h",
+            jobs=int(kind.partition("-")[2] or 1),
         )
         extra["threads"] = stats.height
     elif kind == "duckdb":

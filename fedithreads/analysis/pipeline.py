@@ -109,6 +109,7 @@ def analyze(
     bucket: str,
     streaming: bool = False,
     paths_up_to: int | None = None,
+    jobs: int | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The tables of ``schema.TABLES``, in that order.
 
@@ -121,6 +122,9 @@ def analyze(
     With ``paths_up_to``, comments of threads of more comments than that have no
     ``path`` (null): a thread's paths hold depth × comments labels, and the report draws
     and prints only smaller threads; they are then not even read.
+
+    ``jobs``: instances analysed at once (default ``derived.workers(streaming)``); the
+    tables are the same whatever it is.
     """
     columns = [c for c in schema.COMMENTS if paths_up_to is None or c != "path"]
     with naming_damage(snapshots.data_dirs):
@@ -132,7 +136,7 @@ def analyze(
                 snapshots.comments,
                 bucket=bucket,
                 tables=columns,
-                workers=derived.workers(streaming),
+                workers=jobs or derived.workers(streaming),
                 split=snapshots.split,
                 finish=written,
             )
@@ -160,11 +164,13 @@ def analyze(
 THREAD_KEY = ["instance", "post_id"]
 
 
-def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFrame:
+def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str, jobs: int = 1) -> pl.DataFrame:
     """``analyze --streaming --out``: every table of ``schema.TABLES`` written under
     ``out`` as each instance's rows are computed, partitioned by instance as ``export
-    --partitioned`` writes them, one instance's rows in memory at a time
-    (``derived.write_analysis``); thread_stats is returned, for the summary."""
+    --partitioned`` writes them, ``jobs`` instances' rows in memory at a time (each
+    instance's written by the worker that computed it: ``PartitionedWriter`` takes
+    different instances from several threads); thread_stats is returned, for the
+    summary. The files are the same whatever ``jobs`` is."""
     writer = PartitionedWriter(
         out, {name: list(columns) for name, columns in schema.TABLES.items()}
     )
@@ -178,6 +184,7 @@ def analyze_into(snapshots: Snapshots, out: Path, *, bucket: str) -> pl.DataFram
             sink=writer.add,
             split=snapshots.split,
             finish=_writing(actions, language_codes(snapshots.languages)),
+            workers=jobs,
         )
         stats = derived.write_compared(
             writer, parts, snapshots.posts, snapshots.comments, snapshots.resolutions

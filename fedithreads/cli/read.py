@@ -43,6 +43,13 @@ if TYPE_CHECKING:  # the work is imported by each command as it runs: --help sta
     "streaming engine (the same tables); with --out, each instance's rows are written as "
     "they are computed, partitioned by instance as export --partitioned writes them.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    help="Instances analysed at once (default 2; 1 with --streaming). More is faster over "
+    "many instances, and holds that many instances' rows in memory at once; the tables "
+    "are the same.",
+)
 @settings_options
 @known_errors
 def analyze(
@@ -50,6 +57,7 @@ def analyze(
     out: Path | None,
     bucket: str | None,
     streaming: bool,
+    jobs: int | None,
     config_path: Path | None,
     data_dir: str | None,
 ) -> None:
@@ -71,12 +79,16 @@ def analyze(
     started = time.perf_counter()
     snapshots = pipeline.load_snapshots(sources, data_dir_of(settings))
     if streaming and out is not None:  # not even the results held: written as they come
-        stats = pipeline.analyze_into(snapshots, out, bucket=settings.activity_bucket)
+        stats = pipeline.analyze_into(
+            snapshots, out, bucket=settings.activity_bucket, jobs=jobs or 1
+        )
         console().print(summary_table(stats))
         done = time.perf_counter() - started
         console(stderr=True).print(f"wrote {out}/ (partitioned by instance) in {done:.2f}s")
         return
-    tables = pipeline.analyze(snapshots, bucket=settings.activity_bucket, streaming=streaming)
+    tables = pipeline.analyze(
+        snapshots, bucket=settings.activity_bucket, streaming=streaming, jobs=jobs
+    )
     console().print(summary_table(tables["thread_stats"]))
     err = console(stderr=True)
     if snapshots.rejected:

@@ -52,7 +52,8 @@ class PartitionedWriter:
     """A partitioned export written as its rows come, a table's instances one call or
     several (``analyze --streaming --out``: each instance's rows once they are
     computed): the files ``write_partitioned`` writes, the same checks before and the
-    same clean-up after (``close``)."""
+    same clean-up after (``close``). Several threads may ``add`` at once, each the rows of
+    its own instances (``analyze --streaming --out --jobs N``): no file has two writers."""
 
     def __init__(self, out: Path, tables: Mapping[str, Collection[str]]) -> None:
         refuse_foreign(out, tables)

@@ -6,12 +6,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 from polars.testing import assert_frame_equal
 
+from fedithreads.analysis import parts
 from fedithreads.cli.main import main
 from fedithreads.core.schema import TABLES
 
@@ -252,6 +254,60 @@ def test_analyze_streaming_out_writes_every_table_partitioned_by_instance(
         assert_frame_equal(
             written.sort(order, maintain_order=True), expected.sort(order, maintain_order=True)
         )
+
+
+def test_analyze_streaming_out_with_jobs_writes_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs 3 analyses three instances at once, each written by its own worker: the
+    same files, with the same rows in the same order, as one instance at a time."""
+    asked: list[int] = []
+    real = parts.ordered_map
+
+    def recorded(work: Any, items: Any, workers: int) -> Any:
+        asked.append(workers)
+        return real(work, items, workers)
+
+    monkeypatch.setattr(parts, "ordered_map", recorded)
+    one = run("analyze", REPO / "fixtures", "--streaming", "--out", tmp_path / "one")
+    three = run(
+        "analyze", REPO / "fixtures", "--streaming", "--out", tmp_path / "three", "--jobs", "3"
+    )
+
+    assert one.exit_code == 0, one.stderr
+    assert three.exit_code == 0, three.stderr
+    assert asked == [1, 3]
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.parquet"))
+    assert len({f.parts[1] for f in files if len(f.parts) > 2}) >= 3  # instances to share
+    assert files == sorted(
+        p.relative_to(tmp_path / "three") for p in (tmp_path / "three").rglob("*.parquet")
+    )
+    for f in files:
+        assert_frame_equal(
+            pl.read_parquet(tmp_path / "three" / f), pl.read_parquet(tmp_path / "one" / f)
+        )
+    assert one.stdout == three.stdout
+
+
+def test_analyze_with_jobs_returns_the_same_tables(tmp_path: Path) -> None:
+    """--jobs 1 and --jobs 4 without --streaming: the same tables as the default."""
+    outs = {}
+    for jobs in ("default", "1", "4"):
+        extra = () if jobs == "default" else ("--jobs", jobs)
+        done = run("analyze", REPO / "fixtures", "--out", tmp_path / jobs, *extra)
+        assert done.exit_code == 0, done.stderr
+        outs[jobs] = {n: pl.read_parquet(tmp_path / jobs / f"{n}.parquet") for n in TABLES}
+    for jobs in ("1", "4"):
+        for name in TABLES:
+            assert_frame_equal(outs[jobs][name], outs["default"][name])
+
+
+def test_analyze_jobs_below_one_is_a_usage_error() -> None:
+    done = run("analyze", REPO / "fixtures", "--jobs", "0")
+
+    assert done.exit_code == 2
+    assert "--jobs" in done.stderr
+    assert "0" in done.stderr
 
 
 def test_analyze_of_all_fixtures_gives_identical_stats_for_one_thread_in_three_dialects(
