@@ -264,7 +264,12 @@ def make_dirs(directory: Path) -> None:
 
 
 def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+    sync_path(directory)
+
+
+def sync_path(path: Path) -> None:
+    """fsync the file or directory at ``path`` (opened for it, then closed)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

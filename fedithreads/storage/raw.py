@@ -15,14 +15,13 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from fedithreads.storage.atomic import cannot_write, host_dir, make_dirs, safe_name
+from fedithreads.storage.atomic import cannot_write, host_dir, make_dirs, safe_name, sync_path
 from fedithreads.storage.objects import Location, ObjectPath
 
 
@@ -91,11 +90,7 @@ class RawArchive:
         unsynced, self._unsynced = self._unsynced, set()
         for file in sorted(unsynced):
             try:
-                fd = os.open(file, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                sync_path(file)
             except OSError as exc:
                 raise cannot_write(file, exc) from None
         held, self._held, self._bytes = self._held, {}, 0
